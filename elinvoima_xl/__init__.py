@@ -1,0 +1,21 @@
+"""elinvoima-xl: budget follow-up and the half-year review of a Finnish municipal division.
+
+The core (model, structure, calc, checks) is pure; readers live in `sources`, the command
+line in `cli`. Nothing here imports xlwings: the core and the CLI run where Excel cannot.
+"""
+
+from .calc import Settings, complete, execution_pct, forecast, remaining, rollup
+from .checks import Finding, has_errors, run_checks
+from .errors import ElinvoimaError, InputError, NumberFormatError
+from .load import bundled_review, load_review
+from .model import Column, ColumnKind, Review, Table
+from .structure import COUNCIL, INCOME_STATEMENT, INVESTMENT, Structure
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "COUNCIL", "Column", "ColumnKind", "ElinvoimaError", "Finding", "INCOME_STATEMENT", "INVESTMENT",
+    "InputError", "NumberFormatError", "Review", "Settings", "Structure", "Table", "bundled_review",
+    "complete", "execution_pct", "forecast", "has_errors", "load_review", "remaining", "rollup",
+    "run_checks",
+]

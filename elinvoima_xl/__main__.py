@@ -1,0 +1,5 @@
+"""`python -m elinvoima_xl` runs the command line."""
+
+from .cli import run
+
+run()

@@ -1,0 +1,430 @@
+"""The checks: every identity, roll-up, printed figure and plausibility rule, as a list of findings.
+
+Each check has the signature `check(review, settings) -> list[Finding]` and returns every
+problem it sees; `run_checks` runs them all so the user sees everything at once. A gap
+within the rounding tolerance (derived from the units and the number of rounded figures
+in the identity, DOMAIN.md) is reported as rounding (severity "info"); beyond it, as an
+error with both figures and the gap.
+"""
+
+from __future__ import annotations
+
+__all__ = ["Finding", "Severity", "ALL_CHECKS", "run_checks", "rounding_tolerance", "has_errors"]
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from .calc import Settings, complete, execution_pct, fill_subtotals, forecast, seasonal_share_is_sound
+from .labels import normalize_label
+from .model import Column, Review, Table, column_roles
+from .numbers import format_fi
+from .structure import COUNCIL, COUNCIL_FROM_INCOME, INCOME_STATEMENT, Block, Kind, Structure
+
+FloatArray = npt.NDArray[np.float64]
+Severity = Literal["error", "warning", "info"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem, named so a person can find it: table, line, column, and file line or cell."""
+
+    severity: Severity
+    code: str                    # which check: identity, division_sum, remaining, pct, ...
+    area: str | None             # table name as printed (area, division, investment group)
+    line: str | None             # line label as the structure names it
+    column: str | None           # column heading, e.g. "TOT 2023 6 kk"
+    expected: float | None       # what the arithmetic gives
+    actual: float | None         # what is printed / given
+    gap: float | None            # actual − expected
+    message: str                 # Finnish, complete on its own
+    where: str | None = None     # "seed.txt:89" or "Tyollisyyspalvelut!E12"
+    rounding: bool = False       # True when the gap is within rounding tolerance
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def has_errors(findings: list[Finding]) -> bool:
+    return any(f.severity == "error" for f in findings)
+
+
+def rounding_tolerance(n_figures: int | npt.NDArray[np.int_]) -> FloatArray:
+    """Largest gap rounding alone can make when `n_figures` rounded figures meet in one identity.
+
+    Each printed figure is off by at most half a unit, so an identity among n of them
+    (terms and total) can be off by n/2 units. Anything larger is a real error.
+    """
+    return np.asarray(n_figures, dtype=float) / 2.0
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def _unit_word(col: Column) -> str:
+    return "t€" if col.unit == 1000 else "€"
+
+
+def _where(table: Table, key: str) -> str | None:
+    src = table.sources.get(key)
+    return str(src) if src else None
+
+
+def _gap_finding(code: str, table_name: str, line_label: str, col: Column, expected: float, actual: float,
+                 tol: float, what_expected: str, where: str | None) -> Finding:
+    gap = actual - expected
+    u = _unit_word(col)
+    rounding = abs(gap) <= tol + 1e-9
+    head = f"{table_name}, {line_label}, {col.label}: painettu {format_fi(actual)} {u}, {what_expected} {format_fi(expected)} {u}"
+    if rounding:
+        msg = f"{head} (ero {format_fi(gap)} {u}, pyöristysero)."
+    else:
+        msg = (f"{head}: ero {format_fi(gap)} {u}, enemmän kuin pyöristys selittää "
+               f"(enintään {format_fi(tol, 1)} {u}). Korjaa luku tai sen osat.")
+    return Finding("info" if rounding else "error", code, table_name, line_label, col.label,
+                   expected, actual, gap, msg, where, rounding)
+
+
+def _tables_with_structure(review: Review) -> list[Table]:
+    tables: list[Table] = []
+    if review.division_table is not None:
+        tables.append(review.division_table)
+    tables.extend(review.areas)
+    tables.extend(review.investments)
+    if review.investments_total is not None:
+        tables.append(review.investments_total)
+    return tables
+
+
+def _division_values(review: Review) -> FloatArray:
+    """The division's income statement: as printed where printed, else Σ areas."""
+    summed = _area_sum(review)
+    if review.division_table is None:
+        return summed
+    printed = fill_subtotals(review.division_table.values, INCOME_STATEMENT)
+    return np.where(np.isnan(printed), summed, printed)
+
+
+def _area_sum(review: Review) -> FloatArray:
+    if not review.areas:
+        return np.zeros((len(INCOME_STATEMENT.lines), len(review.columns)))
+    stack = np.stack([fill_subtotals(a.values, INCOME_STATEMENT) for a in review.areas])
+    return np.nansum(stack, axis=0)
+
+
+# ---------------------------------------------------------------------------- checks
+
+
+def check_labels(review: Review, settings: Settings) -> list[Finding]:
+    """Misspelt, misplaced, repeated and unknown line labels: matched by meaning, never dropped."""
+    out: list[Finding] = []
+    for table in _tables_with_structure(review) + ([review.council] if review.council else []):
+        for key, note, src in table.label_notes:
+            unknown = not key or "toistuu" in note
+            label = table.structure.labels.get(key) if key else None
+            out.append(Finding(
+                "error" if unknown else "warning", "label", table.name, label, None, None, None, None,
+                f"{table.name}: {note}." + (" Korjaa rivin nimi lähteeseen." if unknown else ""),
+                str(src), False))
+    return out
+
+
+def identity_gaps(values: FloatArray, structure: Structure) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """For (…, lines, cols) printed figures: (expected totals, gaps, tolerance in units) per identity.
+
+    A total that is not printed gives NaN; a term that is not printed counts as zero.
+    """
+    filled = fill_subtotals(values, structure)
+    coeff = structure.coefficient_matrix                      # identities × lines
+    expected = np.einsum("il,...lc->...ic", coeff, np.nan_to_num(filled))
+    printed_terms = np.einsum("il,...lc->...ic", coeff, (~np.isnan(values)).astype(float))
+    totals = values[..., structure.total_indices, :]
+    gaps = totals - expected
+    tol = rounding_tolerance(printed_terms + 1)
+    return expected, gaps, tol
+
+
+def _identity_findings(table: Table, values: FloatArray) -> list[Finding]:
+    s = table.structure
+    expected, gaps, tol = identity_gaps(values, s)
+    out: list[Finding] = []
+    for i, c in zip(*np.nonzero(np.nan_to_num(gaps) != 0)):
+        ident = s.identities[i]
+        actual = float(values[s.index[ident.total], c])
+        out.append(_gap_finding(
+            "identity", table.name, s.labels[ident.total], table.columns[c], float(expected[i, c]), actual,
+            float(tol[i, c]), f"{ident.describe(s.labels).split(' = ')[1].lower()} =", _where(table, ident.total)))
+    return out
+
+
+def check_identities(review: Review, settings: Settings) -> list[Finding]:
+    """Every subtotal against its lines, in every column of every table."""
+    out: list[Finding] = []
+    for table in _tables_with_structure(review):
+        out.extend(_identity_findings(table, table.values))
+    if review.council is not None:
+        # The council table does not print valmistus omaan käyttöön; its NETTO includes it.
+        council = review.council.values.copy()
+        v = COUNCIL.index["valmistus_omaan_kayttoon"]
+        division = _division_values(review)
+        if np.isnan(council[v]).all():
+            council[v] = division[INCOME_STATEMENT.index["valmistus_omaan_kayttoon"]]
+        out.extend(_identity_findings(review.council, council))
+    return out
+
+
+def _sum_findings(code: str, total: Table, parts: list[Table], what: str) -> list[Finding]:
+    s = total.structure
+    stack = np.stack([fill_subtotals(p.values, s) for p in parts])
+    expected = np.nansum(stack, axis=0)
+    n_parts = (~np.isnan(np.stack([p.values for p in parts]))).sum(axis=0)
+    tol = rounding_tolerance(n_parts + 1)
+    gaps = total.values - expected
+    out: list[Finding] = []
+    for li, c in zip(*np.nonzero(np.nan_to_num(gaps) != 0)):
+        line = s.lines[li]
+        out.append(_gap_finding(code, total.name, line.label, total.columns[c], float(expected[li, c]),
+                                float(total.values[li, c]), float(tol[li, c]), what, _where(total, line.key)))
+    # A line the parts have but the total does not print at all is lost from the total.
+    for li in np.nonzero(np.isnan(total.values).all(axis=1) & (np.nan_to_num(expected) != 0).any(axis=1))[0]:
+        line = s.lines[li]
+        if line.kind is Kind.HEADER:
+            continue
+        out.append(Finding("error", code, total.name, line.label, None, None, None, None,
+                           f"{total.name}: rivi '{line.label}' puuttuu, vaikka osissa sillä on lukuja "
+                           f"({', '.join(format_fi(x) for x in expected[li])}).", None))
+    return out
+
+
+def check_division_sum(review: Review, settings: Settings) -> list[Finding]:
+    """The division table = Σ service-area tables, line by line, column by column."""
+    if review.division_table is None or not review.areas:
+        return []
+    return _sum_findings("division_sum", review.division_table, review.areas, "palvelualueiden summa")
+
+
+def check_investment_sum(review: Review, settings: Settings) -> list[Finding]:
+    """The division's investment table = Σ investment groups."""
+    if review.investments_total is None or not review.investments:
+        return []
+    return _sum_findings("investment_sum", review.investments_total, review.investments, "ryhmien summa")
+
+
+def check_council(review: Review, settings: Settings) -> list[Finding]:
+    """TULOT / MENOT / NETTO of the council table against the division's income statement."""
+    if review.council is None:
+        return []
+    division = _division_values(review)
+    source = "toimialan tuloslaskelman" if review.division_table is not None else "palvelualueiden summan"
+    out: list[Finding] = []
+    for key, src_key in COUNCIL_FROM_INCOME.items():
+        ci = COUNCIL.index[key]
+        for c, col in enumerate(review.council.columns):
+            printed = review.council.values[ci, c]
+            if np.isnan(printed):
+                continue
+            expected = float(division[INCOME_STATEMENT.index[src_key], c])
+            if printed != expected:
+                out.append(_gap_finding(
+                    "council", review.council.name, COUNCIL.labels[key], col, expected, float(printed),
+                    float(rounding_tolerance(2)), f"{source} {INCOME_STATEMENT.labels[src_key]} =",
+                    _where(review.council, key)))
+    return out
+
+
+def _printed_derived_findings(table: Table, settings: Settings) -> list[Finding]:
+    roles = column_roles(table.columns)
+    b_col, a_col = table.columns[roles.budget], table.columns[roles.actual]
+    values = table.values
+    if table.structure is COUNCIL and np.isnan(values[COUNCIL.index["valmistus_omaan_kayttoon"]]).all():
+        pass  # Jäljellä and % of NETTO use the printed NETTO; nothing to fill
+    budget = np.nan_to_num(values[:, roles.budget]) * b_col.unit
+    actual = np.nan_to_num(values[:, roles.actual]) * a_col.unit
+    out: list[Finding] = []
+    rem_expected = (budget - actual) / b_col.unit
+    rem_gap = table.printed_remaining - rem_expected
+    n_rem = (~np.isnan(values[:, [roles.budget, roles.actual]])).sum(axis=1) + 1
+    for li in np.nonzero(np.nan_to_num(rem_gap) != 0)[0]:
+        line = table.structure.lines[li]
+        rem_col = Column(b_col.kind, b_col.year, b_col.months, b_col.unit)
+        f = _gap_finding("remaining", table.name, line.label, rem_col, float(rem_expected[li]),
+                         float(table.printed_remaining[li]), float(rounding_tolerance(n_rem[li])),
+                         "TA − TOT =", _where(table, line.key))
+        out.append(Finding(f.severity, f.code, f.area, f.line, "Jäljellä", f.expected, f.actual, f.gap,
+                           f.message.replace(f", {b_col.label}:", ", Jäljellä:"), f.where, f.rounding))
+    pct_expected = execution_pct(actual, budget, absolute=settings.pct_absolute, decimals=None)
+    # Half of the printed precision, plus what rounding TOT and TA to whole units can move it.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        moved = np.where(budget != 0, 100 * (0.5 * a_col.unit / np.abs(np.where(budget != 0, budget, 1))
+                                             + 0.5 * b_col.unit * np.abs(actual) / np.where(budget != 0, budget, 1) ** 2), 0)
+    pct_tol = 0.5 * 10.0 ** -settings.pct_decimals + moved
+    pct_gap = table.printed_pct - pct_expected
+    for li in np.nonzero(np.abs(np.nan_to_num(pct_gap)) > pct_tol + 1e-9)[0]:
+        line = table.structure.lines[li]
+        exp, act = float(pct_expected[li]), float(table.printed_pct[li])
+        out.append(Finding(
+            "error", "pct", table.name, line.label, "%", round(exp, 4), act, round(act - exp, 4),
+            f"{table.name}, {line.label}, %: painettu {format_fi(act, 2)}, TOT / TA × 100 = {format_fi(exp, 2)} "
+            f"(ero {format_fi(act - exp, 2)} %-yksikköä). Korjaa prosentti.", _where(table, line.key)))
+    return out
+
+
+def check_printed_remaining_and_pct(review: Review, settings: Settings) -> list[Finding]:
+    """Printed Jäljellä against TA − TOT and printed % against TOT / TA × 100, every table."""
+    out: list[Finding] = []
+    for table in _tables_with_structure(review) + ([review.council] if review.council else []):
+        out.extend(_printed_derived_findings(table, settings))
+    return out
+
+
+def _expected_share(values: FloatArray, columns: tuple[Column, ...], settings: Settings) -> FloatArray:
+    """Share of the year's budget expected by now: last year's share where sound, else linear."""
+    roles = column_roles(columns)
+    linear = np.full(values.shape[0], columns[roles.actual].months / 12.0)
+    if roles.prev_year is None or roles.prev_period is None:
+        return linear
+    py = np.nan_to_num(values[:, roles.prev_year])
+    pp = np.nan_to_num(values[:, roles.prev_period])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(py != 0, pp / np.where(py != 0, py, 1), np.nan)
+    return np.where(seasonal_share_is_sound(share, pp, py, settings), share, linear)
+
+
+def check_plausibility(review: Review, settings: Settings) -> list[Finding]:
+    """At the reporting point: sign flips, actuals without budget, lines far above their expected share."""
+    out: list[Finding] = []
+    for table in review.areas + review.investments:
+        roles = column_roles(table.columns)
+        b_col, a_col = table.columns[roles.budget], table.columns[roles.actual]
+        budget = np.nan_to_num(table.values[:, roles.budget]) * b_col.unit
+        actual = np.nan_to_num(table.values[:, roles.actual]) * a_col.unit
+        expected = _expected_share(table.values, table.columns, settings)
+        for li, line in enumerate(table.structure.lines):
+            if line.kind is not Kind.DETAIL or line.block not in (Block.REVENUE, Block.EXPENSE):
+                continue
+            b, a = budget[li], actual[li]
+            where = _where(table, line.key)
+            name = f"{table.name}, {line.label}"
+            if b != 0 and a != 0 and np.sign(a) != np.sign(b):
+                out.append(Finding(
+                    "warning", "sign_flip", table.name, line.label, a_col.label, b, a, a - b,
+                    f"{name}: toteuma {format_fi(a)} € on eri merkkinen kuin talousarvio {format_fi(b)} €. "
+                    f"Tarkista kirjaukset (oikaisu, palautus tai väärä tili).", where))
+            elif b == 0 and abs(a) >= 0.5:
+                sev: Severity = "warning" if abs(a) >= settings.min_amount else "info"
+                out.append(Finding(
+                    sev, "no_budget", table.name, line.label, a_col.label, 0.0, a, a,
+                    f"{name}: toteumaa {format_fi(a)} € ilman talousarviota.", where))
+            elif b != 0:
+                share = a / b
+                over = (share - expected[li]) * 100
+                if over > settings.far_over_points and abs(a - expected[li] * b) >= settings.min_amount:
+                    revenue = line.block is Block.REVENUE
+                    out.append(Finding(
+                        "info" if revenue else "warning", "far_over", table.name, line.label, a_col.label,
+                        round(expected[li] * b, 2), a, round(a - expected[li] * b, 2),
+                        f"{name}: toteutunut {format_fi(share * 100, 1)} % talousarviosta, odotettu "
+                        f"{format_fi(expected[li] * 100, 1)} % tässä vaiheessa vuotta "
+                        f"({format_fi(over, 1)} %-yksikköä yli). "
+                        + ("Tuotot kertyvät odotettua nopeammin." if revenue else "Selvitä ylitys ja arvioi koko vuosi."),
+                        where))
+    return out
+
+
+def check_binding(review: Review, settings: Settings) -> list[Finding]:
+    """The binding nets: the division's (council) and each area's toimintakate, actual and forecast."""
+    out: list[Finding] = []
+    tables: list[tuple[str, FloatArray, str | None]] = [
+        (review.division, complete(_division_values(review), INCOME_STATEMENT), "valtuuston sitovuustaso")]
+    for area in review.areas:
+        out_values = complete(fill_subtotals(area.values, INCOME_STATEMENT), INCOME_STATEMENT)
+        tables.append((area.name, out_values, "käyttösuunnitelman sitovuustaso"))
+    roles = column_roles(review.columns)
+    b_col, a_col = review.columns[roles.budget], review.columns[roles.actual]
+    k = INCOME_STATEMENT.index["toimintakate"]
+    for name, values, level in tables:
+        budget = values[k, roles.budget] * b_col.unit
+        actual = values[k, roles.actual] * a_col.unit
+        fc = forecast(values, review.columns, INCOME_STATEMENT, settings.forecast_method, settings)
+        fc_net = float(fc.values[k]) * a_col.unit
+        # A net cost already beyond the whole year's net; a surplus area can still catch up.
+        if budget <= 0 and actual < budget and abs(actual - budget) >= 0.5:
+            out.append(Finding(
+                "error", "binding", name, "TOIMINTAKATE", a_col.label, budget, actual, actual - budget,
+                f"{name} ({level}): toteutunut netto {format_fi(actual)} € ylittää jo sitovan netto-"
+                f"talousarvion {format_fi(budget)} € ({format_fi(actual - budget)} €).", None))
+        elif fc_net - budget <= -settings.min_amount:
+            method = "kausivaihtelu huomioiden" if settings.forecast_method == "seasonal" else "suoraviivaisesti"
+            out.append(Finding(
+                "warning", "binding_forecast", name, "TOIMINTAKATE", "Ennuste", budget, round(fc_net, 2),
+                round(fc_net - budget, 2),
+                f"{name} ({level}): vuoden ennuste ({method}) {format_fi(fc_net)} € ylittää sitovan netto-"
+                f"talousarvion {format_fi(budget)} € ({format_fi(fc_net - budget)} €).", None))
+    return out
+
+
+def check_goals(review: Review, settings: Settings) -> list[Finding]:
+    """Goal status (Tila) must be one of Toteutuu / Toteutuu osittain / Ei toteudu."""
+    out: list[Finding] = []
+    for g in review.goals:
+        where = str(g.source)
+        name = g.paamaara.split("\n")[0]
+        if not g.tila_printed:
+            out.append(Finding("warning", "goal_status", name, None, "Tila", None, None, None,
+                               f"Tavoite '{name}' ({g.level}): tila puuttuu.", where))
+        elif not g.tila:
+            out.append(Finding("error", "goal_status", name, None, "Tila", None, None, None,
+                               f"Tavoite '{name}' ({g.level}): tila '{g.tila_printed}' ei ole "
+                               f"Toteutuu, Toteutuu osittain eikä Ei toteudu.", where))
+        elif normalize_label(g.tila) != normalize_label(g.tila_printed):
+            out.append(Finding("warning", "goal_status", name, None, "Tila", None, None, None,
+                               f"Tavoite '{name}' ({g.level}): tila on kirjoitettu '{g.tila_printed}'; "
+                               f"tulkittu '{g.tila}'.", where))
+    return out
+
+
+_UNITS = {"€": "euro", "e": "euro", "kpl": "kpl", "%": "prosentti", "henkilöä": "henkilö"}
+
+
+def check_kpis(review: Review, settings: Settings) -> list[Finding]:
+    """KPI rows: an actual written in a target column, or targets in different units."""
+    out: list[Finding] = []
+    for kpi in review.kpis:
+        units: dict[str, str] = {}
+        for heading, text in kpi.values:
+            if not text:
+                continue
+            if "tavoite" in normalize_label(heading) and normalize_label(text).startswith("toteuma"):
+                out.append(Finding("warning", "kpi", kpi.name, None, heading, None, None, None,
+                                   f"Tunnusluku '{kpi.name}': sarakkeessa '{heading}' on toteuma "
+                                   f"('{text}'), ei tavoite.", str(kpi.source)))
+            for token, unit in _UNITS.items():
+                if text.endswith(token) or f" {token}" in text or (token == "€" and "€" in text):
+                    units[heading] = unit
+                    break
+        if len(set(units.values())) > 1:
+            desc = ", ".join(f"{h}: {kpi.values[[v[0] for v in kpi.values].index(h)][1]}" for h in units)
+            out.append(Finding("warning", "kpi", kpi.name, None, None, None, None, None,
+                               f"Tunnusluku '{kpi.name}': arvot ovat eri yksiköissä ({desc}).", str(kpi.source)))
+    return out
+
+
+Check = Callable[[Review, Settings], list[Finding]]
+
+ALL_CHECKS: tuple[Check, ...] = (
+    check_labels, check_identities, check_division_sum, check_council, check_investment_sum,
+    check_printed_remaining_and_pct, check_plausibility, check_binding, check_goals, check_kpis,
+)
+
+
+def run_checks(review: Review, settings: Settings = Settings(),
+               checks: tuple[Check, ...] = ALL_CHECKS) -> list[Finding]:
+    """Run every check; errors first, then warnings, then rounding and other info."""
+    order = {"error": 0, "warning": 1, "info": 2}
+    findings = [f for check in checks for f in check(review, settings)]
+    return sorted(findings, key=lambda f: order[f.severity])
+
+

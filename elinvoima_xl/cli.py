@@ -1,0 +1,114 @@
+"""The command line: every job also runs without Excel (`elinvoima check`, `elinvoima show`, …)."""
+
+from __future__ import annotations
+
+__all__ = ["main"]
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .calc import Settings
+from .checks import has_errors, run_checks
+from .errors import ElinvoimaError
+from .load import load_review
+from .report import findings_to_json, render_findings, render_tables, tables_to_json
+
+_PATH = click.argument("path", required=False, type=click.Path(path_type=Path))
+
+
+def _settings(abs_pct: bool, forecast: str) -> Settings:
+    return Settings(pct_absolute=abs_pct, forecast_method=forecast)  # type: ignore[arg-type]
+
+
+_OPTIONS = [
+    click.option("--json", "as_json", is_flag=True, help="Tulosta JSON (rakenne: README)."),
+    click.option("--abs-pct", is_flag=True, help="Toteuma-% aina positiivisena."),
+    click.option("--forecast", type=click.Choice(["seasonal", "linear"]), default="seasonal",
+                 show_default=True, help="Ennustetapa."),
+]
+
+
+def _with_options(f):  # type: ignore[no-untyped-def]
+    for option in reversed(_OPTIONS):
+        f = option(f)
+    return f
+
+
+def _echo_json(data: object) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Elinvoima: talouden seuranta ja osavuosikatsaus.
+
+    PATH is a published review text (.txt), a data file (.csv/.xlsx) or omitted for the
+    bundled review 1–6/2023.
+    """
+
+
+@main.command()
+@_PATH
+@_with_options
+def check(path: Path | None, as_json: bool, abs_pct: bool, forecast: str) -> None:
+    """Check every sum, printed figure and label; exit 1 when there are errors."""
+    review = load_review(path)
+    findings = run_checks(review, _settings(abs_pct, forecast))
+    if as_json:
+        _echo_json(findings_to_json(findings))
+    else:
+        click.echo(render_findings(findings))
+    sys.exit(1 if has_errors(findings) else 0)
+
+
+@main.command()
+@_PATH
+@_with_options
+def show(path: Path | None, as_json: bool, abs_pct: bool, forecast: str) -> None:
+    """Print the tables with Jäljellä, % and the year-end forecast computed."""
+    review = load_review(path)
+    settings = _settings(abs_pct, forecast)
+    if as_json:
+        _echo_json(tables_to_json(review, settings))
+    else:
+        click.echo(render_tables(review, settings))
+
+
+@main.command()
+@_PATH
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
+              help="Kohdetiedosto: .csv tai .xlsx.")
+def export(path: Path | None, output: Path) -> None:
+    """Write the figures of PATH as a data file (.csv or .xlsx)."""
+    from .fileio import write_atomic
+    from .sources.datafile import write_data_csv, write_data_xlsx
+
+    review = load_review(path)
+    data = write_data_xlsx(review) if output.suffix.lower() == ".xlsx" else write_data_csv(review)
+    write_atomic(output, data)
+    click.echo(f"Kirjoitettu {output}")
+
+
+def run() -> None:
+    """Console entry point: user mistakes end as one line on stderr and exit 2, never a traceback."""
+    try:
+        main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Keskeytetty.", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except ElinvoimaError as exc:
+        click.echo(f"{type(exc).__name__}: {exc}", err=True)
+        sys.exit(2)
+    except OSError as exc:
+        click.echo(f"{type(exc).__name__}: {exc.strerror or exc}: {exc.filename or ''}", err=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,58 @@
+"""Open any supported input as a `Review`: published review text, data CSV or .xlsx, or the bundled review."""
+
+from __future__ import annotations
+
+__all__ = ["load_review", "bundled_review", "bundled_path", "BUNDLED_TEXT", "BUNDLED_CSV"]
+
+from importlib import resources
+from pathlib import Path
+
+from .errors import InputError, Place
+from .model import Review
+from .sources.datafile import read_data_csv, read_data_xlsx
+from .sources.review_text import parse_review_text
+
+BUNDLED_TEXT = "heinola_elinvoima_1-6_2023.txt"
+BUNDLED_CSV = "heinola_elinvoima_1-6_2023.csv"
+
+
+def bundled_path(name: str = BUNDLED_TEXT) -> Path:
+    return Path(str(resources.files("elinvoima_xl.data").joinpath(name)))
+
+
+def bundled_review() -> Review:
+    """The published review 1–6/2023, parsed from the bundled text (goals, KPIs and risks included)."""
+    path = bundled_path()
+    return parse_review_text(path.read_text(encoding="utf-8"), path.name)
+
+
+def _decode_text(data: bytes, name: str) -> str:
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise InputError("tiedoston merkistöä ei tunnistettu.", Place(file=name), "Tallenna se UTF-8-muodossa.")
+
+
+def load_review(path: Path | str | None) -> Review:
+    """Read `path` by its kind; None means the bundled 1–6/2023 review."""
+    if path is None:
+        return bundled_review()
+    p = Path(path)
+    if not p.exists():
+        raise InputError("tiedostoa ei löydy.", Place(file=str(p)), "Tarkista polku ja tiedoston nimi.")
+    if p.is_dir():
+        raise InputError("polku on kansio, ei tiedosto.", Place(file=str(p)), "Anna tiedoston polku.")
+    data = p.read_bytes()
+    suffix = p.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return read_data_xlsx(data, p.name)
+    if suffix in (".csv", ".tsv"):
+        return read_data_csv(data, p.name)
+    if suffix in (".txt", ".md", ".text", ""):
+        if not data.strip():
+            raise InputError("tiedosto on tyhjä.", Place(file=p.name), "Anna julkaistun katsauksen tekstitiedosto.")
+        return parse_review_text(_decode_text(data, p.name), p.name)
+    raise InputError(f"tiedostotyyppiä '{p.suffix}' ei tueta.", Place(file=p.name),
+                     "Käytä katsauksen tekstiä (.txt), tietotiedostoa (.csv) tai Excel-tiedostoa (.xlsx).")

@@ -1,0 +1,1 @@
+"""Readers that turn input files into the core's `Review`: published review text, data CSV/.xlsx."""

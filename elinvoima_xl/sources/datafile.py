@@ -1,0 +1,271 @@
+"""The data file: one table of area, line and period columns, as CSV or as an .xlsx sheet.
+
+Format (README, "Data file"): a header row, then one row per table line::
+
+    taso;alue;rivi;TP 2022 (1000 €);TOT 2022 6 kk (1000 €);TA 2023 +muutos (€);TOT 2023 6 kk (€);Jäljellä (€);%
+    palvelualue;Työllisyyspalvelut;Myyntituotot;206;106;99 500;59 558;39 942;59,9
+
+`taso` is one of palvelualue, toimiala, valtuusto, investointi, investoinnit; the period
+columns are read from their headings, so another period needs no code change; Jäljellä
+and % are optional (printed figures to check). CSV may be `;`, `,` or tab separated,
+UTF-8 (with or without BOM) or cp1252, with Finnish or plain numbers.
+"""
+
+from __future__ import annotations
+
+__all__ = ["read_data", "read_data_csv", "read_data_xlsx", "write_data_csv", "write_data_xlsx",
+           "data_rows", "LEVELS", "SHEET_NAME"]
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import InputError, Place
+from ..labels import match_label, normalize_label
+from ..model import Column, Review, Source, Table, column_roles
+from ..numbers import format_fi, parse_fi_number
+from ..structure import COUNCIL, INCOME_STATEMENT, INVESTMENT, Block, Kind, Structure
+
+SHEET_NAME = "Tiedot"
+LEVELS: dict[str, Structure] = {
+    "palvelualue": INCOME_STATEMENT, "toimiala": INCOME_STATEMENT, "valtuusto": COUNCIL,
+    "investointi": INVESTMENT, "investoinnit": INVESTMENT,
+}
+_KEY_COLUMNS = ("taso", "alue", "rivi")
+
+
+def _decode(data: bytes, name: str) -> str:
+    if not data.strip():
+        raise InputError("tiedosto on tyhjä.", Place(file=name), "Tallenna tiedostoon otsikkorivi ja tietorivit.")
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise InputError("tiedoston merkistöä ei tunnistettu.", Place(file=name), "Tallenna se UTF-8-muodossa.")
+
+
+def _delimiter(first_line: str) -> str:
+    counts = {d: first_line.count(d) for d in (";", "\t", ",")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ";"
+
+
+def read_data_csv(data: bytes, name: str = "<csv>") -> Review:
+    text = _decode(data, name)
+    first = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
+    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(first))
+    rows = ((n, row) for n, row in enumerate(reader, start=1))
+    return _build(rows, lambda n, col: Place(file=name, line=n, column=col), name,
+                  lambda n: Source(file=name, line=n))
+
+
+def read_data_xlsx(data: bytes, name: str = "<xlsx>", sheet: str | None = None) -> Review:
+    import openpyxl  # only the xlsx path needs it
+    from openpyxl.utils import get_column_letter
+
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a broken package
+        raise InputError(f"tiedostoa ei voi avata Excel-työkirjana ({type(exc).__name__}: {exc}).",
+                         Place(file=name), "Tallenna tiedosto Excelissä .xlsx-muodossa.") from None
+    try:
+        if sheet is None:
+            sheet = SHEET_NAME if SHEET_NAME in wb.sheetnames else wb.sheetnames[0]
+        if sheet not in wb.sheetnames:
+            raise InputError(f"välilehteä '{sheet}' ei ole.", Place(file=name),
+                             f"Välilehdet: {', '.join(wb.sheetnames)}.")
+        ws = wb[sheet]
+        rows = [(n, ["" if v is None else v for v in row])
+                for n, row in enumerate(ws.iter_rows(values_only=True), start=1)]
+    finally:
+        wb.close()
+    title = sheet
+
+    def place(n: int, col: str | None) -> Place:
+        cell = None
+        if col is not None and header_index.get(col) is not None:
+            cell = f"{get_column_letter(header_index[col] + 1)}{n}"
+        return Place(file=name, sheet=title, cell=cell or f"A{n}", column=col)
+
+    header_index: dict[str, int] = {}
+    if rows:
+        header_index = {str(h).strip(): i for i, h in enumerate(rows[0][1]) if str(h).strip()}
+    return _build(iter(rows), place, name, lambda n: Source(file=name, sheet=title, row=n))
+
+
+def read_data(path: Path) -> Review:
+    data = path.read_bytes()
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return read_data_xlsx(data, path.name)
+    return read_data_csv(data, path.name)
+
+
+def _build(rows: Iterator[tuple[int, list[object]]], place, name: str, source) -> Review:  # type: ignore[no-untyped-def]
+    header_row = next(((n, r) for n, r in rows if any(str(c).strip() for c in r)), None)
+    if header_row is None:
+        raise InputError("tiedostossa ei ole otsikkoriviä eikä tietoja.", Place(file=name),
+                         "Ensimmäisellä rivillä pitää olla sarakkeet taso, alue, rivi ja jaksot.")
+    hline, header = header_row
+    heads = [str(h).strip() for h in header]
+    norm = [normalize_label(h) for h in heads]
+    for key in _KEY_COLUMNS:
+        if key not in norm:
+            raise InputError(f"sarake '{key}' puuttuu otsikkoriviltä.", place(hline, None),
+                             f"Otsikkorivillä pitää olla sarakkeet {', '.join(_KEY_COLUMNS)} ja jaksot, "
+                             f"esimerkiksi 'TA 2023 (€)'. Löytyi: {', '.join(h for h in heads if h) or 'ei mitään'}.")
+    key_idx = {k: norm.index(k) for k in _KEY_COLUMNS}
+    columns: list[Column] = []
+    mapping: list[tuple[int, str, int]] = []   # (cell index, what, column index)
+    for i, h in enumerate(heads):
+        if not h or i in key_idx.values():
+            continue
+        if normalize_label(h).startswith("jäljellä"):
+            mapping.append((i, "rem", 0))
+        elif h.strip().endswith("%") or normalize_label(h) in ("tot", "toteuma"):
+            mapping.append((i, "pct", 0))
+        else:
+            mapping.append((i, "col", len(columns)))
+            columns.append(Column.parse(h, place(hline, h)))
+    cols = tuple(columns)
+    column_roles(cols, place(hline, None))
+    tables: dict[tuple[str, str], Table] = {}
+    blocks: dict[tuple[str, str], Block | None] = {}
+    order: list[tuple[str, str]] = []
+    any_rows = False
+    for n, row in rows:
+        cells = list(row) + [""] * (len(heads) - len(row))
+        if not any(str(c).strip() for c in cells):
+            continue
+        any_rows = True
+        level = normalize_label(str(cells[key_idx["taso"]]))
+        area = " ".join(str(cells[key_idx["alue"]]).split())
+        label = " ".join(str(cells[key_idx["rivi"]]).split())
+        if level not in LEVELS:
+            raise InputError(f"taso '{cells[key_idx['taso']]}' on tuntematon.", place(n, heads[key_idx["taso"]]),
+                             f"Sallitut: {', '.join(LEVELS)}.")
+        if not area:
+            raise InputError("alue puuttuu.", place(n, heads[key_idx["alue"]]), "Kirjoita palvelualueen nimi.")
+        structure = LEVELS[level]
+        tkey = (level, area)
+        if tkey not in tables:
+            tables[tkey] = Table.empty(area, structure, cols)
+            blocks[tkey] = None
+            order.append(tkey)
+        table = tables[tkey]
+        numbers = [(i, what, j, parse_fi_number(cells[i], place(n, heads[i]))) for i, what, j in mapping]
+        has_figures = any(v is not None for *_, v in numbers)
+        match = match_label(label, structure, blocks[tkey], has_figures=has_figures)
+        if match is None:
+            raise InputError(
+                f"rivin nimeä '{label}' ei tunnistettu.", place(n, heads[key_idx["rivi"]]),
+                f"Tason '{level}' rivit: {', '.join(ln.label for ln in structure.value_lines)}.")
+        line = match.line
+        if line.kind is Kind.HEADER:
+            blocks[tkey] = line.block
+            continue
+        blocks[tkey] = line.block if line.kind is Kind.DETAIL and line.block is not Block.RESULT else None
+        if line.key in table.sources:
+            raise InputError(f"rivi '{label}' on alueella '{area}' jo rivillä {table.sources[line.key]}.",
+                             place(n, heads[key_idx["rivi"]]), "Poista toinen rivi tai yhdistä luvut.")
+        table.sources[line.key] = source(n)
+        table.labels[line.key] = label
+        if match.note:
+            table.label_notes.append((line.key, match.note, source(n)))
+        li = structure.index[line.key]
+        for _i, what, j, value in numbers:
+            if value is None:
+                continue
+            if what == "col":
+                table.values[li, j] = value
+            elif what == "rem":
+                table.printed_remaining[li] = value
+            else:
+                table.printed_pct[li] = value
+    if not any_rows:
+        raise InputError("tiedostossa on vain otsikkorivi.", Place(file=name), "Lisää tietorivit otsikon alle.")
+    return _review_from_tables(tables, order, cols, name)
+
+
+def _review_from_tables(tables: dict[tuple[str, str], Table], order: list[tuple[str, str]],
+                        cols: tuple[Column, ...], name: str) -> Review:
+    by_level: dict[str, list[Table]] = {k: [] for k in LEVELS}
+    for key in order:
+        by_level[key[0]].append(tables[key])
+    division_table = by_level["toimiala"][0] if by_level["toimiala"] else None
+    council = by_level["valtuusto"][0] if by_level["valtuusto"] else None
+    division = (division_table or council).name if (division_table or council) else "Toimiala"
+    actual = cols[column_roles(cols).actual]
+    return Review(
+        title=f"Katsaus 1–{actual.months}/{actual.year}", division=division, columns=cols,
+        areas=by_level["palvelualue"], division_table=division_table, council=council,
+        investments=by_level["investointi"],
+        investments_total=by_level["investoinnit"][0] if by_level["investoinnit"] else None,
+        source=name,
+    )
+
+
+def data_rows(review: Review) -> Iterable[list[object]]:
+    """The data table of a review, header first; figures as numbers (None where empty)."""
+    yield ["taso", "alue", "rivi", *(c.heading for c in review.columns), "Jäljellä (€)", "%"]
+    groups: list[tuple[str, Table]] = []
+    if review.division_table is not None:
+        groups.append(("toimiala", review.division_table))
+    if review.council is not None:
+        groups.append(("valtuusto", review.council))
+    groups += [("palvelualue", t) for t in review.areas]
+    groups += [("investointi", t) for t in review.investments]
+    if review.investments_total is not None:
+        groups.append(("investoinnit", review.investments_total))
+    for level, table in groups:
+        for li, line in enumerate(table.structure.lines):
+            if line.kind is Kind.HEADER or line.key not in table.labels:
+                continue
+            vals = [None if np.isnan(v) else float(v) for v in table.values[li]]
+            rem, pct = table.printed_remaining[li], table.printed_pct[li]
+            yield [level, table.name, table.labels[line.key], *vals,
+                   None if np.isnan(rem) else float(rem), None if np.isnan(pct) else float(pct)]
+
+
+def _fmt(v: object) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return format_fi(v, 0 if v == int(v) else 2, group="")
+    return str(v)
+
+
+def write_data_csv(review: Review) -> bytes:
+    """CSV as Finnish Excel reads it: `;`, decimal comma, UTF-8 with BOM."""
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
+    for row in data_rows(review):
+        w.writerow([_fmt(v) for v in row])
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def write_data_xlsx(review: Review) -> bytes:
+    """The same table as an .xlsx sheet "Tiedot" (xlsxwriter: fast, deterministic)."""
+    import xlsxwriter
+
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False,
+                                   "strings_to_numbers": False})
+    ws = wb.add_worksheet(SHEET_NAME)
+    bold = wb.add_format({"bold": True})
+    for r, row in enumerate(data_rows(review)):
+        for c, v in enumerate(row):
+            if v is None:
+                continue
+            if r == 0:
+                ws.write_string(r, c, str(v), bold)
+            elif isinstance(v, float):
+                ws.write_number(r, c, v)
+            else:
+                ws.write_string(r, c, str(v))
+    ws.freeze_panes(1, 3)
+    wb.close()
+    return buf.getvalue()

@@ -1,0 +1,196 @@
+"""The shape of the review's tables as data: lines, their order, blocks and identities.
+
+A `Structure` lists the lines of one kind of table (the income statement, the council
+summary, an investment group) and the identities between them. Everything else in the
+package (parsing, arithmetic, checks, layout) reads the structure instead of naming lines.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "Block", "Kind", "Line", "Identity", "Structure",
+    "INCOME_STATEMENT", "COUNCIL", "INVESTMENT", "STRUCTURES",
+]
+
+from dataclasses import dataclass, field
+from enum import Enum
+from functools import cached_property
+
+import numpy as np
+import numpy.typing as npt
+
+
+class Block(str, Enum):
+    """Which part of a table a line belongs to; decides the meaning of a misspelt label."""
+
+    REVENUE = "tuotot"
+    EXPENSE = "kulut"
+    RESULT = "tulos"
+
+
+class Kind(str, Enum):
+    HEADER = "header"      # a heading row without figures (TOIMINTATUOTOT)
+    DETAIL = "detail"      # a line with its own figures
+    SUBTOTAL = "subtotal"  # a line defined by an identity
+
+
+@dataclass(frozen=True)
+class Line:
+    key: str
+    label: str                      # as the published review prints it
+    kind: Kind
+    block: Block
+    aliases: tuple[str, ...] = ()   # other spellings that mean exactly this line
+    bold: bool = False
+
+
+@dataclass(frozen=True)
+class Identity:
+    """total = Σ terms (every coefficient +1: revenues are positive, expenses negative)."""
+
+    total: str
+    terms: tuple[str, ...]
+
+    def describe(self, labels: dict[str, str]) -> str:
+        return f"{labels[self.total]} = " + " + ".join(labels[t] for t in self.terms)
+
+
+@dataclass(frozen=True)
+class Structure:
+    key: str
+    lines: tuple[Line, ...]
+    identities: tuple[Identity, ...] = field(default=())
+
+    @cached_property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(line.key for line in self.lines)
+
+    @cached_property
+    def index(self) -> dict[str, int]:
+        return {line.key: i for i, line in enumerate(self.lines)}
+
+    @cached_property
+    def labels(self) -> dict[str, str]:
+        return {line.key: line.label for line in self.lines}
+
+    def line(self, key: str) -> Line:
+        return self.lines[self.index[key]]
+
+    @cached_property
+    def value_lines(self) -> tuple[Line, ...]:
+        """Lines that carry figures (details and subtotals), in order."""
+        return tuple(line for line in self.lines if line.kind is not Kind.HEADER)
+
+    @cached_property
+    def coefficient_matrix(self) -> npt.NDArray[np.float64]:
+        """One row per identity: +1 on the terms, over the line axis (used by vectorised code)."""
+        m = np.zeros((len(self.identities), len(self.lines)))
+        for i, ident in enumerate(self.identities):
+            for t in ident.terms:
+                m[i, self.index[t]] += 1.0
+        return m
+
+    @cached_property
+    def total_indices(self) -> npt.NDArray[np.intp]:
+        return np.array([self.index[i.total] for i in self.identities], dtype=np.intp)
+
+    @cached_property
+    def evaluation_order(self) -> tuple[Identity, ...]:
+        """Identities sorted so that each total is computed after all of its terms."""
+        done: set[str] = {ln.key for ln in self.lines if ln.kind is Kind.DETAIL}
+        pending = list(self.identities)
+        ordered: list[Identity] = []
+        while pending:
+            ready = [i for i in pending if all(t in done for t in i.terms)]
+            if not ready:
+                raise ValueError(f"structure {self.key}: identities form a cycle")
+            for i in ready:
+                ordered.append(i)
+                done.add(i.total)
+                pending.remove(i)
+        return tuple(ordered)
+
+
+def _d(key: str, label: str, block: Block, *aliases: str) -> Line:
+    return Line(key, label, Kind.DETAIL, block, aliases)
+
+
+def _s(key: str, label: str, block: Block, *aliases: str) -> Line:
+    return Line(key, label, Kind.SUBTOTAL, block, aliases, bold=True)
+
+
+def _h(key: str, label: str, block: Block) -> Line:
+    return Line(key, label, Kind.HEADER, block, bold=True)
+
+
+R, E, T = Block.REVENUE, Block.EXPENSE, Block.RESULT
+
+# The municipal income statement (JHS 192) with the published review's rent lines.
+INCOME_STATEMENT = Structure(
+    key="tuloslaskelma",
+    lines=(
+        _h("toimintatuotot_otsikko", "TOIMINTATUOTOT", R),
+        _d("myyntituotot", "Myyntituotot", R),
+        _d("maksutuotot", "Maksutuotot", R),
+        _d("tuet_ja_avustukset", "Tuet ja avustukset", R, "Tuet ja avustukset saadut"),
+        _d("vuokratuotot", "Vuokratuotot", R),
+        _d("muut_toimintatuotot", "Muut toimintatuotot", R, "Muut tuotot"),
+        _s("toimintatuotot", "Toimintatuotot", R, "Toimintatuotot yhteensä"),
+        _d("valmistus_omaan_kayttoon", "Valmistus omaan käyttöön", T),
+        _h("toimintakulut_otsikko", "TOIMINTAKULUT", E),
+        _d("henkilostokulut", "Henkilöstökulut", E),
+        _d("palvelujen_ostot", "Palvelujen ostot", E),
+        _d("aineet_tarvikkeet", "Aineet, tarvikkeet ja tavarat", E),
+        _d("avustukset", "Avustukset", E, "Annetut avustukset"),
+        _d("vuokrakulut", "Vuokrakulut", E),
+        _d("muut_toimintakulut", "Muut toimintakulut", E, "Muut kulut"),
+        _s("toimintakulut", "Toimintakulut", E, "Toimintakulut yhteensä"),
+        _s("toimintakate", "TOIMINTAKATE", T),
+        _d("rahoitustuotot_ja_kulut", "Rahoitustuotot ja -kulut", T, "Rahoitustuotot ja kulut"),
+        _s("vuosikate", "VUOSIKATE", T),
+        _d("poistot", "Poistot ja arvonalentumiset", T, "Poistot"),
+        _s("tilikauden_tulos", "TILIKAUDEN TULOS", T, "Tilikauden ylijäämä (alijäämä)"),
+    ),
+    identities=(
+        Identity("toimintatuotot", ("myyntituotot", "maksutuotot", "tuet_ja_avustukset",
+                                    "vuokratuotot", "muut_toimintatuotot")),
+        Identity("toimintakulut", ("henkilostokulut", "palvelujen_ostot", "aineet_tarvikkeet",
+                                   "avustukset", "vuokrakulut", "muut_toimintakulut")),
+        Identity("toimintakate", ("toimintatuotot", "valmistus_omaan_kayttoon", "toimintakulut")),
+        Identity("vuosikate", ("toimintakate", "rahoitustuotot_ja_kulut")),
+        Identity("tilikauden_tulos", ("vuosikate", "poistot")),
+    ),
+)
+
+# The council's binding table: TULOT, MENOT, NETTO (the division's toimintakate).
+COUNCIL = Structure(
+    key="valtuusto",
+    lines=(
+        _d("tulot", "TULOT", R),
+        _d("valmistus_omaan_kayttoon", "Valmistus omaan käyttöön", T),
+        _d("menot", "MENOT", E),
+        _s("netto", "NETTO", T),
+    ),
+    identities=(Identity("netto", ("tulot", "valmistus_omaan_kayttoon", "menot")),),
+)
+
+# One investment group (or the division's investment total).
+INVESTMENT = Structure(
+    key="investoinnit",
+    lines=(
+        _d("tulot", "TULOT", R),
+        _d("menot", "MENOT", E),
+        _s("netto", "NETTO", T),
+    ),
+    identities=(Identity("netto", ("tulot", "menot")),),
+)
+
+STRUCTURES: dict[str, Structure] = {s.key: s for s in (INCOME_STATEMENT, COUNCIL, INVESTMENT)}
+
+# How the council summary derives from the income statement (DOMAIN.md).
+COUNCIL_FROM_INCOME: dict[str, str] = {
+    "tulot": "toimintatuotot",
+    "valmistus_omaan_kayttoon": "valmistus_omaan_kayttoon",
+    "menot": "toimintakulut",
+    "netto": "toimintakate",
+}
