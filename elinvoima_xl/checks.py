@@ -18,7 +18,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from .calc import Settings, complete, execution_pct, fill_subtotals, forecast, seasonal_share_is_sound
+from .calc import Settings, execution_pct, fill_subtotals, forecast, seasonal_share_is_sound
 from .labels import normalize_label
 from .model import Column, Review, Table, column_roles
 from .numbers import format_fi
@@ -337,11 +337,13 @@ def check_plausibility(review: Review, settings: Settings) -> list[Finding]:
 def check_binding(review: Review, settings: Settings) -> list[Finding]:
     """The binding nets: the division's (council) and each area's toimintakate, actual and forecast."""
     out: list[Finding] = []
+    # The binding net is the printed toimintakate where one is printed (the figure the board
+    # reads); the forecast is built from the lines.
     tables: list[tuple[str, FloatArray, str | None]] = [
-        (review.division, complete(_division_values(review), INCOME_STATEMENT), "valtuuston sitovuustaso")]
+        (review.division, np.nan_to_num(_division_values(review)), "valtuuston sitovuustaso")]
     for area in review.areas:
-        out_values = complete(fill_subtotals(area.values, INCOME_STATEMENT), INCOME_STATEMENT)
-        tables.append((area.name, out_values, "käyttösuunnitelman sitovuustaso"))
+        tables.append((area.name, np.nan_to_num(fill_subtotals(area.values, INCOME_STATEMENT)),
+                       "käyttösuunnitelman sitovuustaso"))
     roles = column_roles(review.columns)
     b_col, a_col = review.columns[roles.budget], review.columns[roles.actual]
     k = INCOME_STATEMENT.index["toimintakate"]

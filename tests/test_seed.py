@@ -1,0 +1,104 @@
+"""`show` on the bundled review reproduces every Jäljellä and % printed in the seed.
+
+The printed figures are taken from the seed text by this test's own small extraction
+(tab-separated rows with seven cells), not by the parser under test; rows are paired
+with the computed tables by their line number in the text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from elinvoima_xl.cli import main
+from elinvoima_xl.load import bundled_path
+
+from .conftest import seed_path
+
+TAG = re.compile(r"<[^>]+>")
+
+
+def _num(cell: str) -> float | None:
+    c = TAG.sub("", cell).replace("\u00a0", " ").replace(" ", "").replace(",", ".").strip()
+    if not re.fullmatch(r"-?\d+(\.\d+)?", c):
+        return None
+    return float(c)
+
+
+def printed_rows(text: str) -> dict[int, tuple[str, float, float, float, float]]:
+    """line number -> (label, TA, TOT, printed Jäljellä, printed %) for every figure row."""
+    rows = {}
+    for n, line in enumerate(text.splitlines(), start=1):
+        cells = line.split("\t")
+        if len(cells) != 7:
+            continue
+        nums = [_num(c) for c in cells[1:]]
+        if any(x is None for x in nums):
+            continue
+        rows[n] = (TAG.sub("", cells[0]).strip(), nums[2], nums[3], nums[4], nums[5])
+    return rows
+
+
+def test_bundled_text_is_the_seed() -> None:
+    assert bundled_path().read_bytes() == seed_path().read_bytes()
+
+
+@pytest.fixture(scope="module")
+def shown() -> dict:
+    result = CliRunner().invoke(main, ["show", "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_every_printed_remaining_and_pct_is_reproduced(seed_text: str, shown: dict) -> None:
+    rows = printed_rows(seed_text)
+    # Rows with figures, counted by hand in the seed: council 3, division 19, Työllisyyspalvelut 16,
+    # Elinkeinopalvelut 16, Kulttuuri 17, Kaupunkisuunnittelu 14, Kiinteistö- ja mittauspalvelut 18,
+    # investments 2 + 3 + 3.
+    assert len(rows) == 3 + 19 + 16 + 16 + 17 + 14 + 18 + 8
+    computed = {}
+    for table in shown["tables"]:
+        for line in table["lines"]:
+            if line["where"]:
+                computed[int(line["where"].rsplit(":", 1)[1])] = (table["name"], line)
+    missing = sorted(set(rows) - set(computed))
+    assert not missing, f"seed rows not shown: {missing}"
+    for n, (label, ta, tot, rem, pct) in rows.items():
+        name, line = computed[n]
+        # Jäljellä = TA − TOT from two figures rounded to the euro: off by at most 1 € from the print.
+        assert abs(line["remaining"] - rem) <= 1, (n, name, label, line["remaining"], rem)
+        assert line["pct"] == pytest.approx(pct, abs=1e-9), (n, name, label, line["pct"], pct)
+
+
+def test_all_tables_of_the_review_are_shown(shown: dict) -> None:
+    names = [(t["level"], t["name"]) for t in shown["tables"]]
+    assert names == [
+        ("toimiala", "Elinvoimalautakunnan toimiala"),
+        ("valtuusto", "Elinvoimalautakunnan toimiala"),
+        ("palvelualue", "Työllisyyspalvelut"),
+        ("palvelualue", "Elinkeinopalvelut"),
+        ("palvelualue", "Kulttuuri"),
+        ("palvelualue", "Kaupunkisuunnittelu"),
+        ("palvelualue", "Kiinteistö- ja mittauspalvelut"),
+        ("investointi", "KULTTUURI"),
+        ("investointi", "MAANKÄYTTÖ"),
+        ("investoinnit", "ELINVOIMA"),
+    ]
+
+
+def test_columns_carry_unit_and_period(shown: dict) -> None:
+    assert [(c["label"], c["unit"]) for c in shown["columns"]] == [
+        ("TP 2022", "1000 €"), ("TOT 2022 6 kk", "1000 €"), ("TA 2023 +muutos", "€"), ("TOT 2023 6 kk", "€")]
+
+
+def test_text_tables_are_read(seed_review) -> None:  # type: ignore[no-untyped-def]
+    goals = seed_review.goals
+    assert [g.level for g in goals].count("valtuusto") == 4
+    assert [g.level for g in goals].count("käyttösuunnitelma") == 4
+    # The first goal's page-broken cell is joined back together.
+    assert "myytävät tontit perustietoineen" in goals[1].toteuma_30_6
+    assert [k.name for k in seed_review.kpis][-1] == "Nettomuutto"
+    assert seed_review.risks[0].riski.startswith("Osaavan työvoiman saatavuus")
