@@ -67,23 +67,35 @@ def read_data_xlsx(data: bytes, name: str = "<xlsx>", sheet: str | None = None) 
     import openpyxl  # only the xlsx path needs it
     from openpyxl.utils import get_column_letter
 
-    try:
-        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a broken package
-        raise InputError(f"tiedostoa ei voi avata Excel-työkirjana ({type(exc).__name__}: {exc}).",
-                         Place(file=name), "Tallenna tiedosto Excelissä .xlsx-muodossa.") from None
-    try:
-        if sheet is None:
-            sheet = SHEET_NAME if SHEET_NAME in wb.sheetnames else wb.sheetnames[0]
-        if sheet not in wb.sheetnames:
-            raise InputError(f"välilehteä '{sheet}' ei ole.", Place(file=name),
-                             f"Välilehdet: {', '.join(wb.sheetnames)}.")
-        ws = wb[sheet]
-        rows = [(n, ["" if v is None else v for v in row])
-                for n, row in enumerate(ws.iter_rows(values_only=True), start=1)]
-    finally:
-        wb.close()
+    def load(data_only: bool) -> list[tuple[object, ...]]:
+        nonlocal sheet
+        try:
+            wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=data_only)
+        except Exception as exc:  # openpyxl raises many types for a broken package
+            raise InputError(f"tiedostoa ei voi avata Excel-työkirjana ({type(exc).__name__}: {exc}).",
+                             Place(file=name), "Tallenna tiedosto Excelissä .xlsx-muodossa.") from None
+        try:
+            if sheet is None:
+                sheet = SHEET_NAME if SHEET_NAME in wb.sheetnames else wb.sheetnames[0]
+            if sheet not in wb.sheetnames:
+                raise InputError(f"välilehteä '{sheet}' ei ole.", Place(file=name),
+                                 f"Välilehdet: {', '.join(wb.sheetnames)}.")
+            return list(wb[sheet].iter_rows(values_only=True))
+        finally:
+            wb.close()
+
+    values = load(data_only=True)
+    formulas = load(data_only=False)
     title = sheet
+    # A formula whose value was never calculated (a file not saved by a spreadsheet program)
+    # reads as empty: refuse it instead of taking it as zero.
+    for n, (vrow, frow) in enumerate(zip(values, formulas), start=1):
+        for c, (v, f) in enumerate(zip(vrow, frow)):
+            if v is None and isinstance(f, str) and f.startswith("="):
+                raise InputError(f"solussa on kaava {f!r} ilman laskettua arvoa.",
+                                 Place(file=name, sheet=title, cell=f"{get_column_letter(c + 1)}{n}"),
+                                 "Avaa tiedosto Excelissä ja tallenna se, tai kirjoita soluun luku.")
+    rows = [(n, ["" if v is None else v for v in row]) for n, row in enumerate(values, start=1)]
 
     def place(n: int, col: str | None) -> Place:
         cell = None
