@@ -69,7 +69,8 @@ def fill_subtotals(values: FloatArray, structure: Structure) -> FloatArray:
     for ident in structure.evaluation_order:
         t = structure.index[ident.total]
         idx = [structure.index[k] for k in ident.terms]
-        terms = np.nan_to_num(out[..., idx, :]).sum(axis=-2)
+        part = out[..., idx, :]
+        terms = np.where(np.isnan(part), 0.0, part).sum(axis=-2)
         out[..., t, :] = np.where(np.isnan(out[..., t, :]), terms, out[..., t, :])
     return out
 

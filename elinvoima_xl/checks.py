@@ -99,19 +99,24 @@ def _tables_with_structure(review: Review) -> list[Table]:
     return tables
 
 
+def _area_structure(review: Review) -> Structure:
+    return review.areas[0].structure if review.areas else INCOME_STATEMENT
+
+
 def _division_values(review: Review) -> FloatArray:
-    """The division's income statement: as printed where printed, else Σ areas."""
+    """The division's table: as printed where printed, else Σ areas."""
     summed = _area_sum(review)
     if review.division_table is None:
         return summed
-    printed = fill_subtotals(review.division_table.values, INCOME_STATEMENT)
+    printed = fill_subtotals(review.division_table.values, review.division_table.structure)
     return np.where(np.isnan(printed), summed, printed)
 
 
 def _area_sum(review: Review) -> FloatArray:
+    structure = _area_structure(review)
     if not review.areas:
-        return np.zeros((len(INCOME_STATEMENT.lines), len(review.columns)))
-    stack = np.stack([fill_subtotals(a.values, INCOME_STATEMENT) for a in review.areas])
+        return np.zeros((len(structure.lines), len(review.columns)))
+    stack = fill_subtotals(np.stack([a.values for a in review.areas]), structure)
     return np.nansum(stack, axis=0)
 
 
@@ -139,7 +144,7 @@ def identity_gaps(values: FloatArray, structure: Structure) -> tuple[FloatArray,
     """
     filled = fill_subtotals(values, structure)
     coeff = structure.coefficient_matrix                      # identities × lines
-    expected = np.einsum("il,...lc->...ic", coeff, np.nan_to_num(filled))
+    expected = np.einsum("il,...lc->...ic", coeff, _zero(filled))
     printed_terms = np.einsum("il,...lc->...ic", coeff, (~np.isnan(values)).astype(float))
     totals = values[..., structure.total_indices, :]
     gaps = totals - expected
@@ -147,24 +152,38 @@ def identity_gaps(values: FloatArray, structure: Structure) -> tuple[FloatArray,
     return expected, gaps, tol
 
 
-def _identity_findings(table: Table, values: FloatArray) -> list[Finding]:
-    s = table.structure
+def _zero(x: FloatArray) -> FloatArray:
+    return np.where(np.isnan(x), 0.0, x)
+
+
+def _groups(tables: list[Table]) -> list[list[Table]]:
+    """Tables that share a structure and columns, so one array operation serves them all."""
+    groups: dict[tuple[str, tuple[Column, ...]], list[Table]] = {}
+    for t in tables:
+        groups.setdefault((t.structure.key, t.columns), []).append(t)
+    return list(groups.values())
+
+
+def _identity_findings(tables: list[Table], values: FloatArray) -> list[Finding]:
+    """`values`: (tables, lines, columns) printed figures of tables sharing one structure."""
+    s = tables[0].structure
     expected, gaps, tol = identity_gaps(values, s)
     out: list[Finding] = []
-    for i, c in zip(*np.nonzero(np.nan_to_num(gaps) != 0)):
+    sums = {i: f"{ident.describe(s.labels).split(' = ')[1].lower()} =" for i, ident in enumerate(s.identities)}
+    for t, i, c in zip(*np.nonzero(_zero(gaps) != 0)):
+        table = tables[t]
         ident = s.identities[i]
-        actual = float(values[s.index[ident.total], c])
         out.append(_gap_finding(
-            "identity", table.name, s.labels[ident.total], table.columns[c], float(expected[i, c]), actual,
-            float(tol[i, c]), f"{ident.describe(s.labels).split(' = ')[1].lower()} =", _where(table, ident.total)))
+            "identity", table.name, s.labels[ident.total], table.columns[c], float(expected[t, i, c]),
+            float(values[t, s.index[ident.total], c]), float(tol[t, i, c]), sums[i], _where(table, ident.total)))
     return out
 
 
 def check_identities(review: Review, settings: Settings) -> list[Finding]:
     """Every subtotal against its lines, in every column of every table."""
     out: list[Finding] = []
-    for table in _tables_with_structure(review):
-        out.extend(_identity_findings(table, table.values))
+    for group in _groups(_tables_with_structure(review)):
+        out.extend(_identity_findings(group, np.stack([t.values for t in group])))
     if review.council is not None:
         # The council table does not print valmistus omaan käyttöön; its NETTO includes it.
         council = review.council.values.copy()
@@ -172,24 +191,24 @@ def check_identities(review: Review, settings: Settings) -> list[Finding]:
         division = _division_values(review)
         if np.isnan(council[v]).all():
             council[v] = division[INCOME_STATEMENT.index["valmistus_omaan_kayttoon"]]
-        out.extend(_identity_findings(review.council, council))
+        out.extend(_identity_findings([review.council], council[None]))
     return out
 
 
 def _sum_findings(code: str, total: Table, parts: list[Table], what: str) -> list[Finding]:
     s = total.structure
-    stack = np.stack([fill_subtotals(p.values, s) for p in parts])
+    stack = fill_subtotals(np.stack([p.values for p in parts]), s)
     expected = np.nansum(stack, axis=0)
     n_parts = (~np.isnan(np.stack([p.values for p in parts]))).sum(axis=0)
     tol = rounding_tolerance(n_parts + 1)
     gaps = total.values - expected
     out: list[Finding] = []
-    for li, c in zip(*np.nonzero(np.nan_to_num(gaps) != 0)):
+    for li, c in zip(*np.nonzero(_zero(gaps) != 0)):
         line = s.lines[li]
         out.append(_gap_finding(code, total.name, line.label, total.columns[c], float(expected[li, c]),
                                 float(total.values[li, c]), float(tol[li, c]), what, _where(total, line.key)))
     # A line the parts have but the total does not print at all is lost from the total.
-    for li in np.nonzero(np.isnan(total.values).all(axis=1) & (np.nan_to_num(expected) != 0).any(axis=1))[0]:
+    for li in np.nonzero(np.isnan(total.values).all(axis=1) & (_zero(expected) != 0).any(axis=1))[0]:
         line = s.lines[li]
         if line.kind is Kind.HEADER:
             continue
@@ -235,36 +254,38 @@ def check_council(review: Review, settings: Settings) -> list[Finding]:
     return out
 
 
-def _printed_derived_findings(table: Table, settings: Settings) -> list[Finding]:
-    roles = column_roles(table.columns)
-    b_col, a_col = table.columns[roles.budget], table.columns[roles.actual]
-    values = table.values
-    if table.structure is COUNCIL and np.isnan(values[COUNCIL.index["valmistus_omaan_kayttoon"]]).all():
-        pass  # Jäljellä and % of NETTO use the printed NETTO; nothing to fill
-    budget = np.nan_to_num(values[:, roles.budget]) * b_col.unit
-    actual = np.nan_to_num(values[:, roles.actual]) * a_col.unit
+def _printed_derived_findings(tables: list[Table], settings: Settings) -> list[Finding]:
+    """Printed Jäljellä and % of tables sharing one structure and columns, in one pass."""
+    columns = tables[0].columns
+    s = tables[0].structure
+    roles = column_roles(columns)
+    b_col, a_col = columns[roles.budget], columns[roles.actual]
+    values = np.stack([t.values for t in tables])
+    printed_rem = np.stack([t.printed_remaining for t in tables])
+    printed_pct = np.stack([t.printed_pct for t in tables])
+    budget = _zero(values[:, :, roles.budget]) * b_col.unit
+    actual = _zero(values[:, :, roles.actual]) * a_col.unit
     out: list[Finding] = []
     rem_expected = (budget - actual) / b_col.unit
-    rem_gap = table.printed_remaining - rem_expected
-    n_rem = (~np.isnan(values[:, [roles.budget, roles.actual]])).sum(axis=1) + 1
-    for li in np.nonzero(np.nan_to_num(rem_gap) != 0)[0]:
-        line = table.structure.lines[li]
-        rem_col = Column(b_col.kind, b_col.year, b_col.months, b_col.unit)
-        f = _gap_finding("remaining", table.name, line.label, rem_col, float(rem_expected[li]),
-                         float(table.printed_remaining[li]), float(rounding_tolerance(n_rem[li])),
+    rem_gap = printed_rem - rem_expected
+    n_rem = (~np.isnan(values[:, :, [roles.budget, roles.actual]])).sum(axis=2) + 1
+    rem_col = Column(b_col.kind, b_col.year, b_col.months, b_col.unit)
+    for t, li in zip(*np.nonzero(_zero(rem_gap) != 0)):
+        table, line = tables[t], s.lines[li]
+        f = _gap_finding("remaining", table.name, line.label, rem_col, float(rem_expected[t, li]),
+                         float(printed_rem[t, li]), float(rounding_tolerance(n_rem[t, li])),
                          "TA − TOT =", _where(table, line.key))
         out.append(Finding(f.severity, f.code, f.area, f.line, "Jäljellä", f.expected, f.actual, f.gap,
                            f.message.replace(f", {b_col.label}:", ", Jäljellä:"), f.where, f.rounding))
     pct_expected = execution_pct(actual, budget, absolute=settings.pct_absolute, decimals=None)
     # Half of the printed precision, plus what rounding TOT and TA to whole units can move it.
-    with np.errstate(divide="ignore", invalid="ignore"):
-        moved = np.where(budget != 0, 100 * (0.5 * a_col.unit / np.abs(np.where(budget != 0, budget, 1))
-                                             + 0.5 * b_col.unit * np.abs(actual) / np.where(budget != 0, budget, 1) ** 2), 0)
+    safe = np.where(budget != 0, budget, 1.0)
+    moved = np.where(budget != 0, 100 * (0.5 * a_col.unit / np.abs(safe) + 0.5 * b_col.unit * np.abs(actual) / safe**2), 0)
     pct_tol = 0.5 * 10.0 ** -settings.pct_decimals + moved
-    pct_gap = table.printed_pct - pct_expected
-    for li in np.nonzero(np.abs(np.nan_to_num(pct_gap)) > pct_tol + 1e-9)[0]:
-        line = table.structure.lines[li]
-        exp, act = float(pct_expected[li]), float(table.printed_pct[li])
+    pct_gap = printed_pct - pct_expected
+    for t, li in zip(*np.nonzero(np.abs(_zero(pct_gap)) > pct_tol + 1e-9)):
+        table, line = tables[t], s.lines[li]
+        exp, act = float(pct_expected[t, li]), float(printed_pct[t, li])
         out.append(Finding(
             "error", "pct", table.name, line.label, "%", round(exp, 4), act, round(act - exp, 4),
             f"{table.name}, {line.label}, %: painettu {format_fi(act, 2)}, TOT / TA × 100 = {format_fi(exp, 2)} "
@@ -275,93 +296,105 @@ def _printed_derived_findings(table: Table, settings: Settings) -> list[Finding]
 def check_printed_remaining_and_pct(review: Review, settings: Settings) -> list[Finding]:
     """Printed Jäljellä against TA − TOT and printed % against TOT / TA × 100, every table."""
     out: list[Finding] = []
-    for table in _tables_with_structure(review) + ([review.council] if review.council else []):
-        out.extend(_printed_derived_findings(table, settings))
+    tables = _tables_with_structure(review) + ([review.council] if review.council else [])
+    for group in _groups(tables):
+        out.extend(_printed_derived_findings(group, settings))
     return out
 
 
 def _expected_share(values: FloatArray, columns: tuple[Column, ...], settings: Settings) -> FloatArray:
     """Share of the year's budget expected by now: last year's share where sound, else linear."""
     roles = column_roles(columns)
-    linear = np.full(values.shape[0], columns[roles.actual].months / 12.0)
+    linear = np.full(values.shape[:-1], columns[roles.actual].months / 12.0)
     if roles.prev_year is None or roles.prev_period is None:
         return linear
-    py = np.nan_to_num(values[:, roles.prev_year])
-    pp = np.nan_to_num(values[:, roles.prev_period])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        share = np.where(py != 0, pp / np.where(py != 0, py, 1), np.nan)
-    return np.where(seasonal_share_is_sound(share, pp, py, settings), share, linear)
+    py = _zero(values[..., roles.prev_year])
+    pp = _zero(values[..., roles.prev_period])
+    share = np.where(py != 0, pp / np.where(py != 0, py, 1), np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(seasonal_share_is_sound(share, pp, py, settings), share, linear)
 
 
 def check_plausibility(review: Review, settings: Settings) -> list[Finding]:
     """At the reporting point: sign flips, actuals without budget, lines far above their expected share."""
     out: list[Finding] = []
-    for table in review.areas + review.investments:
-        roles = column_roles(table.columns)
-        b_col, a_col = table.columns[roles.budget], table.columns[roles.actual]
-        budget = np.nan_to_num(table.values[:, roles.budget]) * b_col.unit
-        actual = np.nan_to_num(table.values[:, roles.actual]) * a_col.unit
-        expected = _expected_share(table.values, table.columns, settings)
-        for li, line in enumerate(table.structure.lines):
-            if line.kind is not Kind.DETAIL or line.block not in (Block.REVENUE, Block.EXPENSE):
-                continue
-            b, a = budget[li], actual[li]
+    for group in _groups(review.areas + review.investments):
+        s, columns = group[0].structure, group[0].columns
+        roles = column_roles(columns)
+        b_col, a_col = columns[roles.budget], columns[roles.actual]
+        values = np.stack([t.values for t in group])
+        budget = _zero(values[:, :, roles.budget]) * b_col.unit
+        actual = _zero(values[:, :, roles.actual]) * a_col.unit
+        expected = _expected_share(values, columns, settings)
+        checked = np.array([ln.kind is Kind.DETAIL and ln.block in (Block.REVENUE, Block.EXPENSE) for ln in s.lines])
+        flip = checked & (budget != 0) & (actual != 0) & (np.sign(actual) != np.sign(budget))
+        no_budget = checked & (budget == 0) & (np.abs(actual) >= 0.5)
+        share = actual / np.where(budget != 0, budget, 1.0)
+        over_points = (share - expected) * 100
+        far = (checked & (budget != 0) & ~flip & (over_points > settings.far_over_points)
+               & (np.abs(actual - expected * budget) >= settings.min_amount))
+        for t, li in zip(*np.nonzero(flip | no_budget | far)):
+            table, line = group[t], s.lines[li]
+            b, a = float(budget[t, li]), float(actual[t, li])
             where = _where(table, line.key)
             name = f"{table.name}, {line.label}"
-            if b != 0 and a != 0 and np.sign(a) != np.sign(b):
+            if flip[t, li]:
                 out.append(Finding(
                     "warning", "sign_flip", table.name, line.label, a_col.label, b, a, a - b,
                     f"{name}: toteuma {format_fi(a)} € on eri merkkinen kuin talousarvio {format_fi(b)} €. "
                     f"Tarkista kirjaukset (oikaisu, palautus tai väärä tili).", where))
-            elif b == 0 and abs(a) >= 0.5:
+            elif no_budget[t, li]:
                 sev: Severity = "warning" if abs(a) >= settings.min_amount else "info"
                 out.append(Finding(
                     sev, "no_budget", table.name, line.label, a_col.label, 0.0, a, a,
                     f"{name}: toteumaa {format_fi(a)} € ilman talousarviota.", where))
-            elif b != 0:
-                share = a / b
-                over = (share - expected[li]) * 100
-                if over > settings.far_over_points and abs(a - expected[li] * b) >= settings.min_amount:
-                    revenue = line.block is Block.REVENUE
-                    out.append(Finding(
-                        "info" if revenue else "warning", "far_over", table.name, line.label, a_col.label,
-                        round(expected[li] * b, 2), a, round(a - expected[li] * b, 2),
-                        f"{name}: toteutunut {format_fi(share * 100, 1)} % talousarviosta, odotettu "
-                        f"{format_fi(expected[li] * 100, 1)} % tässä vaiheessa vuotta "
-                        f"({format_fi(over, 1)} %-yksikköä yli). "
-                        + ("Tuotot kertyvät odotettua nopeammin." if revenue else "Selvitä ylitys ja arvioi koko vuosi."),
-                        where))
+            else:
+                e = float(expected[t, li])
+                revenue = line.block is Block.REVENUE
+                out.append(Finding(
+                    "info" if revenue else "warning", "far_over", table.name, line.label, a_col.label,
+                    round(e * b, 2), a, round(a - e * b, 2),
+                    f"{name}: toteutunut {format_fi(share[t, li] * 100, 1)} % talousarviosta, odotettu "
+                    f"{format_fi(e * 100, 1)} % tässä vaiheessa vuotta "
+                    f"({format_fi(over_points[t, li], 1)} %-yksikköä yli). "
+                    + ("Tuotot kertyvät odotettua nopeammin." if revenue else "Selvitä ylitys ja arvioi koko vuosi."),
+                    where))
     return out
 
 
 def check_binding(review: Review, settings: Settings) -> list[Finding]:
     """The binding nets: the division's (council) and each area's toimintakate, actual and forecast."""
     out: list[Finding] = []
-    # The binding net is the printed toimintakate where one is printed (the figure the board
-    # reads); the forecast is built from the lines.
-    tables: list[tuple[str, FloatArray, str | None]] = [
-        (review.division, np.nan_to_num(_division_values(review)), "valtuuston sitovuustaso")]
-    for area in review.areas:
-        tables.append((area.name, np.nan_to_num(fill_subtotals(area.values, INCOME_STATEMENT)),
-                       "käyttösuunnitelman sitovuustaso"))
+    # The binding net is the printed net where one is printed (the figure the board reads);
+    # the forecast is built from the lines.
+    structure = _area_structure(review)
+    if structure.net is None:
+        return []
+    names = [(review.division, "valtuuston sitovuustaso")]
+    names += [(area.name, "käyttösuunnitelman sitovuustaso") for area in review.areas]
+    stack = _zero(np.concatenate([
+        _division_values(review)[None],
+        fill_subtotals(np.stack([a.values for a in review.areas]), structure) if review.areas
+        else np.zeros((0, len(structure.lines), len(review.columns)))]))
     roles = column_roles(review.columns)
     b_col, a_col = review.columns[roles.budget], review.columns[roles.actual]
-    k = INCOME_STATEMENT.index["toimintakate"]
-    for name, values, level in tables:
+    k = structure.index[structure.net]
+    net_label = structure.labels[structure.net]
+    fc_all = forecast(stack, review.columns, structure, settings.forecast_method, settings).values[:, k]
+    for (name, level), values, fc_value in zip(names, stack, fc_all):
         budget = values[k, roles.budget] * b_col.unit
         actual = values[k, roles.actual] * a_col.unit
-        fc = forecast(values, review.columns, INCOME_STATEMENT, settings.forecast_method, settings)
-        fc_net = float(fc.values[k]) * a_col.unit
+        fc_net = float(fc_value) * a_col.unit
         # A net cost already beyond the whole year's net; a surplus area can still catch up.
         if budget <= 0 and actual < budget and abs(actual - budget) >= 0.5:
             out.append(Finding(
-                "error", "binding", name, "TOIMINTAKATE", a_col.label, budget, actual, actual - budget,
+                "error", "binding", name, net_label, a_col.label, budget, actual, actual - budget,
                 f"{name} ({level}): toteutunut netto {format_fi(actual)} € ylittää jo sitovan netto-"
                 f"talousarvion {format_fi(budget)} € ({format_fi(actual - budget)} €).", None))
         elif fc_net - budget <= -settings.min_amount:
             method = "kausivaihtelu huomioiden" if settings.forecast_method == "seasonal" else "suoraviivaisesti"
             out.append(Finding(
-                "warning", "binding_forecast", name, "TOIMINTAKATE", "Ennuste", budget, round(fc_net, 2),
+                "warning", "binding_forecast", name, net_label, "Ennuste", budget, round(fc_net, 2),
                 round(fc_net - budget, 2),
                 f"{name} ({level}): vuoden ennuste ({method}) {format_fi(fc_net)} € ylittää sitovan netto-"
                 f"talousarvion {format_fi(budget)} € ({format_fi(fc_net - budget)} €).", None))

@@ -13,6 +13,7 @@ __all__ = [
 
 import re
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from enum import Enum
 
 import numpy as np
@@ -45,7 +46,7 @@ class Column:
             return f"tot_{self.year}_{self.months}kk"
         return f"{self.kind.value.lower()}_{self.year}"
 
-    @property
+    @cached_property
     def label(self) -> str:
         """Heading as the review prints it: "TP 2022", "TOT 2023 6 kk", "TA 2023 +muutos"."""
         if self.kind is ColumnKind.TOT:

@@ -76,10 +76,18 @@ def round_half_away(x: npt.ArrayLike, decimals: int = 0) -> npt.NDArray[np.float
 
 def format_fi(value: float | None, decimals: int = 0, group: str = " ") -> str:
     """Format like the published review: "1 644", "-152 561", "38,20"; empty for None/NaN."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None:
         return ""
-    rounded = float(round_half_away(value, decimals))
+    v = float(value)
+    if math.isnan(v):
+        return ""
+    scale = 10.0**decimals
+    # Scalar twin of round_half_away (kept in plain Python: it runs once per finding).
+    rounded = math.copysign(math.floor(abs(v) * scale + 0.5 + 1e-9) / scale, v)
     if rounded == 0:
         rounded = 0.0  # no "-0"
-    text = f"{abs(rounded):,.{decimals}f}".replace(",", group).replace(".", ",")
+    if decimals == 0:
+        text = f"{int(abs(rounded)):,}".replace(",", group)
+    else:
+        text = f"{abs(rounded):,.{decimals}f}".replace(",", group).replace(".", ",")
     return f"-{text}" if rounded < 0 else text

@@ -60,6 +60,7 @@ class Structure:
     key: str
     lines: tuple[Line, ...]
     identities: tuple[Identity, ...] = field(default=())
+    net: str | None = None          # the line the binding level is set on (tulot − menot)
 
     @cached_property
     def keys(self) -> tuple[str, ...]:
@@ -160,6 +161,7 @@ INCOME_STATEMENT = Structure(
         Identity("vuosikate", ("toimintakate", "rahoitustuotot_ja_kulut")),
         Identity("tilikauden_tulos", ("vuosikate", "poistot")),
     ),
+    net="toimintakate",
 )
 
 # The council's binding table: TULOT, MENOT, NETTO (the division's toimintakate).
@@ -172,6 +174,7 @@ COUNCIL = Structure(
         _s("netto", "NETTO", T),
     ),
     identities=(Identity("netto", ("tulot", "valmistus_omaan_kayttoon", "menot")),),
+    net="netto",
 )
 
 # One investment group (or the division's investment total).
@@ -183,6 +186,7 @@ INVESTMENT = Structure(
         _s("netto", "NETTO", T),
     ),
     identities=(Identity("netto", ("tulot", "menot")),),
+    net="netto",
 )
 
 STRUCTURES: dict[str, Structure] = {s.key: s for s in (INCOME_STATEMENT, COUNCIL, INVESTMENT)}
