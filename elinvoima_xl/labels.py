@@ -81,18 +81,18 @@ def match_label(printed: str, structure: Structure, block: Block | None = None,
                      and line.block in (Block.REVENUE, Block.EXPENSE)
                      and block in (Block.REVENUE, Block.EXPENSE) and line.block != block)
         note = ""
-        if misplaced:
+        if misplaced and block is not None:
             note = (f"rivi '{printed}' on {_block_word(block)}lohkossa, vaikka nimi on "
                     f"{_block_word(line.block)}rivin nimi")
         return LabelMatch(line, printed, exact=True, misplaced=misplaced, note=note)
     if block in (Block.REVENUE, Block.EXPENSE):
         candidates = [ln for ln in structure.value_lines if ln.block == block]
-        ratio, line, runner_up = _best(norm, candidates)
-        if line is not None and ratio >= MIN_RATIO_IN_BLOCK and ratio > runner_up:
-            return LabelMatch(line, printed, exact=False, note=_spelling_note(printed, line, structure))
-    ratio, line, runner_up = _best(norm, list(structure.value_lines))
-    if line is not None and ratio >= MIN_RATIO_ANYWHERE and ratio - runner_up > 0.05:
-        return LabelMatch(line, printed, exact=False, note=_spelling_note(printed, line, structure))
+        ratio, near, runner_up = _best(norm, candidates)
+        if near is not None and ratio >= MIN_RATIO_IN_BLOCK and ratio > runner_up:
+            return LabelMatch(near, printed, exact=False, note=_spelling_note(printed, near, structure))
+    ratio, near, runner_up = _best(norm, list(structure.value_lines))
+    if near is not None and ratio >= MIN_RATIO_ANYWHERE and ratio - runner_up > 0.05:
+        return LabelMatch(near, printed, exact=False, note=_spelling_note(printed, near, structure))
     return None
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .errors import InputError, Place
 from .model import Review
+from .sources import decode_text
 from .sources.datafile import read_data_csv, read_data_xlsx
 from .sources.review_text import parse_review_text
 
@@ -24,15 +25,6 @@ def bundled_review() -> Review:
     """The published review 1–6/2023, parsed from the bundled text (goals, KPIs and risks included)."""
     path = bundled_path()
     return parse_review_text(path.read_text(encoding="utf-8"), path.name)
-
-
-def _decode_text(data: bytes, name: str) -> str:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise InputError("tiedoston merkistöä ei tunnistettu.", Place(file=name), "Tallenna se UTF-8-muodossa.")
 
 
 def load_review(path: Path | str | None) -> Review:
@@ -51,8 +43,6 @@ def load_review(path: Path | str | None) -> Review:
     if suffix in (".csv", ".tsv"):
         return read_data_csv(data, p.name)
     if suffix in (".txt", ".md", ".text", ""):
-        if not data.strip():
-            raise InputError("tiedosto on tyhjä.", Place(file=p.name), "Anna julkaistun katsauksen tekstitiedosto.")
-        return parse_review_text(_decode_text(data, p.name), p.name)
+        return parse_review_text(decode_text(data, p.name), p.name)
     raise InputError(f"tiedostotyyppiä '{p.suffix}' ei tueta.", Place(file=p.name),
                      "Käytä katsauksen tekstiä (.txt), tietotiedostoa (.csv) tai Excel-tiedostoa (.xlsx).")

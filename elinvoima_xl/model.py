@@ -175,6 +175,19 @@ class Table:
         """Lines that were printed (any figure given)."""
         return ~np.all(np.isnan(self.values), axis=1) | ~np.isnan(self.printed_remaining)
 
+    def put(self, line_index: int, what: str, column: int, number: float | None) -> None:
+        """Store one figure read from a source: a period column ("col"), printed Jäljellä ("rem") or % ("pct")."""
+        if number is None:
+            return
+        if what == "col":
+            self.values[line_index, column] = number
+        elif what == "rem":
+            self.printed_remaining[line_index] = number
+        elif what == "pct":
+            self.printed_pct[line_index] = number
+        else:
+            raise ValueError(f"unknown figure kind {what!r}")
+
     def value(self, key: str, column: int) -> float:
         return float(self.values[self.structure.index[key], column])
 

@@ -18,12 +18,13 @@ __all__ = ["read_data", "read_data_csv", "read_data_xlsx", "write_data_csv", "wr
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import InputError, Place
+from . import decode_text
 from ..labels import match_label, normalize_label
 from ..model import Column, Review, Source, Table, column_roles
 from ..numbers import format_fi, parse_fi_number
@@ -37,17 +38,6 @@ LEVELS: dict[str, Structure] = {
 _KEY_COLUMNS = ("taso", "alue", "rivi")
 
 
-def _decode(data: bytes, name: str) -> str:
-    if not data.strip():
-        raise InputError("tiedosto on tyhjä.", Place(file=name), "Tallenna tiedostoon otsikkorivi ja tietorivit.")
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise InputError("tiedoston merkistöä ei tunnistettu.", Place(file=name), "Tallenna se UTF-8-muodossa.")
-
-
 def _delimiter(first_line: str) -> str:
     counts = {d: first_line.count(d) for d in (";", "\t", ",")}
     best = max(counts, key=lambda d: counts[d])
@@ -55,10 +45,10 @@ def _delimiter(first_line: str) -> str:
 
 
 def read_data_csv(data: bytes, name: str = "<csv>") -> Review:
-    text = _decode(data, name)
+    text = decode_text(data, name)
     first = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
     reader = csv.reader(io.StringIO(text), delimiter=_delimiter(first))
-    rows = ((n, row) for n, row in enumerate(reader, start=1))
+    rows: Iterator[tuple[int, list[object]]] = ((n, list(row)) for n, row in enumerate(reader, start=1))
     return _build(rows, lambda n, col: Place(file=name, line=n, column=col), name,
                   lambda n: Source(file=name, line=n))
 
@@ -116,7 +106,8 @@ def read_data(path: Path) -> Review:
     return read_data_csv(data, path.name)
 
 
-def _build(rows: Iterator[tuple[int, list[object]]], place, name: str, source) -> Review:  # type: ignore[no-untyped-def]
+def _build(rows: Iterator[tuple[int, list[object]]], place: Callable[[int, str | None], Place], name: str,
+           source: Callable[[int], Source]) -> Review:
     header_row = next(((n, r) for n, r in rows if any(str(c).strip() for c in r)), None)
     if header_row is None:
         raise InputError("tiedostossa ei ole otsikkoriviä eikä tietoja.", Place(file=name),
@@ -189,14 +180,7 @@ def _build(rows: Iterator[tuple[int, list[object]]], place, name: str, source) -
             table.label_notes.append((line.key, match.note, source(n)))
         li = structure.index[line.key]
         for _i, what, j, value in numbers:
-            if value is None:
-                continue
-            if what == "col":
-                table.values[li, j] = value
-            elif what == "rem":
-                table.printed_remaining[li] = value
-            else:
-                table.printed_pct[li] = value
+            table.put(li, what, j, value)
     if not any_rows:
         raise InputError("tiedostossa on vain otsikkorivi.", Place(file=name), "Lisää tietorivit otsikon alle.")
     return _review_from_tables(tables, order, cols, name)
@@ -209,7 +193,8 @@ def _review_from_tables(tables: dict[tuple[str, str], Table], order: list[tuple[
         by_level[key[0]].append(tables[key])
     division_table = by_level["toimiala"][0] if by_level["toimiala"] else None
     council = by_level["valtuusto"][0] if by_level["valtuusto"] else None
-    division = (division_table or council).name if (division_table or council) else "Toimiala"
+    named = division_table or council
+    division = named.name if named is not None else "Toimiala"
     actual = cols[column_roles(cols).actual]
     return Review(
         title=f"Katsaus 1–{actual.months}/{actual.year}", division=division, columns=cols,

@@ -129,20 +129,9 @@ def _financial_table(doc: _Doc, i: int, section: str) -> int:
     cols = tuple(columns)
     column_roles(cols, doc.place(i + 1))
     structure: Structure | None = INVESTMENT if investment else None
-    rows: list[tuple[int, str, list[str]]] = []
-    k = i + 2 if units and not any(_YEAR_HEAD.match(c) for c in units) else i + 1
-    while k < len(doc.lines):
-        line = doc.lines[k]
-        if not line.strip():
-            k += 1
-            continue
-        if _is_heading(line) or "\t" not in line:
-            break
-        cells = cells_of(line)
-        if any(_YEAR_HEAD.match(c) for c in cells[1:]):
-            break
-        rows.append((k + 1, cells[0], cells[1:]))
-        k += 1
+    start = i + 2 if units and not any(_YEAR_HEAD.match(c) for c in units) else i + 1
+    table_rows, k = _table_rows(doc, start, merge_continuations=False)
+    rows = [(lineno, cells[0], cells[1:]) for lineno, cells in table_rows]
     if structure is None:
         first_labels = {normalize_label(r[1]) for r in rows[:2]}
         structure = COUNCIL if first_labels & {"tulot", "menot"} else INCOME_STATEMENT
@@ -175,15 +164,7 @@ def _financial_table(doc: _Doc, i: int, section: str) -> int:
             heading = cols[j].label if what == "col" else {"rem": "Jäljellä", "pct": "%"}.get(what, "")
             if what == "skip":
                 continue
-            number = parse_fi_number(cell, doc.place(lineno, heading))
-            if number is None:
-                continue
-            if what == "col":
-                table.values[idx, j] = number
-            elif what == "rem":
-                table.printed_remaining[idx] = number
-            else:
-                table.printed_pct[idx] = number
+            table.put(idx, what, j, parse_fi_number(cell, doc.place(lineno, heading)))
     for label, src in table_unmatched:
         table.label_notes.append(("", f"rivin nimeä '{label}' ei tunnistettu; rivin luvut eivät ole mukana summissa", src))
     kind = "investment" if investment else structure.key
@@ -191,8 +172,12 @@ def _financial_table(doc: _Doc, i: int, section: str) -> int:
     return k
 
 
-def _rows_until_end(doc: _Doc, start: int) -> tuple[list[tuple[int, list[str]]], int]:
-    """Rows of a text table: tab lines until a heading or plain text; page-break rows merged."""
+def _table_rows(doc: _Doc, start: int, merge_continuations: bool = True) -> tuple[list[tuple[int, list[str]]], int]:
+    """Rows of a table: tab lines until a heading, plain text or the next table's header.
+
+    Blank lines are page breaks and skipped. With `merge_continuations`, a row whose first
+    cell is empty continues the row above it (a text cell broken across pages).
+    """
     rows: list[tuple[int, list[str]]] = []
     k = start
     while k < len(doc.lines):
@@ -203,7 +188,9 @@ def _rows_until_end(doc: _Doc, start: int) -> tuple[list[tuple[int, list[str]]],
         if _is_heading(line) or "\t" not in line:
             break
         cells = cells_of(line)
-        if rows and not cells[0]:
+        if any(_YEAR_HEAD.match(c) for c in cells[1:]):
+            break
+        if merge_continuations and rows and not cells[0]:
             prev = rows[-1][1]
             for j, c in enumerate(cells):
                 if c:
@@ -226,7 +213,7 @@ def _goal_table(doc: _Doc, i: int) -> int:
                 return row[j]
         return ""
 
-    rows, k = _rows_until_end(doc, i + 1)
+    rows, k = _table_rows(doc, i + 1)
     for lineno, row in rows:
         printed_tila = col(row, "tila")
         tila, _exact = match_choice(printed_tila, TILA_CHOICES) if printed_tila else (None, True)
@@ -240,7 +227,7 @@ def _goal_table(doc: _Doc, i: int) -> int:
 
 def _kpi_table(doc: _Doc, i: int) -> int:
     header = cells_of(doc.lines[i])
-    rows, k = _rows_until_end(doc, i + 1)
+    rows, k = _table_rows(doc, i + 1)
     for lineno, row in rows:
         values = tuple((header[j], row[j] if j < len(row) else "") for j in range(1, len(header)))
         doc.kpis.append(Kpi(row[0], values, Source(file=doc.name, line=lineno)))
@@ -248,7 +235,7 @@ def _kpi_table(doc: _Doc, i: int) -> int:
 
 
 def _risk_table(doc: _Doc, i: int) -> int:
-    rows, k = _rows_until_end(doc, i + 1)
+    rows, k = _table_rows(doc, i + 1)
     for lineno, row in rows:
         row = row + [""] * (4 - len(row))
         doc.risks.append(Risk(row[0], row[1], row[2], row[3], Source(file=doc.name, line=lineno)))
