@@ -24,6 +24,7 @@ test: setup
 
 bench: setup
 	$(BIN)/python benchmarks/bench_checks.py
+	$(BIN)/python benchmarks/bench_udfs.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 __all__ = [
     "Settings", "complete", "fill_subtotals", "remaining", "execution_pct", "rollup", "council_values",
-    "forecast", "Forecast", "overrun", "seasonal_share_is_sound", "computed_table", "ComputedTable",
+    "forecast", "forecast_lines", "Forecast", "overrun", "seasonal_share_is_sound", "computed_table", "ComputedTable",
 ]
 
 from dataclasses import dataclass
@@ -129,22 +129,13 @@ def forecast(completed: FloatArray, columns: tuple[Column, ...], structure: Stru
     roles = column_roles(columns)
     act_col = columns[roles.actual]
     actual = completed[..., roles.actual]
-    linear = actual * 12.0 / act_col.months
-    how = np.full(actual.shape, "linear", dtype="<U14")
-    result = linear.copy()
     if method == "seasonal" and roles.prev_year is not None and roles.prev_period is not None:
         py, pp = columns[roles.prev_year], columns[roles.prev_period]
-        prev_year = completed[..., roles.prev_year] * py.unit / act_col.unit
-        prev_part = completed[..., roles.prev_period] * pp.unit / act_col.unit
-        with np.errstate(divide="ignore", invalid="ignore"):
-            share = np.where(prev_year != 0, prev_part / np.where(prev_year != 0, prev_year, 1), np.nan)
-        good = seasonal_share_is_sound(share, completed[..., roles.prev_period], completed[..., roles.prev_year],
-                                       settings)
-        rest = (prev_year != 0) & ~good
-        with np.errstate(divide="ignore", invalid="ignore"):
-            result = np.where(good, actual / np.where(good, share, 1.0), result)
-        result = np.where(rest, actual + (prev_year - prev_part), result)
-        how = np.where(good, "seasonal", np.where(rest, "last_year_rest", how))
+        result, how = forecast_lines(actual, act_col.months, completed[..., roles.prev_year],
+                                     completed[..., roles.prev_period], py.unit / act_col.unit,
+                                     "seasonal", settings)
+    else:
+        result, how = forecast_lines(actual, act_col.months, None, None, 1.0, "linear", settings)
     # Subtotals: sum of their lines' forecasts, so the forecast table adds up.
     out = result.copy()
     for ident in structure.evaluation_order:
@@ -152,6 +143,31 @@ def forecast(completed: FloatArray, columns: tuple[Column, ...], structure: Stru
         out[..., structure.index[ident.total]] = out[..., idx].sum(axis=-1)
         how[..., structure.index[ident.total]] = "sum"
     return Forecast(out, how)
+
+
+def forecast_lines(actual: FloatArray, months: float, prev_year: FloatArray | None, prev_part: FloatArray | None,
+                   prev_scale: float = 1.0, method: ForecastMethod = "seasonal",
+                   settings: Settings = Settings()) -> tuple[FloatArray, npt.NDArray[np.str_]]:
+    """Year-end forecast of independent lines, and the method each got (see `forecast`).
+
+    `prev_year` / `prev_part` are last year's TP and TOT of the same months in their printed
+    units; `prev_scale` converts them to the actual's unit (1000 for 1000 € against €).
+    """
+    actual = np.asarray(actual, dtype=float)
+    result = actual * 12.0 / months
+    how = np.full(actual.shape, "linear", dtype="<U14")
+    if method != "seasonal" or prev_year is None or prev_part is None:
+        return result, how
+    py_units, pp_units = np.asarray(prev_year, dtype=float), np.asarray(prev_part, dtype=float)
+    py, pp = py_units * prev_scale, pp_units * prev_scale
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(py != 0, pp / np.where(py != 0, py, 1), np.nan)
+        good = seasonal_share_is_sound(share, pp_units, py_units, settings)
+        rest = (py != 0) & ~good
+        result = np.where(good, actual / np.where(good, share, 1.0), result)
+    result = np.where(rest, actual + (py - pp), result)
+    how = np.where(good, "seasonal", np.where(rest, "last_year_rest", how))
+    return result, how
 
 
 def seasonal_share_is_sound(share: FloatArray, prev_part_units: FloatArray, prev_year_units: FloatArray,

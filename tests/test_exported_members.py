@@ -20,7 +20,7 @@ def test_public_api() -> None:
 
 
 def test_core_and_cli_do_not_import_xlwings() -> None:
-    code = ("import sys, elinvoima_xl, elinvoima_xl.cli, elinvoima_xl.checks; "
+    code = ("import sys, elinvoima_xl, elinvoima_xl.cli, elinvoima_xl.checks, elinvoima_xl.excel_values; "
             "print('xlwings' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
