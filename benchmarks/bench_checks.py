@@ -16,12 +16,19 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from synthetic import synthetic_review  # noqa: E402
+from synthetic import synthetic_review
 
-from elinvoima_xl.checks import (Finding, _gap_finding, check_division_sum, check_identities,  # noqa: E402
-                                 check_printed_remaining_and_pct, rounding_tolerance, run_checks)
-from elinvoima_xl.checks import ALL_CHECKS as ALL  # noqa: E402
-from elinvoima_xl.model import Review  # noqa: E402
+from elinvoima_xl.checks import ALL_CHECKS as ALL
+from elinvoima_xl.checks import (
+    Finding,
+    _gap_finding,
+    check_division_sum,
+    check_identities,
+    check_printed_remaining_and_pct,
+    rounding_tolerance,
+    run_checks,
+)
+from elinvoima_xl.model import Review
 
 SAME_CHECKS = (check_identities, check_division_sum, check_printed_remaining_and_pct)
 

@@ -8,8 +8,19 @@ the published review.
 from __future__ import annotations
 
 __all__ = [
-    "Settings", "complete", "fill_subtotals", "remaining", "execution_pct", "rollup", "council_values",
-    "forecast", "forecast_lines", "Forecast", "overrun", "seasonal_share_is_sound", "computed_table", "ComputedTable",
+    "ComputedTable",
+    "Forecast",
+    "Settings",
+    "complete",
+    "computed_table",
+    "council_values",
+    "execution_pct",
+    "fill_subtotals",
+    "forecast",
+    "forecast_lines",
+    "remaining",
+    "rollup",
+    "seasonal_share_is_sound",
 ]
 
 from dataclasses import dataclass
@@ -131,9 +142,10 @@ def forecast(completed: FloatArray, columns: tuple[Column, ...], structure: Stru
     actual = completed[..., roles.actual]
     if method == "seasonal" and roles.prev_year is not None and roles.prev_period is not None:
         py, pp = columns[roles.prev_year], columns[roles.prev_period]
+        # Last year's two columns in one unit (TP's), then scaled to the actual's unit.
         result, how = forecast_lines(actual, act_col.months, completed[..., roles.prev_year],
-                                     completed[..., roles.prev_period], py.unit / act_col.unit,
-                                     "seasonal", settings)
+                                     completed[..., roles.prev_period] * pp.unit / py.unit,
+                                     py.unit / act_col.unit, "seasonal", settings)
     else:
         result, how = forecast_lines(actual, act_col.months, None, None, 1.0, "linear", settings)
     # Subtotals: sum of their lines' forecasts, so the forecast table adds up.
@@ -181,11 +193,6 @@ def seasonal_share_is_sound(share: FloatArray, prev_part_units: FloatArray, prev
         blur = np.abs(share) * (0.5 / np.abs(prev_part_units) + 0.5 / np.abs(prev_year_units))
     return ((share >= settings.min_share) & (share <= settings.max_share)
             & (blur <= settings.max_share_uncertainty))
-
-
-def overrun(forecast_values: FloatArray, budget: FloatArray) -> FloatArray:
-    """Forecast − budget: negative means the net is worse than budgeted (an overrun of a net)."""
-    return np.nan_to_num(forecast_values) - np.nan_to_num(budget)
 
 
 @dataclass(frozen=True)

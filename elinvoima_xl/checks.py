@@ -9,7 +9,7 @@ error with both figures and the gap.
 
 from __future__ import annotations
 
-__all__ = ["Finding", "Severity", "ALL_CHECKS", "run_checks", "rounding_tolerance", "has_errors"]
+__all__ = ["ALL_CHECKS", "Finding", "Severity", "has_errors", "rounding_tolerance", "run_checks"]
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass

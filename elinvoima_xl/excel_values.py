@@ -7,7 +7,7 @@ input becomes a short Finnish message in its own cell, never an exception in Exc
 
 from __future__ import annotations
 
-__all__ = ["to_grid", "Grid", "from_grid", "broadcast"]
+__all__ = ["Grid", "broadcast", "from_grid", "to_grid"]
 
 from dataclasses import dataclass
 from itertools import chain
@@ -110,6 +110,6 @@ def from_grid(values: FloatArray, *inputs: Grid) -> npt.NDArray[Any]:
         return values
     out = values.astype(object)
     for e in reversed(errors):
-        mask = e != None  # noqa: E711 - elementwise on an object array
+        mask = e != None
         out[mask] = e[mask]
     return out

@@ -9,7 +9,7 @@ so the check report can name it; nothing is dropped silently.
 
 from __future__ import annotations
 
-__all__ = ["LabelMatch", "normalize_label", "match_label", "match_choice"]
+__all__ = ["LabelMatch", "match_choice", "match_label", "normalize_label"]
 
 import difflib
 import re

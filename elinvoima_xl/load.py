@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["load_review", "bundled_review", "bundled_path", "BUNDLED_TEXT", "BUNDLED_CSV"]
+__all__ = ["BUNDLED_CSV", "BUNDLED_TEXT", "bundled_path", "bundled_review", "load_review"]
 
 from importlib import resources
 from pathlib import Path

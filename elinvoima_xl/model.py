@@ -7,20 +7,28 @@ one column per period column. Nothing here does I/O; see `sources` for readers.
 from __future__ import annotations
 
 __all__ = [
-    "ColumnKind", "Column", "Source", "Table", "Goal", "Kpi", "Risk", "Review",
-    "column_roles", "ColumnRoles",
+    "Column",
+    "ColumnKind",
+    "ColumnRoles",
+    "Goal",
+    "Kpi",
+    "Review",
+    "Risk",
+    "Source",
+    "Table",
+    "column_roles",
 ]
 
 import re
-from dataclasses import dataclass, field, replace
-from functools import cached_property
+from dataclasses import dataclass, field
 from enum import Enum
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
 
 from .errors import InputError, Place
-from .structure import COUNCIL, INCOME_STATEMENT, INVESTMENT, Structure
+from .structure import Structure
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -191,9 +199,6 @@ class Table:
     def value(self, key: str, column: int) -> float:
         return float(self.values[self.structure.index[key], column])
 
-    def with_values(self, values: FloatArray) -> Table:
-        return replace(self, values=values)
-
 
 @dataclass(frozen=True)
 class Goal:
@@ -254,7 +259,3 @@ class Review:
                 return t
         raise KeyError(name)
 
-
-STRUCTURE_FOR_TABLE: dict[str, Structure] = {
-    "tuloslaskelma": INCOME_STATEMENT, "valtuusto": COUNCIL, "investoinnit": INVESTMENT,
-}

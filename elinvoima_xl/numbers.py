@@ -7,7 +7,7 @@ formats the minus as U+2212, which a terminal user would not type back.
 
 from __future__ import annotations
 
-__all__ = ["parse_fi_number", "format_fi", "round_half_away"]
+__all__ = ["format_fi", "parse_fi_number", "round_half_away"]
 
 import math
 import re

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-__all__ = ["review_tables", "tables_to_json", "findings_to_json", "render_tables", "render_findings",
-           "JSON_VERSION"]
+__all__ = [
+    "JSON_VERSION",
+    "findings_to_json",
+    "render_findings",
+    "render_tables",
+    "review_tables",
+    "tables_to_json",
+]
 
 import math
 from dataclasses import replace
@@ -72,9 +78,7 @@ def _table_dict(level: str, ct: ComputedTable) -> dict[str, Any]:
     t = ct.table
     lines = []
     for li, line in enumerate(t.structure.lines):
-        if line.kind is Kind.HEADER or not ct.present[li] and line.key not in t.labels:
-            continue
-        if line.key not in t.labels and not ct.present[li]:
+        if line.kind is Kind.HEADER or (not ct.present[li] and line.key not in t.labels):
             continue
         src = t.sources.get(line.key)
         lines.append({

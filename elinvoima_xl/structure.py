@@ -8,8 +8,15 @@ package (parsing, arithmetic, checks, layout) reads the structure instead of nam
 from __future__ import annotations
 
 __all__ = [
-    "Block", "Kind", "Line", "Identity", "Structure",
-    "INCOME_STATEMENT", "COUNCIL", "INVESTMENT", "STRUCTURES",
+    "COUNCIL",
+    "INCOME_STATEMENT",
+    "INVESTMENT",
+    "STRUCTURES",
+    "Block",
+    "Identity",
+    "Kind",
+    "Line",
+    "Structure",
 ]
 
 from dataclasses import dataclass, field

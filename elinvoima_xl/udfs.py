@@ -8,7 +8,7 @@ the ribbon jobs import xlwings; the core and the CLI never do.
 
 from __future__ import annotations
 
-__all__ = ["TOT_PCT", "JALJELLA", "ENNUSTE", "SUMMAERO"]
+__all__ = ["ENNUSTE", "JALJELLA", "SUMMAERO", "TOT_PCT"]
 
 from typing import Any
 

@@ -8,8 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from elinvoima_xl.calc import (Settings, complete, execution_pct, fill_subtotals, forecast, remaining,
-                               rollup)
+from elinvoima_xl.calc import Settings, complete, execution_pct, fill_subtotals, forecast, remaining, rollup
 from elinvoima_xl.model import Column, ColumnKind
 from elinvoima_xl.structure import INCOME_STATEMENT as IS
 

@@ -13,8 +13,16 @@ UTF-8 (with or without BOM) or cp1252, with Finnish or plain numbers.
 
 from __future__ import annotations
 
-__all__ = ["read_data", "read_data_csv", "read_data_xlsx", "write_data_csv", "write_data_xlsx",
-           "data_rows", "LEVELS", "SHEET_NAME"]
+__all__ = [
+    "LEVELS",
+    "SHEET_NAME",
+    "data_rows",
+    "read_data",
+    "read_data_csv",
+    "read_data_xlsx",
+    "write_data_csv",
+    "write_data_xlsx",
+]
 
 import csv
 import io
@@ -24,11 +32,11 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError, Place
-from . import decode_text
 from ..labels import match_label, normalize_label
 from ..model import Column, Review, Source, Table, column_roles
 from ..numbers import format_fi, parse_fi_number
 from ..structure import COUNCIL, INCOME_STATEMENT, INVESTMENT, Block, Kind, Structure
+from . import decode_text
 
 SHEET_NAME = "Tiedot"
 LEVELS: dict[str, Structure] = {

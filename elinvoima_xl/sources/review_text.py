@@ -8,12 +8,11 @@ can compare them with the arithmetic.
 
 from __future__ import annotations
 
-__all__ = ["parse_review_text", "cells_of", "clean_cell"]
+__all__ = ["cells_of", "clean_cell", "parse_review_text"]
 
 import html
 import re
 from dataclasses import dataclass, field
-
 
 from ..errors import InputError, Place
 from ..labels import match_choice, match_label, normalize_label
@@ -254,7 +253,14 @@ def _assemble(doc: _Doc) -> Review:
     areas: list[Table] = []
     investments: list[Table] = []
     investments_total: Table | None = None
-    division_key = " ".join(sorted(division_names))
+    # The division's investment table is titled by the division's stem ("ELINVOIMA" for
+    # "Elinvoimalautakunnan toimiala"); a group's table by the group ("KULTTUURI").
+    division_words = {w for name in division_names for w in name.split()}
+
+    def is_division_total(title: str) -> bool:
+        t = normalize_label(title)
+        return bool(t) and (t in division_names or any(w.startswith(t) for w in division_words))
+
     for _, table, kind in doc.tables:
         if kind == INCOME_STATEMENT.key:
             if division_table is None and normalize_label(table.name) in division_names:
@@ -262,7 +268,7 @@ def _assemble(doc: _Doc) -> Review:
             else:
                 areas.append(table)
         elif kind == "investment":
-            if normalize_label(table.name) in division_key.replace(" ", "") or normalize_label(table.name) in division_key:
+            if is_division_total(table.name):
                 investments_total = table
             else:
                 investments.append(table)
