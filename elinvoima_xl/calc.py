@@ -172,14 +172,23 @@ def forecast_lines(actual: FloatArray, months: float, prev_year: FloatArray | No
         return result, how
     py_units, pp_units = np.asarray(prev_year, dtype=float), np.asarray(prev_part, dtype=float)
     py, pp = py_units * prev_scale, pp_units * prev_scale
+    share, good = last_year_share(py_units, pp_units, settings)
+    rest = (py != 0) & ~good
     with np.errstate(divide="ignore", invalid="ignore"):
-        share = np.where(py != 0, pp / np.where(py != 0, py, 1), np.nan)
-        good = seasonal_share_is_sound(share, pp_units, py_units, settings)
-        rest = (py != 0) & ~good
         result = np.where(good, actual / np.where(good, share, 1.0), result)
     result = np.where(rest, actual + (py - pp), result)
     how = np.where(good, "seasonal", np.where(rest, "last_year_rest", how))
     return result, how
+
+
+def last_year_share(prev_year_units: FloatArray, prev_part_units: FloatArray,
+                    settings: Settings = Settings()) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+    """Last year's share at the same point, TOT prev / TP prev (both in one unit), and where it is sound."""
+    py = np.asarray(prev_year_units, dtype=float)
+    pp = np.asarray(prev_part_units, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(py != 0, pp / np.where(py != 0, py, 1), np.nan)
+        return share, seasonal_share_is_sound(share, pp, py, settings)
 
 
 def seasonal_share_is_sound(share: FloatArray, prev_part_units: FloatArray, prev_year_units: FloatArray,

@@ -18,7 +18,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from .calc import Settings, execution_pct, fill_subtotals, forecast, seasonal_share_is_sound
+from .calc import Settings, execution_pct, fill_subtotals, forecast, last_year_share
 from .labels import normalize_label
 from .model import Column, Review, Table, column_roles
 from .numbers import format_fi
@@ -74,17 +74,19 @@ def _where(table: Table, key: str) -> str | None:
 
 
 def _gap_finding(code: str, table_name: str, line_label: str, col: Column, expected: float, actual: float,
-                 tol: float, what_expected: str, where: str | None) -> Finding:
+                 tol: float, what_expected: str, where: str | None, column_label: str | None = None) -> Finding:
+    """A printed figure against the arithmetic, in `col`'s unit; named `column_label` if given."""
     gap = actual - expected
     u = _unit_word(col)
     rounding = abs(gap) <= tol + 1e-9
-    head = f"{table_name}, {line_label}, {col.label}: painettu {format_fi(actual)} {u}, {what_expected} {format_fi(expected)} {u}"
+    label = column_label or col.label
+    head = f"{table_name}, {line_label}, {label}: painettu {format_fi(actual)} {u}, {what_expected} {format_fi(expected)} {u}"
     if rounding:
         msg = f"{head} (ero {format_fi(gap)} {u}, pyöristysero)."
     else:
         msg = (f"{head}: ero {format_fi(gap)} {u}, enemmän kuin pyöristys selittää "
                f"(enintään {format_fi(tol, 1)} {u}). Korjaa luku tai sen osat.")
-    return Finding("info" if rounding else "error", code, table_name, line_label, col.label,
+    return Finding("info" if rounding else "error", code, table_name, line_label, label,
                    expected, actual, gap, msg, where, rounding)
 
 
@@ -269,14 +271,11 @@ def _printed_derived_findings(tables: list[Table], settings: Settings) -> list[F
     rem_expected = (budget - actual) / b_col.unit
     rem_gap = printed_rem - rem_expected
     n_rem = (~np.isnan(values[:, :, [roles.budget, roles.actual]])).sum(axis=2) + 1
-    rem_col = Column(b_col.kind, b_col.year, b_col.months, b_col.unit)
     for t, li in zip(*np.nonzero(_zero(rem_gap) != 0)):
         table, line = tables[t], s.lines[li]
-        f = _gap_finding("remaining", table.name, line.label, rem_col, float(rem_expected[t, li]),
-                         float(printed_rem[t, li]), float(rounding_tolerance(n_rem[t, li])),
-                         "TA − TOT =", _where(table, line.key))
-        out.append(Finding(f.severity, f.code, f.area, f.line, "Jäljellä", f.expected, f.actual, f.gap,
-                           f.message.replace(f", {b_col.label}:", ", Jäljellä:"), f.where, f.rounding))
+        out.append(_gap_finding("remaining", table.name, line.label, b_col, float(rem_expected[t, li]),
+                                float(printed_rem[t, li]), float(rounding_tolerance(n_rem[t, li])),
+                                "TA − TOT =", _where(table, line.key), column_label="Jäljellä"))
     pct_expected = execution_pct(actual, budget, absolute=settings.pct_absolute, decimals=None)
     # Half of the printed precision, plus what rounding TOT and TA to whole units can move it.
     safe = np.where(budget != 0, budget, 1.0)
@@ -308,11 +307,10 @@ def _expected_share(values: FloatArray, columns: tuple[Column, ...], settings: S
     linear = np.full(values.shape[:-1], columns[roles.actual].months / 12.0)
     if roles.prev_year is None or roles.prev_period is None:
         return linear
-    py = _zero(values[..., roles.prev_year])
-    pp = _zero(values[..., roles.prev_period])
-    share = np.where(py != 0, pp / np.where(py != 0, py, 1), np.nan)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(seasonal_share_is_sound(share, pp, py, settings), share, linear)
+    py_col, pp_col = columns[roles.prev_year], columns[roles.prev_period]
+    share, sound = last_year_share(_zero(values[..., roles.prev_year]),
+                                   _zero(values[..., roles.prev_period]) * pp_col.unit / py_col.unit, settings)
+    return np.where(sound, share, linear)
 
 
 def check_plausibility(review: Review, settings: Settings) -> list[Finding]:
