@@ -92,6 +92,41 @@ def export(path: Path | None, output: Path) -> None:
     click.echo(f"Kirjoitettu {output}")
 
 
+@main.command()
+@click.option("--data", "data", type=click.Path(path_type=Path), default=None,
+              help="Tiedot: katsauksen teksti, .csv tai .xlsx (oletus: mukana tuleva 1–6/2023).")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="Kohde (oletus workbook/Elinvoima.xlsm).")
+@click.option("--abs-pct", is_flag=True, help="Toteuma-% aina positiivisena.")
+@click.option("--forecast", type=click.Choice(["seasonal", "linear"]), default="seasonal", show_default=True)
+def build(data: Path | None, output: Path | None, abs_pct: bool, forecast: str) -> None:
+    """Build the team's macro workbook (.xlsm) from data: sheets, formulas, checks, macros, ribbon."""
+    from .team_workbook import DEFAULT_WORKBOOK, build_workbook, save_workbook
+
+    target = output or DEFAULT_WORKBOOK
+    if target.suffix.lower() != ".xlsm":
+        raise click.BadParameter("tiimin työkirja on makrotyökirja: anna .xlsm-tiedosto.", param_hint="--output")
+    review = load_review(data)
+    backup = save_workbook(target, build_workbook(review, _settings(abs_pct, forecast)))
+    click.echo(f"Kirjoitettu {target}" + (f" (edellinen: {backup.name})" if backup else ""))
+
+
+@main.command()
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option("--abs-pct", is_flag=True, help="Toteuma-% aina positiivisena.")
+@click.option("--forecast", type=click.Choice(["seasonal", "linear"]), default="seasonal", show_default=True)
+def rebuild(path: Path | None, abs_pct: bool, forecast: str) -> None:
+    """Regenerate the area sheets, summary and checks of a team workbook from its Tiedot sheet."""
+    from .team_workbook import DEFAULT_WORKBOOK, rebuild_workbook
+
+    target = path or DEFAULT_WORKBOOK
+    report, backup = rebuild_workbook(target, _settings(abs_pct, forecast))
+    click.echo(f"Päivitetty {target}: {len(report.replaced)} välilehteä luotu uudelleen, "
+               f"{len(report.kept)} säilytetty ({', '.join(report.kept)}); "
+               f"havaintoja {report.findings}, virheitä {report.errors}."
+               + (f" Edellinen versio: {backup.name}" if backup else ""))
+
+
 def run() -> None:
     """Console entry point: user mistakes end as one line on stderr and exit 2, never a traceback."""
     try:

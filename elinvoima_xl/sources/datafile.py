@@ -16,6 +16,8 @@ from __future__ import annotations
 __all__ = [
     "LEVELS",
     "SHEET_NAME",
+    "data_groups",
+    "data_row_keys",
     "data_rows",
     "read_data",
     "read_data_csv",
@@ -213,9 +215,8 @@ def _review_from_tables(tables: dict[tuple[str, str], Table], order: list[tuple[
     )
 
 
-def data_rows(review: Review) -> Iterable[list[object]]:
-    """The data table of a review, header first; figures as numbers (None where empty)."""
-    yield ["taso", "alue", "rivi", *(c.heading for c in review.columns), "Jäljellä (€)", "%"]
+def data_groups(review: Review) -> list[tuple[str, Table]]:
+    """The review's tables in data-file order, each with its level (taso)."""
     groups: list[tuple[str, Table]] = []
     if review.division_table is not None:
         groups.append(("toimiala", review.division_table))
@@ -225,14 +226,25 @@ def data_rows(review: Review) -> Iterable[list[object]]:
     groups += [("investointi", t) for t in review.investments]
     if review.investments_total is not None:
         groups.append(("investoinnit", review.investments_total))
-    for level, table in groups:
+    return groups
+
+
+def data_row_keys(review: Review) -> Iterator[tuple[str, Table, int]]:
+    """(level, table, line index) of every data row `data_rows` writes, in the same order."""
+    for level, table in data_groups(review):
         for li, line in enumerate(table.structure.lines):
-            if line.kind is Kind.HEADER or line.key not in table.labels:
-                continue
-            vals = [None if np.isnan(v) else float(v) for v in table.values[li]]
-            rem, pct = table.printed_remaining[li], table.printed_pct[li]
-            yield [level, table.name, table.labels[line.key], *vals,
-                   None if np.isnan(rem) else float(rem), None if np.isnan(pct) else float(pct)]
+            if line.kind is not Kind.HEADER and line.key in table.labels:
+                yield level, table, li
+
+
+def data_rows(review: Review) -> Iterable[list[object]]:
+    """The data table of a review, header first; figures as numbers (None where empty)."""
+    yield ["taso", "alue", "rivi", *(c.heading for c in review.columns), "Jäljellä (€)", "%"]
+    for level, table, li in data_row_keys(review):
+        vals = [None if np.isnan(v) else float(v) for v in table.values[li]]
+        rem, pct = table.printed_remaining[li], table.printed_pct[li]
+        yield [level, table.name, table.labels[table.structure.lines[li].key], *vals,
+               None if np.isnan(rem) else float(rem), None if np.isnan(pct) else float(pct)]
 
 
 def _fmt(v: object) -> str:

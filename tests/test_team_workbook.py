@@ -1,0 +1,236 @@
+"""The team's workbook as a file: package, macros, ribbon, layout, and rebuild keeping what the tool does not own."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import io
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import openpyxl
+import pytest
+from oletools.olevba import VBA_Parser
+
+from elinvoima_xl import udfs
+from elinvoima_xl.errors import ElinvoimaError
+from elinvoima_xl.layout import CHECKS_SHEET, DATA_SHEET, FILL, OWNED_NAME, SUMMARY_SHEET
+from elinvoima_xl.model import Review
+from elinvoima_xl.package import MACRO_MAIN, RIBBON_PART, RIBBON_REL_TYPE, finish_package, inspect_package
+from elinvoima_xl.team_workbook import DEFAULT_WORKBOOK, build_workbook, rebuild_bytes, rebuild_workbook
+from elinvoima_xl.vba import MACROS_DIR, UDF_MODULE_FILE
+
+CUSTOMUI_NS = {"c": "http://schemas.microsoft.com/office/2009/07/customui"}
+
+
+@pytest.fixture(scope="module")
+def built(seed_review: Review) -> bytes:
+    return build_workbook(seed_review)
+
+
+def vba_modules(data: bytes) -> dict[str, str]:
+    parser = VBA_Parser("Elinvoima.xlsm", data=data)
+    try:
+        return {vba_name.rsplit(".", 1)[0]: code.replace("\r\n", "\n")
+                for _f, _s, vba_name, code in parser.extract_macros()}
+    finally:
+        parser.close()
+
+
+def test_package_is_a_valid_macro_workbook(built: bytes) -> None:
+    with zipfile.ZipFile(io.BytesIO(built)) as z:
+        assert z.testzip() is None
+    info = inspect_package(built)
+    assert info.main_content_type == MACRO_MAIN
+    assert info.has_vba
+    assert info.ribbon_targets == (RIBBON_PART,)
+    assert RIBBON_PART in info.names
+    wb = openpyxl.load_workbook(io.BytesIO(built), keep_vba=True)
+    assert wb.sheetnames[:2] == [SUMMARY_SHEET, "Työllisyyspalvelut"]
+    assert {DATA_SHEET, "Tavoitteet", "Tunnusluvut", "Riskit", CHECKS_SHEET, "xlwings.conf"} <= set(wb.sheetnames)
+
+
+def test_committed_workbook_is_the_build_output(built: bytes) -> None:
+    # The bundled text is the seed; the committed file must be what `elinvoima build` makes of it.
+    from elinvoima_xl.load import bundled_review
+
+    assert DEFAULT_WORKBOOK.read_bytes() == build_workbook(bundled_review()), \
+        "workbook/Elinvoima.xlsm is stale: run `elinvoima build` and commit it"
+
+
+def test_building_twice_gives_the_same_vba_project(seed_review: Review, built: bytes) -> None:
+    again = build_workbook(seed_review)
+    with zipfile.ZipFile(io.BytesIO(built)) as a, zipfile.ZipFile(io.BytesIO(again)) as b:
+        assert a.read("xl/vbaProject.bin") == b.read("xl/vbaProject.bin")
+
+
+def test_olevba_reads_back_the_macro_sources(built: bytes) -> None:
+    modules = vba_modules(built)
+    for path in sorted(MACROS_DIR.glob("*.bas")):
+        name = path.stem
+        assert name in modules, f"{name} missing from the VBA project"
+        assert modules[name].rstrip("\n") == path.read_text(encoding="utf-8").rstrip("\n")
+    xlwings_bas = Path(importlib.util.find_spec("xlwings").origin).parent / "xlwings.bas"  # type: ignore[union-attr, arg-type]
+    assert modules["xlwings"].rstrip("\n") == xlwings_bas.read_text(encoding="utf-8").replace("\r\n", "\n").rstrip("\n")
+    assert "Dictionary" in modules   # the standalone module's class
+
+
+def test_every_ribbon_button_calls_a_public_ribbon_sub(built: bytes) -> None:
+    with zipfile.ZipFile(io.BytesIO(built)) as z:
+        ui = ET.fromstring(z.read(RIBBON_PART))
+    buttons = ui.findall(".//c:button", CUSTOMUI_NS)
+    labels = {b.get("label") for b in buttons}
+    assert labels == {"Tuo kirjanpito", "Luo palvelualueiden välilehdet", "Päivitä yhteenveto",
+                      "Tarkista summat", "Lähetä palvelualueille", "Kerää vastaukset"}
+    tab = ui.find(".//c:tab", CUSTOMUI_NS)
+    assert tab is not None and tab.get("label") == "Elinvoima"
+    code = "\n".join(vba_modules(built).values())
+    for b in buttons:
+        sub = b.get("onAction")
+        assert re.search(rf"^Public Sub {sub}\(control As IRibbonControl\)$", code, re.M), sub
+
+
+def test_every_runpython_calls_an_existing_function(built: bytes) -> None:
+    code = vba_modules(built)["Elinvoima"]
+    calls = re.findall(r'RunPython "import ([\w.]+) as (\w+); \2\.(\w+)\(\)"', code)
+    assert len(calls) == 6
+    for module, _alias, func in calls:
+        assert callable(getattr(importlib.import_module(module), func))
+    assert len(re.findall(r"^\s*RunPython\b", code, re.M)) == len(calls)   # no other form slipped past
+
+
+def test_udf_wrappers_match_the_python_udfs(built: bytes) -> None:
+    code = vba_modules(built)["xlwings_udfs"]
+    wrappers = {name: [a for a in args.split(", ") if a] for name, args in
+                re.findall(r"^Function (\w+)\(([^)]*)\)", code, re.M)}
+    python = {name: [p.name for p in inspect.signature(getattr(udfs, name)).parameters.values()]
+              for name in udfs.__all__}
+    assert {n: [a.removeprefix("Optional ") for a in args] for n, args in wrappers.items()} == python
+
+
+def test_committed_udf_wrapper_module_is_what_xlwings_generates() -> None:
+    fresh = subprocess.run([sys.executable, "-m", "elinvoima_xl.vba", "--print"], capture_output=True,
+                           text=True, check=True, encoding="utf-8").stdout
+    assert (MACROS_DIR / UDF_MODULE_FILE).read_text(encoding="utf-8") == fresh, \
+        "UDFs changed: run `python -m elinvoima_xl.vba` and commit macros/xlwings_udfs.bas"
+
+
+def test_layout_details(built: bytes) -> None:
+    wb = openpyxl.load_workbook(io.BytesIO(built))
+    conf = {r[0]: r[1] for r in wb["xlwings.conf"].iter_rows(max_col=2, values_only=True) if r[0]}
+    assert conf["UDF Modules"] == "elinvoima_xl.udfs"
+    area = wb["Työllisyyspalvelut"]
+    assert area["A1"].value == "Työllisyyspalvelut"
+    assert area["A5"].value == "TOIMINTATUOTOT" and area["A5"].font.b
+    assert area.freeze_panes == "B5"
+    assert area["B6"].value.startswith("='Tiedot'!")              # figures come from the data sheet
+    assert area["F6"].value == "=D6-E6"                             # Jäljellä
+    assert area["G6"].value == "=IF(D6=0,0,ROUND(E6/(D6)*100,1))"   # TOT-%
+    assert len(area._charts) == 1
+    goals = wb["Tavoitteet"]
+    lists = [dv for dv in goals.data_validations.dataValidation if dv.type == "list"]
+    assert lists and lists[0].formula1 == '"Toteutuu,Toteutuu osittain,Ei toteudu"'
+    assert len(goals.conditional_formatting) >= 1
+    for ws in wb.worksheets:
+        assert (OWNED_NAME in ws.defined_names) == (ws.title not in (DATA_SHEET, "Tavoitteet", "Tunnusluvut", "Riskit"))
+
+
+def test_checks_sheet_links_to_the_wrong_figure_and_marks_it(built: bytes) -> None:
+    wb = openpyxl.load_workbook(io.BytesIO(built))
+    checks = wb[CHECKS_SHEET]
+    rows = [r for r in checks.iter_rows(min_row=5) if r[1].value == "division_sum" and r[0].value == "Virhe"]
+    avustukset = next(r for r in rows if r[3].value == "Avustukset")
+    assert avustukset[7].value == -148302            # the seed's error: printed −998 195, areas −849 893
+    link = avustukset[9].hyperlink
+    assert link is not None and link.location.startswith("'Tiedot'!")
+    cell = wb[DATA_SHEET][link.location.split("!")[1]]
+    assert cell.value == -998195
+    assert cell.fill.fgColor.rgb.endswith(FILL["error"])
+    row = cell.row
+    assert wb[DATA_SHEET].cell(row, 1).value == "toimiala" and wb[DATA_SHEET].cell(row, 3).value == "Avustukset"
+
+
+# ---------------------------------------------------------------------------- rebuild
+
+def _staff_edit(data: bytes, tmp: Path) -> bytes:
+    """What the team does in Excel: a sheet of their own, a new area in Tiedot, one area removed."""
+    wb = openpyxl.load_workbook(io.BytesIO(data), keep_vba=True)
+    notes = wb.create_sheet("Omat muistiinpanot")
+    notes["A1"] = "Kysy Kulttuurilta vuokrista"
+    notes["B2"] = 42
+    notes["C2"] = "=B2*2"
+    data_ws = wb[DATA_SHEET]
+    rows = [r for r in data_ws.iter_rows(min_row=2, values_only=True) if r[0] == "palvelualue" and r[1] == "Kulttuuri"]
+    for r in rows:
+        data_ws.append(["palvelualue", "Uusi palvelualue", *r[2:]])
+    for r in range(data_ws.max_row, 1, -1):   # remove Kaupunkisuunnittelu's rows
+        if data_ws.cell(r, 2).value == "Kaupunkisuunnittelu":
+            data_ws.delete_rows(r)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return finish_package(buf.getvalue(), None)   # as Excel would save it: ribbon and macros kept
+
+
+def test_rebuild_keeps_vba_ribbon_and_staff_sheets(built: bytes, tmp_path: Path) -> None:
+    edited = _staff_edit(built, tmp_path)
+    out, report = rebuild_bytes(edited, "Elinvoima.xlsm")
+    with zipfile.ZipFile(io.BytesIO(built)) as a, zipfile.ZipFile(io.BytesIO(out)) as b:
+        assert a.read("xl/vbaProject.bin") == b.read("xl/vbaProject.bin")
+        assert b.read(RIBBON_PART) == a.read(RIBBON_PART)
+        rels = ET.fromstring(b.read("_rels/.rels"))
+    assert [r.get("Target") for r in rels if r.get("Type") == RIBBON_REL_TYPE] == [RIBBON_PART]
+    assert inspect_package(out).main_content_type == MACRO_MAIN
+    wb = openpyxl.load_workbook(io.BytesIO(out), keep_vba=True)
+    assert "Uusi palvelualue" in wb.sheetnames and "Kaupunkisuunnittelu" not in wb.sheetnames
+    notes = wb["Omat muistiinpanot"]
+    assert (notes["A1"].value, notes["B2"].value, notes["C2"].value) == ("Kysy Kulttuurilta vuokrista", 42, "=B2*2")
+    assert "Omat muistiinpanot" in report.kept and "Uusi palvelualue" in report.replaced
+    summary = wb[SUMMARY_SHEET]
+    assert "'Uusi palvelualue'!" in summary["B6"].value and "Kaupunkisuunnittelu" not in summary["B6"].value
+
+
+def test_rebuild_refuses_a_part_it_would_lose(built: bytes) -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(built)) as src, zipfile.ZipFile(buf, "w") as dst:
+        for item in src.infolist():
+            dst.writestr(item, src.read(item.filename))
+        dst.writestr("xl/slicers/slicer1.xml", "<slicers/>")
+    with pytest.raises(ElinvoimaError, match="osittajat"):
+        rebuild_bytes(buf.getvalue(), "Elinvoima.xlsm")
+
+
+def test_rebuild_refuses_a_workbook_open_in_excel(built: bytes, tmp_path: Path) -> None:
+    path = tmp_path / "Elinvoima.xlsm"
+    path.write_bytes(built)
+    (tmp_path / "~$Elinvoima.xlsm").write_bytes(b"owner")
+    with pytest.raises(ElinvoimaError, match="auki Excelissä"):
+        rebuild_workbook(path)
+    assert path.read_bytes() == built
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["Elinvoima.xlsm", "~$Elinvoima.xlsm"]
+
+
+def test_rebuild_in_place_makes_a_backup(built: bytes, tmp_path: Path) -> None:
+    path = tmp_path / "Elinvoima.xlsm"
+    path.write_bytes(built)
+    report, backup = rebuild_workbook(path)
+    assert backup is not None and backup.read_bytes() == built
+    assert report.errors == 7
+    assert inspect_package(path.read_bytes()).ribbon_targets == (RIBBON_PART,)
+
+
+def test_cli_build_and_rebuild(tmp_path: Path) -> None:
+    target = tmp_path / "Tiimi.xlsm"
+    run = [sys.executable, "-m", "elinvoima_xl"]
+    r = subprocess.run([*run, "build", "-o", str(target)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    r = subprocess.run([*run, "rebuild", str(target)], capture_output=True, text=True)
+    assert r.returncode == 0 and "virheitä 7" in r.stdout, r.stderr
+    (tmp_path / "~$Tiimi.xlsm").write_text("x")
+    r = subprocess.run([*run, "rebuild", str(target)], capture_output=True, text=True)
+    assert r.returncode == 2 and "Traceback" not in r.stderr and "auki Excelissä" in r.stderr
+    r = subprocess.run([*run, "build", "-o", str(tmp_path / "x.xlsx")], capture_output=True, text=True)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
