@@ -25,6 +25,7 @@ test: setup
 bench: setup
 	$(BIN)/python benchmarks/bench_checks.py
 	$(BIN)/python benchmarks/bench_udfs.py
+	$(BIN)/python benchmarks/bench_workbook.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

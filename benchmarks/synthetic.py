@@ -62,3 +62,30 @@ def synthetic_review(n_areas: int = 200, seed: int = 2023, errors: int = 20) -> 
                      np.full(n, np.nan))
     division.labels = {ln.key: ln.label for ln in s.lines}
     return Review("Katsaus 1–6/2023", "Toimiala", COLUMNS, areas, division_table=division)
+
+
+def synthetic_income_review(n_areas: int = 200, seed: int = 2023) -> Review:
+    """N service areas on the real income statement (what the team workbook lays out), seeded."""
+    from elinvoima_xl.calc import fill_subtotals
+    from elinvoima_xl.structure import INCOME_STATEMENT as S
+
+    rng = np.random.default_rng(seed)
+    n = len(S.lines)
+    sign = np.array([-1.0 if ln.block is Block.EXPENSE else 1.0 for ln in S.lines])
+    detail = np.array([ln.kind is Kind.DETAIL for ln in S.lines])
+    areas = []
+    for a in range(n_areas):
+        v = np.zeros((n, 4))
+        budget = np.round(rng.uniform(1e3, 5e5, size=n), -2) * sign
+        v[:, 2] = budget
+        v[:, 3] = np.round(budget * rng.uniform(0.3, 0.7, size=n))
+        v[:, 0] = np.round(budget * rng.uniform(0.8, 1.2, size=n) / 1000)
+        v[:, 1] = np.round(v[:, 0] * rng.uniform(0.3, 0.7, size=n))
+        v[~detail] = np.nan
+        t = Table.empty(f"Palvelualue {a + 1:03d}", S, COLUMNS)
+        t.values = fill_subtotals(v, S)
+        for ln in S.lines:
+            if ln.kind is not Kind.HEADER:
+                t.labels[ln.key] = ln.label
+        areas.append(t)
+    return Review("Osavuosikatsaus 1–6/2023", "Synteettinen toimiala", COLUMNS, areas)

@@ -58,8 +58,27 @@ def _best(norm: str, candidates: list[Line]) -> tuple[float, Line | None, float]
     return scored[0][0], scored[0][2], runner_up
 
 
+# (label, id of structure, block, has figures) -> (the structure, kept alive so its id stays its own; match)
+_MATCHES: dict[tuple[str, int, Block | None, bool], tuple[Structure, LabelMatch | None]] = {}
+
+
 def match_label(printed: str, structure: Structure, block: Block | None = None,
                 has_figures: bool = True) -> LabelMatch | None:
+    """Return the line `printed` means in `structure`, or None when nothing is close enough.
+
+    Results are remembered per (label, structure, block): a data sheet repeats the same
+    twenty labels for every area, and fuzzy matching is the slow part of reading it.
+    """
+    key = (printed, id(structure), block, has_figures)
+    if key not in _MATCHES:
+        if len(_MATCHES) > 10_000:
+            _MATCHES.clear()
+        _MATCHES[key] = (structure, _match_label(printed, structure, block, has_figures))
+    return _MATCHES[key][1]
+
+
+def _match_label(printed: str, structure: Structure, block: Block | None,
+                 has_figures: bool) -> LabelMatch | None:
     """Return the line `printed` means in `structure`, or None when nothing is close enough.
 
     `block` is the block the row stands in (from the heading above it), if known. A row

@@ -27,22 +27,38 @@ __all__ = [
     "TextRule",
     "Validation",
     "WorkbookLayout",
+    "area_sheet_names",
     "cell_ref",
     "col_letter",
     "quote_sheet",
+    "sheet_names",
     "workbook_layout",
 ]
 
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cache
+from typing import NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 
 from .calc import ComputedTable, Settings, computed_table, rollup
 from .checks import Finding
 from .labels import normalize_label
-from .model import Column, Review, Table, column_roles
+from .model import Column, ColumnRoles, Review, Table, column_roles
+
+
+@cache
+def _roles(columns: tuple[Column, ...]) -> ColumnRoles:
+    return column_roles(columns)
+
+
+@cache
+def style(**kw: object) -> Style:
+    """One shared `Style` per distinct look (writers cache their formats by identity)."""
+    return Style(**kw)  # type: ignore[arg-type]
 from .sources.datafile import SHEET_NAME, data_groups, data_row_keys, data_rows
 from .sources.review_text import TILA_CHOICES
 from .structure import COUNCIL, COUNCIL_FROM_INCOME, INCOME_STATEMENT, INVESTMENT, Kind, Structure
@@ -87,8 +103,7 @@ HEAD = Style(bold=True, wrap=True, fill="D9E1F2", align="center")
 HEAD_LEFT = replace(HEAD, align="left")
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(NamedTuple):
     row: int
     col: int
     value: str | float | bool | None = None     # the value, or a formula's cached result
@@ -148,8 +163,10 @@ class SheetLayout:
 
     def put(self, row: int, col: int, value: str | float | bool | None = None, formula: str | None = None,
             style: Style = PLAIN, link: str | None = None) -> None:
-        if value == "" and formula is None and style == PLAIN:
-            return
+        if value == "" and formula is None:
+            if style == PLAIN:
+                return
+            value = None   # a formatted blank cell
         self.cells.append(Cell(row, col, value, formula, style, link))
 
     def value_at(self, row: int, col: int) -> Cell | None:
@@ -210,12 +227,13 @@ class DataMap:
 def _same_column(heading: str, column: Column) -> bool:
     try:
         return Column.parse(heading) == column
-    except Exception:  # any heading that is not a period column
+    except ValueError:  # InputError: a heading that is not a period column
         return False
 
 
 # ---------------------------------------------------------------------------- helpers
 
+@cache
 def col_letter(col: int) -> str:
     """0-based column index to letters: 0 -> A, 26 -> AA."""
     out = ""
@@ -273,6 +291,10 @@ class _Grid:
     columns: tuple[Column, ...]
 
     @property
+    def roles(self) -> ColumnRoles:
+        return _roles(self.columns)
+
+    @property
     def n(self) -> int:
         return len(self.columns)
 
@@ -297,7 +319,7 @@ class _Grid:
 
 
 def _header(sheet: SheetLayout, row: int, grid: _Grid, first: str) -> None:
-    roles = column_roles(grid.columns)
+    roles = grid.roles
     b, a = grid.columns[roles.budget], grid.columns[roles.actual]
     sheet.put(row, 0, first, style=HEAD_LEFT)
     for j, c in enumerate(grid.columns):
@@ -310,7 +332,7 @@ def _header(sheet: SheetLayout, row: int, grid: _Grid, first: str) -> None:
 def _derived(sheet: SheetLayout, r: int, grid: _Grid, ct: ComputedTable, li: int, settings: Settings,
              bold: bool, forecast_formula: str | None, fill: dict[int, str]) -> None:
     """Jäljellä, TOT-% and Ennuste of row r as formulas over the row's own figures."""
-    roles = column_roles(grid.columns)
+    roles = grid.roles
     b, a = grid.columns[roles.budget], grid.columns[roles.actual]
     ta = cell_ref(r, grid.figure(roles.budget))
     tot = cell_ref(r, grid.figure(roles.actual))
@@ -319,19 +341,18 @@ def _derived(sheet: SheetLayout, r: int, grid: _Grid, ct: ComputedTable, li: int
     pct_expr = f"ROUND({ratio}*100,{settings.pct_decimals})"
     if settings.pct_absolute:
         pct_expr = f"ABS({pct_expr})"
-    amount = Style(bold=bold, number_format=AMOUNT)
     sheet.put(r, grid.remaining, _cached(ct.remaining[li]), rem,
-              replace(amount, fill=fill.get(grid.remaining)))
+              style(bold=bold, number_format=AMOUNT, fill=fill.get(grid.remaining)))
     sheet.put(r, grid.pct, _cached(ct.pct[li]), f"=IF({ta}=0,0,{pct_expr})",
-              Style(bold=bold, number_format=PCT, fill=fill.get(grid.pct)))
+              style(bold=bold, number_format=PCT, fill=fill.get(grid.pct)))
     if forecast_formula is not None:
         sheet.put(r, grid.forecast, _cached(ct.forecast.values[li]), forecast_formula,
-                  replace(amount, fill=fill.get(grid.forecast)))
+                  style(bold=bold, number_format=AMOUNT, fill=fill.get(grid.forecast)))
 
 
 def _forecast_formula(r: int, grid: _Grid, settings: Settings) -> str:
     """The core's forecast rule (calc.forecast_lines) as one Excel formula for a detail row."""
-    roles = column_roles(grid.columns)
+    roles = grid.roles
     a = grid.columns[roles.actual]
     tot = cell_ref(r, grid.figure(roles.actual))
     linear = f"{tot}*12/{roles.months}"
@@ -362,7 +383,7 @@ def _table_rows(sheet: SheetLayout, top: int, structure: Structure, grid: _Grid,
     for li, line in enumerate(structure.lines):
         r = rows[line.key]
         bold = line.bold
-        sheet.put(r, 0, line.label, style=Style(bold=bold, top_border=line.kind is Kind.SUBTOTAL))
+        sheet.put(r, 0, line.label, style=style(bold=bold, top_border=line.kind is Kind.SUBTOTAL))
         if not shown(line.key):
             sheet.hidden_rows.add(r)
         if line.kind is Kind.HEADER:
@@ -370,14 +391,14 @@ def _table_rows(sheet: SheetLayout, top: int, structure: Structure, grid: _Grid,
         row_fill = {c: f for (k, c), f in fills.items() if k == line.key}
         for j in range(grid.n):
             c = grid.figure(j)
-            style = Style(bold=bold, number_format=AMOUNT, fill=row_fill.get(c),
-                          top_border=line.kind is Kind.SUBTOTAL)
+            look = style(bold=bold, number_format=AMOUNT, fill=row_fill.get(c),
+                         top_border=line.kind is Kind.SUBTOTAL)
             if line.key in totals:
                 refs = [cell_ref(rows[t], c) for t in totals[line.key].terms]
-                sheet.put(r, c, _cached(ct.values[li, j]), _term_sum(refs), style)
+                sheet.put(r, c, _cached(ct.values[li, j]), _term_sum(refs), look)
             else:
                 formula, cached = figure(line.key, j)
-                sheet.put(r, c, _cached(cached), formula, style)
+                sheet.put(r, c, _cached(cached), formula, look)
         fc: str | None = None
         if with_forecast:
             if line.key in totals:
@@ -398,6 +419,18 @@ def _sheet_frame(sheet: SheetLayout, title: str, subtitle: str, grid: _Grid, fir
 
 # ---------------------------------------------------------------------------- the workbook
 
+def area_sheet_names(review: Review) -> dict[str, str]:
+    """Area name -> its sheet's name (valid, unique, never one of the fixed sheets)."""
+    taken = {n.casefold() for n in (SUMMARY_SHEET, CHECKS_SHEET, CONF_SHEET, *INPUT_SHEETS)}
+    return {t.name: safe_sheet_name(t.name, taken) for t in review.areas}
+
+
+def sheet_names(review: Review, with_inputs: bool = True) -> list[str]:
+    """The sheets `workbook_layout` makes, in workbook order."""
+    inputs = list(INPUT_SHEETS) if with_inputs else []
+    return [SUMMARY_SHEET, *area_sheet_names(review).values(), CHECKS_SHEET, *inputs, CONF_SHEET]
+
+
 def workbook_layout(review: Review, findings: list[Finding], settings: Settings = Settings(),
                     data_map: DataMap | None = None) -> WorkbookLayout:
     """Every sheet of the team's workbook for `review`; `data_map` places figures on the data sheet.
@@ -407,9 +440,8 @@ def workbook_layout(review: Review, findings: list[Finding], settings: Settings 
     """
     dmap = data_map or DataMap.as_written(review)
     grid = _Grid(review.columns)
-    roles = column_roles(review.columns)
-    taken = {n.casefold() for n in (SUMMARY_SHEET, CHECKS_SHEET, CONF_SHEET, *INPUT_SHEETS)}
-    area_sheets = {t.name: safe_sheet_name(t.name, taken) for t in review.areas}
+    roles = grid.roles
+    area_sheets = area_sheet_names(review)
     locate = _Locator(review, dmap, area_sheets, grid)
     marks, area_fills = locate.marks(findings)
 
@@ -431,9 +463,10 @@ def workbook_layout(review: Review, findings: list[Finding], settings: Settings 
     division = Table.empty(review.division, INCOME_STATEMENT, review.columns)
     division.values = rollup(stack, INCOME_STATEMENT)
     div_ct = computed_table(division, settings, recompute=True)
+    area_cts = [computed_table(t, settings, recompute=True) for t in review.areas]
     present_any = np.zeros(len(INCOME_STATEMENT.lines), dtype=bool)
-    for t in review.areas:
-        present_any |= computed_table(t, settings).present
+    for ct in area_cts:
+        present_any |= ct.present
     area_present = {k: bool(present_any[INCOME_STATEMENT.index[k]]) for k in INCOME_STATEMENT.keys}
     row_of: dict[str, int] = {}
 
@@ -446,7 +479,7 @@ def workbook_layout(review: Review, findings: list[Finding], settings: Settings 
                 lambda k: area_present.get(k, False) or INCOME_STATEMENT.line(k).kind is not Kind.DETAIL)
     # Council table: TULOT / MENOT / NETTO from the summary's lines.
     top = 4 + len(INCOME_STATEMENT.lines) + 2
-    summary.put(top - 1, 0, "VALTUUSTON HYVÄKSYMÄ TALOUSARVIO", style=Style(bold=True))
+    summary.put(top - 1, 0, "VALTUUSTON HYVÄKSYMÄ TALOUSARVIO", style=style(bold=True))
     council = Table.empty(review.division, COUNCIL, review.columns)
     council.values = np.stack([div_ct.values[INCOME_STATEMENT.index[COUNCIL_FROM_INCOME[ln.key]]]
                                for ln in COUNCIL.lines])
@@ -460,17 +493,17 @@ def workbook_layout(review: Review, findings: list[Finding], settings: Settings 
     # Investments: each group from the data sheet, the total as their sum.
     top += len(COUNCIL.lines) + 2
     if review.investments:
-        summary.put(top - 1, 0, "INVESTOINNIT", style=Style(bold=True))
+        summary.put(top - 1, 0, "INVESTOINNIT", style=style(bold=True))
         group_rows: list[dict[str, int]] = []
         for t in review.investments:
-            summary.put(top, 0, t.name, style=Style(bold=True, italic=True))
+            summary.put(top, 0, t.name, style=style(bold=True, italic=True))
             rows = _table_rows(summary, top + 1, INVESTMENT, grid, computed_table(t, settings, recompute=True),
                                data_figure("investointi", t), settings, lambda k: True, with_forecast=False)
             group_rows.append(rows)
             top += len(INVESTMENT.lines) + 2
         total = Table.empty("Investoinnit yhteensä", INVESTMENT, review.columns)
         total.values = rollup(np.stack([np.nan_to_num(t.values) for t in review.investments]), INVESTMENT)
-        summary.put(top, 0, "Investoinnit yhteensä", style=Style(bold=True, italic=True))
+        summary.put(top, 0, "Investoinnit yhteensä", style=style(bold=True, italic=True))
 
         def group_sum(key: str, j: int) -> tuple[str | None, float]:
             return _term_sum([cell_ref(g[key], grid.figure(j)) for g in group_rows]), total.value(key, j)
@@ -480,13 +513,15 @@ def workbook_layout(review: Review, findings: list[Finding], settings: Settings 
     sheets.append(summary)
 
     # One sheet per service area, in the layout of the published review.
-    for t in review.areas:
+    for t, ct in zip(review.areas, area_cts):
         sheet = SheetLayout(area_sheets[t.name], owned=True)
         _sheet_frame(sheet, t.name, f"{review.division} – {review.title}", grid, "")
-        ct = computed_table(t, settings, recompute=True)
         present = ct.present
-        rows = _table_rows(sheet, 4, INCOME_STATEMENT, grid, ct, data_figure("palvelualue", t), settings,
-                           lambda k, p=present: bool(p[INCOME_STATEMENT.index[k]]),
+
+        def shown(key: str, p: npt.NDArray[np.bool_] = present) -> bool:
+            return bool(p[INCOME_STATEMENT.index[key]])
+
+        rows = _table_rows(sheet, 4, INCOME_STATEMENT, grid, ct, data_figure("palvelualue", t), settings, shown,
                            fills=area_fills.get(t.name, {}))
         first, last = 4, 4 + len(INCOME_STATEMENT.lines) - 1
         sheet.charts.append(Chart(
@@ -620,15 +655,15 @@ def _checks_sheet(findings: list[Finding], locate: _Locator) -> SheetLayout:
     order = {"error": 0, "warning": 1, "info": 2}
     for i, f in enumerate(sorted(findings, key=lambda f: order[f.severity]), start=4):
         fill = FILL[f.severity]
-        sheet.put(i, 0, SEVERITY_FI[f.severity], style=Style(fill=fill, bold=f.severity == "error"))
+        sheet.put(i, 0, SEVERITY_FI[f.severity], style=style(fill=fill, bold=f.severity == "error"))
         sheet.put(i, 1, f.code)
         sheet.put(i, 2, f.area or "")
         sheet.put(i, 3, f.line or "")
         sheet.put(i, 4, f.column or "")
         for c, v in ((5, f.expected), (6, f.actual), (7, f.gap)):
             if v is not None and not math.isnan(v):
-                sheet.put(i, c, float(v), style=Style(number_format="#,##0.##"))
-        sheet.put(i, 8, f.message, style=Style(wrap=False))
+                sheet.put(i, c, float(v), style=style(number_format="#,##0.##"))
+        sheet.put(i, 8, f.message, style=style(wrap=False))
         loc = locate.locate(f)
         if loc is not None:
             target = f"{quote_sheet(loc[0])}!{cell_ref(loc[1], loc[2])}"
@@ -649,7 +684,7 @@ def _data_sheet(review: Review) -> SheetLayout:
             if r == 0:
                 sheet.put(r, c, str(v), style=HEAD_LEFT)
             elif isinstance(v, float):
-                sheet.put(r, c, v, style=Style(number_format=PCT if c == len(row) - 1 else AMOUNT))
+                sheet.put(r, c, v, style=style(number_format=PCT if c == len(row) - 1 else AMOUNT))
             else:
                 sheet.put(r, c, str(v))
     sheet.widths = {0: 13, 1: 30, 2: 30, **{c: 15 for c in range(3, 5 + len(review.columns))}}
@@ -668,7 +703,7 @@ def _goals_sheet(review: Review) -> SheetLayout:
     for r, g in enumerate(review.goals, start=1):
         for c, v in enumerate((g.level, g.paamaara, g.tavoite, g.mittari, g.toteuma_31_3, g.toteuma_30_6,
                                g.vastuu, g.tila_printed or g.tila)):
-            sheet.put(r, c, v, style=Style(wrap=True))
+            sheet.put(r, c, v, style=style(wrap=True))
     last = max(len(review.goals), 1) + 200          # room for goals the team adds
     sheet.validations.append(Validation(7, 1, last, TILA_CHOICES))
     sheet.rules += [TextRule(7, 1, last, text, fill) for text, fill in TILA_FILLS.items()]
@@ -686,7 +721,7 @@ def _kpi_sheet(review: Review) -> SheetLayout:
     for c, h in enumerate(heads, start=1):
         sheet.put(0, c, h, style=HEAD_LEFT)
     for r, k in enumerate(review.kpis, start=1):
-        sheet.put(r, 0, k.name, style=Style(wrap=True))
+        sheet.put(r, 0, k.name, style=style(wrap=True))
         for h, v in k.values:
             sheet.put(r, 1 + heads.index(h), v)
     sheet.widths = {0: 50, **{c: 16 for c in range(1, len(heads) + 1)}}
@@ -699,7 +734,7 @@ def _risks_sheet(review: Review) -> SheetLayout:
         sheet.put(0, c, h, style=HEAD_LEFT)
     for r, k in enumerate(review.risks, start=1):
         for c, v in enumerate((k.riski, k.riskiarvo, k.hallintakeino, k.toteutuminen)):
-            sheet.put(r, c, v, style=Style(wrap=True))
+            sheet.put(r, c, v, style=style(wrap=True))
     sheet.widths = {0: 40, 1: 10, 2: 50, 3: 50}
     return sheet
 

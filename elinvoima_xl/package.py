@@ -83,9 +83,9 @@ def finish_package(data: bytes, ribbon_xml: bytes | None) -> bytes:
                           {"Id": f"rIdUI{n}", "Type": RIBBON_REL_TYPE, "Target": RIBBON_PART})
         parts["_rels/.rels"] = _serialize(rels, REL_NS)
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        for n in names:
-            info = zipfile.ZipInfo(n, _FIXED_DATE)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:   # speed over 10 % of size
+        for part in names:
+            info = zipfile.ZipInfo(part, _FIXED_DATE)
             info.compress_type = zipfile.ZIP_DEFLATED
-            z.writestr(info, parts[n])
+            z.writestr(info, parts[part])
     return out.getvalue()

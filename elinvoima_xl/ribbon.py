@@ -24,7 +24,7 @@ JOBS: dict[str, tuple[str, str]] = {
 
 
 def _caller() -> Any:
-    import xlwings as xw   # only here: the core and the CLI never import xlwings
+    import xlwings as xw  # only here: the core and the CLI never import xlwings
 
     return xw.Book.caller()
 

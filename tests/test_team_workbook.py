@@ -91,7 +91,7 @@ def test_every_ribbon_button_calls_a_public_ribbon_sub(built: bytes) -> None:
     code = "\n".join(vba_modules(built).values())
     for b in buttons:
         sub = b.get("onAction")
-        assert re.search(rf"^Public Sub {sub}\(control As IRibbonControl\)$", code, re.M), sub
+        assert re.search(rf"^Public Sub {sub}\(control As IRibbonControl\)$", code, re.MULTILINE), sub
 
 
 def test_every_runpython_calls_an_existing_function(built: bytes) -> None:
@@ -100,13 +100,13 @@ def test_every_runpython_calls_an_existing_function(built: bytes) -> None:
     assert len(calls) == 6
     for module, _alias, func in calls:
         assert callable(getattr(importlib.import_module(module), func))
-    assert len(re.findall(r"^\s*RunPython\b", code, re.M)) == len(calls)   # no other form slipped past
+    assert len(re.findall(r"^\s*RunPython\b", code, re.MULTILINE)) == len(calls)   # no other form slipped past
 
 
 def test_udf_wrappers_match_the_python_udfs(built: bytes) -> None:
     code = vba_modules(built)["xlwings_udfs"]
     wrappers = {name: [a for a in args.split(", ") if a] for name, args in
-                re.findall(r"^Function (\w+)\(([^)]*)\)", code, re.M)}
+                re.findall(r"^Function (\w+)\(([^)]*)\)", code, re.MULTILINE)}
     python = {name: [p.name for p in inspect.signature(getattr(udfs, name)).parameters.values()]
               for name in udfs.__all__}
     assert {n: [a.removeprefix("Optional ") for a in args] for n, args in wrappers.items()} == python
@@ -193,14 +193,31 @@ def test_rebuild_keeps_vba_ribbon_and_staff_sheets(built: bytes, tmp_path: Path)
     assert "'Uusi palvelualue'!" in summary["B6"].value and "Kaupunkisuunnittelu" not in summary["B6"].value
 
 
-def test_rebuild_refuses_a_part_it_would_lose(built: bytes) -> None:
+def _with_part(data: bytes, name: str, content: bytes) -> bytes:
     buf = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(built)) as src, zipfile.ZipFile(buf, "w") as dst:
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
         for item in src.infolist():
             dst.writestr(item, src.read(item.filename))
-        dst.writestr("xl/slicers/slicer1.xml", "<slicers/>")
-    with pytest.raises(ElinvoimaError, match="osittajat"):
-        rebuild_bytes(buf.getvalue(), "Elinvoima.xlsm")
+        dst.writestr(name, content)
+    return buf.getvalue()
+
+
+def test_rebuild_carries_parts_it_does_not_know(built: bytes) -> None:
+    # openpyxl would drop a slicer (and sparklines, shapes, …); the splice never opens such parts.
+    content = b'<slicers xmlns="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main"/>'
+    out, _ = rebuild_bytes(_with_part(built, "xl/slicers/slicer1.xml", content), "Elinvoima.xlsm")
+    with zipfile.ZipFile(io.BytesIO(out)) as z:
+        assert z.read("xl/slicers/slicer1.xml") == content
+
+
+def test_rebuild_refuses_to_overwrite_staff_notes_in_an_owned_sheet(built: bytes) -> None:
+    wb = openpyxl.load_workbook(io.BytesIO(built), keep_vba=True)
+    wb["Kulttuuri"]["M3"] = "Tarkista vuokrat syksyllä"
+    buf = io.BytesIO()
+    wb.save(buf)
+    edited = finish_package(buf.getvalue(), None)
+    with pytest.raises(ElinvoimaError, match=r"'Kulttuuri'.*M3"):
+        rebuild_bytes(edited, "Elinvoima.xlsm")
 
 
 def test_rebuild_refuses_a_workbook_open_in_excel(built: bytes, tmp_path: Path) -> None:
@@ -234,3 +251,50 @@ def test_cli_build_and_rebuild(tmp_path: Path) -> None:
     assert r.returncode == 2 and "Traceback" not in r.stderr and "auki Excelissä" in r.stderr
     r = subprocess.run([*run, "build", "-o", str(tmp_path / "x.xlsx")], capture_output=True, text=True)
     assert r.returncode == 2 and "Traceback" not in r.stderr
+
+
+def test_fast_and_plain_readers_agree_on_the_data_sheet(built: bytes) -> None:
+    from elinvoima_xl.sources.sheet_rows import sheet_rows
+    from elinvoima_xl.splice import sheet_parts
+
+    fast = sheet_rows(built, DATA_SHEET, sheet_parts(built)[DATA_SHEET])
+    wb = openpyxl.load_workbook(io.BytesIO(built), read_only=True)
+    plain = [tuple(r) for r in wb[DATA_SHEET].iter_rows(values_only=True)]
+    wb.close()
+    assert fast is not None and len(fast) == len(plain)
+    for a, b in zip(fast, plain):
+        assert [None if v in ("", None) else v for v in a] == [None if v in ("", None) else v for v in b]
+
+
+def test_rebuild_refuses_a_data_formula_without_a_value(built: bytes) -> None:
+    wb = openpyxl.load_workbook(io.BytesIO(built), keep_vba=True)
+    wb[DATA_SHEET]["G2"] = "=F2*2"     # openpyxl writes no calculated value
+    buf = io.BytesIO()
+    wb.save(buf)
+    with pytest.raises(ElinvoimaError, match=r"Tiedot!G2.*kaava"):
+        rebuild_bytes(finish_package(buf.getvalue(), None), "Elinvoima.xlsm")
+
+
+def test_both_writers_render_the_same_cells(seed_review: Review) -> None:
+    """xlsxwriter (build) and openpyxl (the file backend) draw one layout: same values and formulas."""
+    from elinvoima_xl.checks import run_checks
+    from elinvoima_xl.layout import workbook_layout
+    from elinvoima_xl.writers.openpyxl_sheet import render_sheet
+    from elinvoima_xl.writers.xlsx import render_xlsx
+
+    layout = workbook_layout(seed_review, run_checks(seed_review))
+    a = openpyxl.load_workbook(io.BytesIO(render_xlsx(layout)))
+    b = openpyxl.Workbook()
+    b.remove(b.active)
+    for sheet in layout.sheets:
+        render_sheet(b.create_sheet(sheet.name), sheet)
+    buf = io.BytesIO()
+    b.save(buf)
+    b = openpyxl.load_workbook(buf)
+    assert a.sheetnames == b.sheetnames
+    for name in a.sheetnames:
+        va = [[c.value for c in r] for r in a[name].iter_rows()]
+        vb = [[c.value for c in r] for r in b[name].iter_rows()]
+        assert va == vb, name
+        assert {r for r, d in a[name].row_dimensions.items() if d.hidden} == \
+               {r for r, d in b[name].row_dimensions.items() if d.hidden}, name

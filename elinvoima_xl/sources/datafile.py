@@ -22,6 +22,7 @@ __all__ = [
     "read_data",
     "read_data_csv",
     "read_data_xlsx",
+    "review_from_rows",
     "write_data_csv",
     "write_data_xlsx",
 ]
@@ -84,17 +85,27 @@ def read_data_xlsx(data: bytes, name: str = "<xlsx>", sheet: str | None = None) 
         finally:
             wb.close()
 
-    values = load(data_only=True)
+    # One pass reads constants and formulas; only a sheet with formulas needs their cached values.
     formulas = load(data_only=False)
+    has_formula = any(isinstance(v, str) and v.startswith("=") for row in formulas for v in row)
+    values = load(data_only=True) if has_formula else formulas
     title = sheet
     # A formula whose value was never calculated (a file not saved by a spreadsheet program)
     # reads as empty: refuse it instead of taking it as zero.
-    for n, (vrow, frow) in enumerate(zip(values, formulas), start=1):
-        for c, (v, f) in enumerate(zip(vrow, frow)):
-            if v is None and isinstance(f, str) and f.startswith("="):
-                raise InputError(f"solussa on kaava {f!r} ilman laskettua arvoa.",
-                                 Place(file=name, sheet=title, cell=f"{get_column_letter(c + 1)}{n}"),
-                                 "Avaa tiedosto Excelissä ja tallenna se, tai kirjoita soluun luku.")
+    if has_formula:
+        for n, (vrow, frow) in enumerate(zip(values, formulas), start=1):
+            for c, (v, f) in enumerate(zip(vrow, frow)):
+                if v is None and isinstance(f, str) and f.startswith("="):
+                    raise InputError(f"solussa on kaava {f!r} ilman laskettua arvoa.",
+                                     Place(file=name, sheet=title, cell=f"{get_column_letter(c + 1)}{n}"),
+                                     "Avaa tiedosto Excelissä ja tallenna se, tai kirjoita soluun luku.")
+    return review_from_rows(values, name, title or SHEET_NAME)
+
+
+def review_from_rows(values: list[tuple[object, ...]], name: str, title: str) -> Review:
+    """A review from the values of a data sheet already read (row 1 first; formulas resolved)."""
+    from openpyxl.utils import get_column_letter
+
     rows = [(n, ["" if v is None else v for v in row]) for n, row in enumerate(values, start=1)]
 
     def place(n: int, col: str | None) -> Place:

@@ -6,21 +6,50 @@ __all__ = ["render_xlsx"]
 
 import datetime as dt
 import io
+import re
+from dataclasses import replace
 from typing import Any
 
 import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
 
 from ..layout import DATA_SHEET, FILL, OWNED_NAME, SheetLayout, Style, WorkbookLayout, quote_sheet
 
 _FIXED_TIME = dt.datetime(2023, 1, 1, 0, 0, 0)   # same bytes for the same layout
 
 
+# Functions xlsxwriter rewrites to their `_xlfn.` names; our formulas use none of them.
+_DYNAMIC = re.compile(r"\b(ANCHORARRAY|BYCOL|BYROW|CHOOSECOLS|CHOOSEROWS|DROP|EXPAND|FILTER|HSTACK|LAMBDA|"
+                      r"MAKEARRAY|MAP|RANDARRAY|REDUCE|SCAN|SINGLE|SEQUENCE|SORT|SORTBY|SWITCH|TAKE|TEXTSPLIT|"
+                      r"TOCOL|TOROW|UNIQUE|VSTACK|WRAPCOLS|WRAPROWS|XLOOKUP)\(")
+
+
+class _Worksheet(Worksheet):  # type: ignore[misc]
+    """xlsxwriter's worksheet without its 30 regex passes over every formula when none can apply.
+
+    xlsxwriter (pinned exactly) rewrites future-function names with one `re.sub` per name,
+    which made up half of the build time of a 200-area workbook.
+    """
+
+    def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> str:
+        if self.use_future_functions or expand_future_functions or _DYNAMIC.search(formula):
+            return str(super()._prepare_formula(formula, expand_future_functions))
+        formula = formula.removeprefix("{")
+        formula = formula.removeprefix("=")
+        formula = formula.removesuffix("}")
+        return formula
+
+
 class _Formats:
     def __init__(self, wb: Any) -> None:
         self.wb = wb
         self.cache: dict[Style, Any] = {}
+        self.by_id: dict[int, tuple[Style, Any]] = {}   # shared Style objects: skip hashing
 
     def get(self, style: Style) -> Any:
+        hit = self.by_id.get(id(style))
+        if hit is not None and hit[0] is style:
+            return hit[1]
         fmt = self.cache.get(style)
         if fmt is None:
             spec: dict[str, Any] = {"valign": "top"}
@@ -42,20 +71,21 @@ class _Formats:
                 spec["align"] = style.align
             fmt = self.wb.add_format(spec)
             self.cache[style] = fmt
+        self.by_id[id(style)] = (style, fmt)
         return fmt
 
 
-def _write_sheet(wb: Any, formats: _Formats, sheet: SheetLayout, fills: dict[tuple[int, int], str]) -> None:
-    ws = wb.add_worksheet(sheet.name)
+def _write_sheet(wb: Any, formats: _Formats, sheet: SheetLayout, fills: dict[tuple[int, int], str]) -> Any:
+    ws = wb.add_worksheet(sheet.name, worksheet_class=_Worksheet)
     for c, w in sheet.widths.items():
         ws.set_column(c, c, w)
     for r in sorted(sheet.hidden_rows):
         ws.set_row(r, None, None, {"hidden": True})
     for cell in sheet.cells:
-        style = cell.style
-        if (cell.row, cell.col) in fills:
-            style = Style(**{**style.__dict__, "fill": fills[(cell.row, cell.col)]})
-        fmt = formats.get(style)
+        look = cell.style
+        if fills and (cell.row, cell.col) in fills:
+            look = replace(look, fill=fills[(cell.row, cell.col)])
+        fmt = formats.get(look)
         v = cell.value
         if cell.link is not None:
             ws.write_url(cell.row, cell.col, "internal:" + cell.link, fmt, string=str(v))
@@ -84,18 +114,20 @@ def _write_sheet(wb: Any, formats: _Formats, sheet: SheetLayout, fills: dict[tup
         ch.set_x_axis({"num_format": "#,##0"})
         ch.set_size({"width": 620, "height": 460})
         ws.insert_chart(chart.anchor[0], chart.anchor[1], ch)
-    for v in sheet.validations:
-        ws.data_validation(v.first_row, v.col, v.last_row, v.col,
-                           {"validate": "list", "source": list(v.choices),
-                            "error_title": "Tila", "error_message": "Valitse: " + ", ".join(v.choices)})
+    for dv in sheet.validations:
+        ws.data_validation(dv.first_row, dv.col, dv.last_row, dv.col,
+                           {"validate": "list", "source": list(dv.choices),
+                            "error_title": "Tila", "error_message": "Valitse: " + ", ".join(dv.choices)})
     for rule in sheet.rules:
         ws.conditional_format(rule.first_row, rule.col, rule.last_row, rule.col,
                               {"type": "cell", "criteria": "==", "value": f'"{rule.text}"',
                                "format": wb.add_format({"bg_color": "#" + rule.fill})})
+    return ws
 
 
-def render_xlsx(layout: WorkbookLayout) -> bytes:
-    """The whole workbook as .xlsx bytes (macros and ribbon are added by `team_workbook`)."""
+def render_xlsx(layout: WorkbookLayout, vba: tuple[bytes, str, dict[str, str]] | None = None) -> bytes:
+    """The whole workbook as .xlsx bytes, or .xlsm bytes with `vba` = (vbaProject.bin, workbook
+    code name, sheet name -> code name); the ribbon is added by `package.finish_package`."""
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False,
                                    "strings_to_numbers": False, "strings_to_urls": False})
@@ -104,8 +136,13 @@ def render_xlsx(layout: WorkbookLayout) -> bytes:
     formats = _Formats(wb)
     marks = {(m.row, m.col): FILL[m.severity] for m in layout.data_marks}
     for sheet in layout.sheets:
-        _write_sheet(wb, formats, sheet, marks if sheet.name == DATA_SHEET else {})
+        ws = _write_sheet(wb, formats, sheet, marks if sheet.name == DATA_SHEET else {})
+        if vba is not None and sheet.name in vba[2]:
+            ws.set_vba_name(vba[2][sheet.name])
         if sheet.owned:   # how rebuild knows which sheets it may replace
             wb.define_name(f"{quote_sheet(sheet.name)}!{OWNED_NAME}", "=TRUE")
+    if vba is not None:
+        wb.add_vba_project(io.BytesIO(vba[0]), is_stream=True)
+        wb.set_vba_name(vba[1])
     wb.close()
     return buf.getvalue()
