@@ -127,6 +127,24 @@ def rebuild(path: Path | None, abs_pct: bool, forecast: str) -> None:
                + (f" Edellinen versio: {backup.name}" if backup else ""))
 
 
+@main.command()
+@click.argument("name", type=click.Choice(["luo_valilehdet", "paivita_yhteenveto", "tarkista_summat", "rebuild"]))
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+def job(name: str, path: Path | None) -> None:
+    """Run one ribbon job on a team workbook (the same code as the button in Excel)."""
+    from .team_workbook import DEFAULT_WORKBOOK, lock_file, run_file_job, save_workbook
+
+    target = path or DEFAULT_WORKBOOK
+    if not target.exists():
+        raise ElinvoimaError(f"{target}: tiedostoa ei löydy. Luo työkirja: elinvoima build.")
+    if lock_file(target).exists():   # refuse before any work
+        save_workbook(target, b"")
+    out, report = run_file_job(target.read_bytes(), target.name, name,
+                               on_progress=lambda text: click.echo(text, err=True))
+    backup = save_workbook(target, out)
+    click.echo(f"{target}: {report.summary()}" + (f" Edellinen versio: {backup.name}" if backup else ""))
+
+
 def run() -> None:
     """Console entry point: user mistakes end as one line on stderr and exit 2, never a traceback."""
     try:

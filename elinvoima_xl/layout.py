@@ -94,6 +94,7 @@ class Style:
     wrap: bool = False
     top_border: bool = False
     align: str | None = None         # "left", "center", "right"
+    font_color: str | None = None    # RGB hex
 
 
 PLAIN = Style()
@@ -101,6 +102,12 @@ TITLE = Style(bold=True, size=14)
 SUBTITLE = Style(italic=True)
 HEAD = Style(bold=True, wrap=True, fill="D9E1F2", align="center")
 HEAD_LEFT = replace(HEAD, align="left")
+LINK = Style(font_color="0563C1")
+
+
+def _q(text: str) -> str:
+    """Text inside a formula's string literal."""
+    return text.replace('"', '""')
 
 
 class Cell(NamedTuple):
@@ -109,7 +116,6 @@ class Cell(NamedTuple):
     value: str | float | bool | None = None     # the value, or a formula's cached result
     formula: str | None = None
     style: Style = PLAIN
-    link: str | None = None                     # an internal target, e.g. "'Tiedot'!F15"
 
 
 @dataclass(frozen=True)
@@ -162,12 +168,12 @@ class SheetLayout:
     tab_color: str | None = None
 
     def put(self, row: int, col: int, value: str | float | bool | None = None, formula: str | None = None,
-            style: Style = PLAIN, link: str | None = None) -> None:
+            style: Style = PLAIN) -> None:
         if value == "" and formula is None:
             if style == PLAIN:
                 return
             value = None   # a formatted blank cell
-        self.cells.append(Cell(row, col, value, formula, style, link))
+        self.cells.append(Cell(row, col, value, formula, style))
 
     def value_at(self, row: int, col: int) -> Cell | None:
         for c in self.cells:
@@ -653,21 +659,24 @@ def _checks_sheet(findings: list[Finding], locate: _Locator) -> SheetLayout:
     for c, h in enumerate(heads):
         sheet.put(3, c, h, style=HEAD_LEFT)
     order = {"error": 0, "warning": 1, "info": 2}
-    for i, f in enumerate(sorted(findings, key=lambda f: order[f.severity]), start=4):
+    located = [(f, locate.locate(f)) for f in findings]
+    # Errors first, then warnings, then notes; within each, those with a cell to go to first.
+    located.sort(key=lambda fl: (order[fl[0].severity], fl[1] is None))
+    for i, (f, loc) in enumerate(located, start=4):
         fill = FILL[f.severity]
         sheet.put(i, 0, SEVERITY_FI[f.severity], style=style(fill=fill, bold=f.severity == "error"))
         sheet.put(i, 1, f.code)
         sheet.put(i, 2, f.area or "")
         sheet.put(i, 3, f.line or "")
         sheet.put(i, 4, f.column or "")
-        for c, v in ((5, f.expected), (6, f.actual), (7, f.gap)):
-            if v is not None and not math.isnan(v):
-                sheet.put(i, c, float(v), style=style(number_format="#,##0.##"))
-        sheet.put(i, 8, f.message, style=style(wrap=False))
-        loc = locate.locate(f)
+        for c, v in ((5, f.expected), (6, f.actual), (7, f.gap)):   # the column formatted even where empty
+            number = None if v is None or math.isnan(v) else float(v)
+            sheet.put(i, c, number, style=style(number_format="#,##0.0"))
+        sheet.put(i, 8, f.message)
         if loc is not None:
-            target = f"{quote_sheet(loc[0])}!{cell_ref(loc[1], loc[2])}"
-            sheet.put(i, 9, f"{loc[0]}!{cell_ref(loc[1], loc[2])}", link=target)
+            text = f"{loc[0]}!{cell_ref(loc[1], loc[2])}"
+            target = f"#{quote_sheet(loc[0])}!{cell_ref(loc[1], loc[2])}"
+            sheet.put(i, 9, text, formula=f'=HYPERLINK("{_q(target)}","{_q(text)}")', style=LINK)
         elif f.where:
             sheet.put(i, 9, f.where)
     sheet.widths = {0: 10, 1: 16, 2: 28, 3: 26, 4: 15, 5: 12, 6: 12, 7: 12, 8: 90, 9: 22}

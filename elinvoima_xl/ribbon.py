@@ -1,8 +1,10 @@
 """The Python end of the ribbon tab "Elinvoima": one function per button, called by `RunPython` from macros/Elinvoima.bas.
 
-Each works on the workbook that pressed the button (`xw.Book.caller()`). The live-Excel
-jobs are the open part of issue 4; until a job runs inside Excel, its button says so in
-Finnish and names the command that does the same job on the command line.
+Each works on the workbook that pressed the button (`xw.Book.caller()`) through the live
+backend and runs the same job code as the command line (`jobs.run_job`). Progress shows
+in the status bar; a problem in the workbook's data ends in a message box in Finnish, never
+a traceback. To debug from Python: `xw.Book("Elinvoima.xlsm").set_mock_caller()`, then call
+the function. The workbook is left unsaved: the team saves, or closes without saving to undo.
 """
 
 from __future__ import annotations
@@ -10,51 +12,77 @@ from __future__ import annotations
 __all__ = ["JOBS", "keraa_vastaukset", "laheta_palvelualueille", "luo_valilehdet", "paivita_yhteenveto",
            "tarkista_summat", "tuo_kirjanpito"]
 
+import logging
 from typing import Any
 
-# button label -> (function name, the command-line job that does the same)
-JOBS: dict[str, tuple[str, str]] = {
-    "Tuo kirjanpito": ("tuo_kirjanpito", "elinvoima import"),
-    "Luo palvelualueiden välilehdet": ("luo_valilehdet", "elinvoima rebuild"),
-    "Päivitä yhteenveto": ("paivita_yhteenveto", "elinvoima rebuild"),
-    "Tarkista summat": ("tarkista_summat", "elinvoima rebuild (tai elinvoima check)"),
-    "Lähetä palvelualueille": ("laheta_palvelualueille", "elinvoima send"),
-    "Kerää vastaukset": ("keraa_vastaukset", "elinvoima collect"),
+from .errors import ElinvoimaError
+
+log = logging.getLogger(__name__)
+TITLE = "Elinvoima"
+
+# button label -> (function name, job or None when not yet in Excel, the command line's equivalent)
+JOBS: dict[str, tuple[str, str | None, str]] = {
+    "Tuo kirjanpito": ("tuo_kirjanpito", None, "elinvoima import"),
+    "Luo palvelualueiden välilehdet": ("luo_valilehdet", "luo_valilehdet", "elinvoima job luo_valilehdet"),
+    "Päivitä yhteenveto": ("paivita_yhteenveto", "paivita_yhteenveto", "elinvoima job paivita_yhteenveto"),
+    "Tarkista summat": ("tarkista_summat", "tarkista_summat", "elinvoima job tarkista_summat"),
+    "Lähetä palvelualueille": ("laheta_palvelualueille", None, "elinvoima send"),
+    "Kerää vastaukset": ("keraa_vastaukset", None, "elinvoima collect"),
 }
 
 
 def _caller() -> Any:
-    import xlwings as xw  # only here: the core and the CLI never import xlwings
+    import xlwings as xw   # only here: the core and the CLI never import xlwings
 
     return xw.Book.caller()
 
 
-def _tell(label: str) -> None:
+def _run(label: str) -> None:
+    from .backends.live import LiveBackend
+    from .jobs import run_job
+
     book = _caller()
-    _name, command = JOBS[label]
-    book.app.alert(f"'{label}' ei vielä toimi Excelin sisältä. Sulje työkirja ja aja komentoriviltä: "
-                   f"{command} \"{book.fullname}\"", title="Elinvoima")
+    _name, job, command = JOBS[label]
+    if job is None:
+        book.app.alert(f"'{label}' ei vielä toimi Excelin sisältä. Sulje työkirja ja aja komentoriviltä: "
+                       f"{command} \"{book.fullname}\"", title=TITLE)
+        return
+    try:
+        report = run_job(LiveBackend(book), job)
+    except ElinvoimaError as exc:
+        book.app.status_bar = False
+        book.app.alert(str(exc), title=TITLE)
+        return
+    except Exception as exc:   # noqa: BLE001 - a bug must still reach the user as a message, not a traceback
+        log.exception("job %s failed", job)
+        book.app.status_bar = False
+        book.app.alert(f"Odottamaton virhe ({type(exc).__name__}: {exc}). Työkirjaa ei tallennettu. "
+                       "Ilmoita virheestä ylläpitäjälle.", title=TITLE)
+        return
+    book.app.status_bar = f"{label}: {report.summary()}"
+    if report.errors:
+        book.app.alert(f"Tarkistuksissa löytyi {report.errors} virhettä. Katso välilehti Tarkistukset.", title=TITLE)
 
 
 def tuo_kirjanpito() -> None:
-    _tell("Tuo kirjanpito")
+    _run("Tuo kirjanpito")
 
 
 def luo_valilehdet() -> None:
-    _tell("Luo palvelualueiden välilehdet")
+    _run("Luo palvelualueiden välilehdet")
 
 
 def paivita_yhteenveto() -> None:
-    _tell("Päivitä yhteenveto")
+    _run("Päivitä yhteenveto")
 
 
 def tarkista_summat() -> None:
-    _tell("Tarkista summat")
+    _run("Tarkista summat")
 
 
 def laheta_palvelualueille() -> None:
-    _tell("Lähetä palvelualueille")
+    _run("Lähetä palvelualueille")
 
 
 def keraa_vastaukset() -> None:
-    _tell("Kerää vastaukset")
+    _run("Kerää vastaukset")

@@ -409,6 +409,19 @@ class StyleBook:
 
 # ---------------------------------------------------------------------------- the splice
 
+def _no_sheets() -> bytes:
+    """A minimal package standing in for "no new sheets"."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("[Content_Types].xml", f'<Types xmlns="{CT_NS}"/>')
+        z.writestr("xl/workbook.xml", f'<workbook xmlns="{MAIN_NS}" xmlns:r="{DOC_REL_NS}"><sheets></sheets></workbook>')
+        z.writestr("xl/_rels/workbook.xml.rels", f'<Relationships xmlns="{PKG_REL_NS}"/>')
+    return out.getvalue()
+
+
+_NO_SHEETS = _no_sheets()
+
+
 def _free_name(pkg: _Package, taken: dict[tuple[str, str, str], int], part: str) -> str:
     """A part name like `part` (same folder and stem, another number) that the package does not use."""
     d, base = posixpath.split(part)
@@ -452,7 +465,7 @@ def _set_code_name(xml: bytes, code: bytes) -> bytes:
     return xml[:m.end()] + b'<sheetPr codeName="' + code + b'"/>' + xml[m.end():]
 
 
-def replace_sheets(old: bytes, new: bytes, remove: list[str], insert_at: int, append_last: tuple[str, ...] = (),
+def replace_sheets(old: bytes, new: bytes | None, remove: list[str], insert_at: int, append_last: tuple[str, ...] = (),
                    edit_kept: dict[str, Callable[[bytes, StyleBook], bytes]] | None = None) -> bytes:
     """`old` with its sheets `remove` taken out and every sheet of `new` put in.
 
@@ -461,9 +474,10 @@ def replace_sheets(old: bytes, new: bytes, remove: list[str], insert_at: int, ap
     old one had gets that sheet's VBA code name. `edit_kept[name](xml, styles)` may change a
     kept sheet's XML, adding cell formats through `styles` (a `StyleBook`).
     """
-    pkg, src = _Package(old), _Package(new)
+    pkg = _Package(old)
+    src = _Package(new if new is not None else _NO_SHEETS)
     wb_text, old_sheets, prefix = _workbook_sheets(pkg)
-    _, new_sheets, _ = _workbook_sheets(src)
+    new_sheets = _workbook_sheets(src)[1] if new is not None else []
     by_name = {s.name: s for s in old_sheets}
     missing = [n for n in remove if n not in by_name]
     if missing:
@@ -494,10 +508,14 @@ def replace_sheets(old: bytes, new: bytes, remove: list[str], insert_at: int, ap
     styles_part = next((r.target for r in wb_rels if r.type == DOC_REL_NS + "/styles"), "xl/styles.xml")
     new_styles_part = next((r.target for r in _rels(src, "xl/workbook.xml") if r.type == DOC_REL_NS + "/styles"),
                            "xl/styles.xml")
-    styles_text, smap = _merge_styles(pkg.read(styles_part).decode("utf-8"),
-                                      src.read(new_styles_part).decode("utf-8"))
+    if new is not None:
+        styles_text, smap = _merge_styles(pkg.read(styles_part).decode("utf-8"),
+                                          src.read(new_styles_part).decode("utf-8"))
+    else:
+        styles_text, smap = pkg.read(styles_part).decode("utf-8"), _StyleMap({}, {})
     sst_part = next((r.target for r in wb_rels if r.type == SST_REL), None)
-    new_sst_part = next((r.target for r in _rels(src, "xl/workbook.xml") if r.type == SST_REL), None)
+    new_sst_part = next((r.target for r in _rels(src, "xl/workbook.xml") if r.type == SST_REL), None) \
+        if new is not None else None
     sst_text, strmap = _merge_strings(pkg.read(sst_part).decode("utf-8") if sst_part else None,
                                       src.read(new_sst_part).decode("utf-8") if new_sst_part else None)
 

@@ -11,7 +11,6 @@ from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.hyperlink import Hyperlink
 
 from ..layout import FILL, OWNED_NAME, Mark, SheetLayout, Style, cell_ref, col_letter
 
@@ -26,7 +25,7 @@ class _StyleCache:
     def get(self, s: Style) -> tuple[Any, ...]:
         got = self.cache.get(s)
         if got is None:
-            font = Font(bold=s.bold, italic=s.italic, size=s.size or 11)
+            font = Font(bold=s.bold, italic=s.italic, size=s.size or 11, color=s.font_color)
             fill = PatternFill("solid", fgColor=s.fill) if s.fill else None
             align = Alignment(wrap_text=s.wrap or None, horizontal=s.align, vertical="top")
             got = (font, fill, align, _TOP if s.top_border else None, s.number_format)
@@ -49,9 +48,6 @@ def render_sheet(ws: Any, sheet: SheetLayout, styles: _StyleCache | None = None)
             c.border = border
         if number_format:
             c.number_format = number_format
-        if cell.link is not None:
-            c.hyperlink = Hyperlink(ref=c.coordinate, location=cell.link)
-            c.font = Font(bold=cell.style.bold, underline="single", color="0563C1")
     for col, width in sheet.widths.items():
         ws.column_dimensions[col_letter(col)].width = width
     for r in sheet.hidden_rows:

@@ -69,6 +69,8 @@ class _Formats:
                 spec["top"] = 1
             if style.align:
                 spec["align"] = style.align
+            if style.font_color:
+                spec["font_color"] = "#" + style.font_color
             fmt = self.wb.add_format(spec)
             self.cache[style] = fmt
         self.by_id[id(style)] = (style, fmt)
@@ -87,9 +89,7 @@ def _write_sheet(wb: Any, formats: _Formats, sheet: SheetLayout, fills: dict[tup
             look = replace(look, fill=fills[(cell.row, cell.col)])
         fmt = formats.get(look)
         v = cell.value
-        if cell.link is not None:
-            ws.write_url(cell.row, cell.col, "internal:" + cell.link, fmt, string=str(v))
-        elif cell.formula is not None:
+        if cell.formula is not None:
             ws.write_formula(cell.row, cell.col, cell.formula, fmt, v if v is not None else 0)
         elif isinstance(v, bool):
             ws.write_boolean(cell.row, cell.col, v, fmt)

@@ -1,0 +1,131 @@
+"""The jobs' workbook port over a workbook file: read in blocks, sheets rendered with xlsxwriter and spliced in.
+
+Reads use fastexcel where cell positions are certain, else openpyxl. `replace` and `mark`
+are collected and applied in `save` as one splice of the package (`splice.replace_sheets`),
+so the VBA project, the ribbon and the team's sheets stay byte for byte; the result is
+checked (`verify`) before anything is handed back.
+"""
+
+from __future__ import annotations
+
+__all__ = ["FileBackend"]
+
+import io
+import zipfile
+from collections.abc import Callable
+from typing import Any
+
+from ..errors import ElinvoimaError, InputError, Place
+from ..layout import CONF_SHEET, DATA_SHEET, Mark, SheetLayout, WorkbookLayout
+from ..package import inspect_package
+
+Rows = list[tuple[object, ...]]
+
+
+class FileBackend:
+    """A workbook held as bytes; `save` leaves the new bytes in `.data` (the caller writes the file)."""
+
+    def __init__(self, data: bytes, name: str, on_progress: Callable[[str], None] | None = None) -> None:
+        from ..splice import SpliceError, sheet_parts
+
+        self.name = name
+        self.original = data
+        self.data = data
+        try:
+            self._parts = sheet_parts(data)
+        except (SpliceError, KeyError, zipfile.BadZipFile) as exc:
+            raise InputError(f"tiedostoa ei voi avata Excel-työkirjana ({exc}).", Place(file=name),
+                             "Tallenna tiedosto Excelissä .xlsm-muodossa.") from None
+        if not inspect_package(data).has_vba:
+            raise InputError("työkirjassa ei ole makroja (VBA-projektia).", Place(file=name),
+                             "Anna tiimin .xlsm-työkirja tai luo uusi komennolla elinvoima build.")
+        self._replace: tuple[list[SheetLayout], list[str], str | None] | None = None
+        self._marks: dict[str, list[Mark]] = {}
+        self._progress = on_progress
+        self.saved = False
+
+    # -- reading ------------------------------------------------------------------------
+
+    def sheet_names(self) -> list[str]:
+        return list(self._parts)
+
+    def owned_sheets(self) -> list[str]:
+        from ..team_workbook import owned_sheet_names
+
+        return owned_sheet_names(self.data)
+
+    def read(self, sheet: str) -> Rows:
+        from ..sources.sheet_rows import sheet_rows
+
+        rows = sheet_rows(self.data, sheet, self._parts[sheet]) if sheet == DATA_SHEET else None
+        if rows is None:
+            rows = self._openpyxl_rows(sheet)
+        return rows
+
+    def _openpyxl_rows(self, sheet: str) -> Rows:
+        """Values by openpyxl (calculated values; a formula never calculated is refused with its cell)."""
+        import openpyxl
+        from openpyxl.utils import get_column_letter
+
+        from ..team_workbook import only_sheets
+
+        data = only_sheets(self.data, self._parts, [sheet])
+        out: list[Rows] = []
+        for data_only in (False, True):
+            wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=data_only)
+            try:
+                out.append([tuple(r) for r in wb[sheet].iter_rows(values_only=True)])
+            finally:
+                wb.close()
+            if not any(isinstance(v, str) and v.startswith("=") for row in out[0] for v in row):
+                return out[0]
+        formulas, values = out
+        for n, (frow, vrow) in enumerate(zip(formulas, values), start=1):
+            for c, (f, v) in enumerate(zip(frow, vrow)):
+                if v is None and isinstance(f, str) and f.startswith("="):
+                    raise InputError(f"solussa on kaava {f!r} ilman laskettua arvoa.",
+                                     Place(file=self.name, sheet=sheet, cell=f"{get_column_letter(c + 1)}{n}"),
+                                     "Avaa tiedosto Excelissä ja tallenna se, tai kirjoita soluun luku.")
+        return values
+
+    # -- writing ------------------------------------------------------------------------
+
+    def replace(self, sheets: list[SheetLayout], remove: list[str], after: str | None) -> None:
+        if self._replace is not None:
+            raise RuntimeError("FileBackend.replace is called once per job")
+        self._replace = (sheets, remove, after)
+
+    def mark(self, sheet: str, marks: list[Mark]) -> None:
+        self._marks[sheet] = marks
+
+    def progress(self, text: str) -> None:
+        if self._progress is not None and text:
+            self._progress(text)
+
+    def save(self) -> None:
+        """Apply the collected changes in one splice, refuse what would lose the team's content, verify."""
+        from ..splice import SpliceError, replace_sheets
+        from ..team_workbook import mark_data_sheet, refuse_staff_content, verify
+        from ..writers.xlsx import render_xlsx
+
+        sheets, remove, after = self._replace or ([], [], None)
+        order = list(self._parts)
+        kept_order = [s for s in order if s not in remove]
+        if after is not None and after in kept_order:
+            insert_at = kept_order.index(after) + 1
+        elif remove:
+            first = min(order.index(s) for s in remove)
+            insert_at = sum(1 for s in order[:first] if s not in remove)
+        else:
+            insert_at = len([s for s in kept_order if s != CONF_SHEET])
+        refuse_staff_content(self.data, self.name, remove, sheets)
+        edits: dict[str, Any] = {name: mark_data_sheet(marks) for name, marks in self._marks.items()}
+        rendered = render_xlsx(WorkbookLayout(sheets, [], {})) if sheets else None
+        try:
+            out = replace_sheets(self.data, rendered, remove, insert_at, append_last=(CONF_SHEET,), edit_kept=edits)
+        except SpliceError as exc:
+            raise ElinvoimaError(f"{self.name}: työkirjan rakennetta ei voi päivittää turvallisesti ({exc}). "
+                                 "Mitään ei kirjoitettu.") from None
+        verify(self.data, out, self.name, kept_order, edited=set(edits))
+        self.data = out
+        self.saved = True
