@@ -98,10 +98,12 @@ def execution_pct(actual: npt.ArrayLike, budget: npt.ArrayLike, *, absolute: boo
     """TOT / TA × 100; 0 where the budget is 0 (as the review prints it); rounded if `decimals`."""
     a = np.nan_to_num(np.asarray(actual, dtype=float))
     b = np.nan_to_num(np.asarray(budget, dtype=float))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        pct = np.where(b != 0, a / np.where(b != 0, b, 1.0) * 100.0, 0.0)
+    a, b = np.broadcast_arrays(a, b)
+    pct = np.zeros(a.shape)
+    np.divide(a, b, out=pct, where=b != 0)
+    pct *= 100.0
     if absolute:
-        pct = np.abs(pct)
+        np.abs(pct, out=pct)
     if decimals is not None:
         pct = round_half_away(pct, decimals)
     return pct + 0.0  # no negative zero

@@ -7,7 +7,7 @@ input becomes a short Finnish message in its own cell, never an exception in Exc
 
 from __future__ import annotations
 
-__all__ = ["Grid", "broadcast", "from_grid", "to_grid"]
+__all__ = ["HEADER_SEARCH_ROWS", "Grid", "broadcast", "from_grid", "row_pct", "to_grid"]
 
 from dataclasses import dataclass
 from itertools import chain
@@ -54,16 +54,23 @@ def _rows(value: Any) -> list[list[Any]]:
 def to_grid(value: Any) -> Grid:
     """Numbers as they are, empty cells as 0 (as Excel counts them), text numbers in Finnish format."""
     rows = _rows(value)
+    n, width = len(rows), len(rows[0])
+    # The fast path: a rectangular block of numbers and empty cells (None -> NaN -> 0), as
+    # xlwings hands a range. Checking the cell types on the flat list is cheaper than letting
+    # numpy guess (np.array on nested lists takes 20 ms for 100 000 cells), and it keeps
+    # TRUE/FALSE, which numpy would take as 1/0, out of the sums.
+    try:
+        flat = [r[0] for r in rows] if width == 1 else list(chain.from_iterable(rows))
+    except (IndexError, TypeError):
+        flat = []
+    if len(flat) == n * width and width:
+        types = set(map(type, flat))
+        if types <= _NUMERIC:
+            arr = np.array(flat, dtype=float)
+            if type(None) in types:
+                arr[np.isnan(arr)] = 0.0
+            return Grid(arr.reshape(n, width))
     widths = set(map(len, rows))
-    if len(widths) == 1:
-        # The fast path: a rectangular block of numbers and empty cells (None -> NaN -> 0).
-        # Checking the cell types on the flat list is cheaper than letting numpy guess
-        # (np.array on nested lists takes 20 ms for 100 000 cells), and it keeps TRUE/FALSE,
-        # which numpy would take as 1/0, out of the sums.
-        flat = list(chain.from_iterable(rows))
-        if set(map(type, flat)) <= _NUMERIC:
-            arr = np.array(flat, dtype=float).reshape(len(rows), widths.pop())
-            return Grid(np.where(np.isnan(arr), 0.0, arr))
     width = max(widths)
     out = np.zeros((len(rows), width))
     errors = np.full((len(rows), width), None, dtype=object)
@@ -113,3 +120,52 @@ def from_grid(values: FloatArray, *inputs: Grid) -> npt.NDArray[Any]:
         mask = e != None
         out[mask] = e[mask]
     return out
+
+
+HEADER_SEARCH_ROWS = 30   # how far above its row =TOT_PCT() looks for the column heads
+
+
+def _heads(row: list[Any]) -> dict[int, Any]:
+    """Positions of the cells of a row that are period column heads ("TA 2023 +muutos €"…)."""
+    from .errors import InputError
+    from .model import Column
+
+    out = {}
+    for j, cell in enumerate(row):
+        if isinstance(cell, str) and cell.strip():
+            try:
+                out[j] = Column.parse(cell)
+            except InputError:
+                continue
+    return out
+
+
+def row_pct(block: list[list[Any]], absolute: bool = False, decimals: int = 1) -> float | str:
+    """TOT-% of the block's last row, from the nearest row above that heads a budget and an actual column.
+
+    `block` is the sheet from some rows above the calling cell down to its row, left of it.
+    Returns a Finnish message when no heads are found or a figure is not a number.
+    """
+    from .calc import execution_pct
+    from .errors import InputError
+    from .model import column_roles
+
+    *above, own = block
+    for heads_row in reversed(above):
+        heads = _heads(heads_row)
+        if len(heads) < 2:
+            continue
+        positions = list(heads)
+        try:
+            roles = column_roles(tuple(heads.values()))
+        except InputError:
+            continue
+        b, a = positions[roles.budget], positions[roles.actual]
+        budget, actual = to_grid(own[b] if b < len(own) else None), to_grid(own[a] if a < len(own) else None)
+        problem = next((g.errors[0, 0] for g in (actual, budget) if g.errors is not None), None)
+        if problem is not None:
+            return str(problem)
+        unit_a, unit_b = heads[a].unit, heads[b].unit
+        return float(execution_pct(actual.values[0, 0] * unit_a, budget.values[0, 0] * unit_b,
+                                   absolute=absolute, decimals=decimals))
+    return "Otsikoista ei löydy TA- ja TOT-sarakkeita."

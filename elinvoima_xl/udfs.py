@@ -18,25 +18,40 @@ import xlwings as xw
 
 from .calc import execution_pct, forecast_lines
 from .checks import rounding_tolerance
-from .excel_values import broadcast, from_grid, to_grid
+from .excel_values import HEADER_SEARCH_ROWS, broadcast, from_grid, row_pct, to_grid
 
 
 def _message(text: str) -> npt.NDArray[Any]:
     return np.array([[text]], dtype=object)
 
 
-@xw.func
-@xw.arg("toteuma", ndim=2, err_to_str=True)
-@xw.arg("talousarvio", ndim=2, err_to_str=True)
+def _message_or_value(result: float | str) -> npt.NDArray[Any]:
+    return _message(result) if isinstance(result, str) else np.array([[result]])
+
+
+@xw.func(volatile=True)
+@xw.arg("toteuma", ndim=2, err_to_str=True, doc="toteuma: solu tai alue (tyhjä: rivin TOT-sarake)")
+@xw.arg("talousarvio", ndim=2, err_to_str=True, doc="talousarvio: solu tai alue (tyhjä: rivin TA-sarake)")
 @xw.arg("positiivinen", doc="TOSI: prosentti aina positiivisena")
 @xw.arg("desimaalit", doc="desimaalien määrä (oletus 1)")
-def TOT_PCT(toteuma: Any, talousarvio: Any, positiivinen: Any = False, desimaalit: Any = 1) -> npt.NDArray[Any]:
-    """Toteumaprosentti TOT / TA × 100 (talousarvio 0 -> 0). Solut tai kokonaiset alueet."""
+def TOT_PCT(toteuma: Any = None, talousarvio: Any = None, positiivinen: Any = False, desimaalit: Any = 1,
+            caller: Any = None) -> npt.NDArray[Any]:
+    """Toteumaprosentti TOT / TA × 100 (talousarvio 0 -> 0). Solut tai kokonaiset alueet; ilman argumentteja oman rivin TOT ja TA otsikoiden mukaan."""
+    decimals = int(desimaalit) if desimaalit is not None else 1
+    if toteuma is None and talousarvio is None:
+        # =TOT_PCT(): the row's own actual and budget, found from the column heads above.
+        # Excel cannot see that dependency, so the function is volatile (recalculated on
+        # every change); pass the cells or ranges to avoid that in large sheets.
+        if caller is None:
+            return _message("Anna toteuma ja talousarvio, tai käytä funktiota taulukon rivillä.")
+        row, col = int(caller.row), int(caller.column)
+        first = max(1, row - HEADER_SEARCH_ROWS)
+        block = caller.sheet.range((first, 1), (row, max(col - 1, 1))).options(ndim=2).value
+        return _message_or_value(row_pct(block, absolute=bool(positiivinen), decimals=decimals))
     (tot, ta), problem = broadcast(to_grid(toteuma), to_grid(talousarvio))
     if problem:
         return _message(problem)
-    pct = execution_pct(tot.values, ta.values, absolute=bool(positiivinen),
-                        decimals=int(desimaalit) if desimaalit is not None else 1)
+    pct = execution_pct(tot.values, ta.values, absolute=bool(positiivinen), decimals=decimals)
     return from_grid(pct, tot, ta)
 
 

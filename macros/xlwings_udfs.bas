@@ -40,13 +40,14 @@ failed:
     SUMMAERO = Err.Description
 End Function
 
-Function TOT_PCT(toteuma, talousarvio, Optional positiivinen, Optional desimaalit)
+Function TOT_PCT(Optional toteuma, Optional talousarvio, Optional positiivinen, Optional desimaalit)
+    Application.Volatile
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        TOT_PCT = XLPy.CallUDF("elinvoima_xl.udfs", "TOT_PCT", Array(toteuma, talousarvio, positiivinen, desimaalit), ThisWorkbook, Application.Caller)
+        TOT_PCT = XLPy.CallUDF("elinvoima_xl.udfs", "TOT_PCT", Array(toteuma, talousarvio, positiivinen, desimaalit, Nothing), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        TOT_PCT = XLPy.CallUDF("elinvoima_xl.udfs", "TOT_PCT", Array(toteuma, talousarvio, positiivinen, desimaalit))
+        TOT_PCT = XLPy.CallUDF("elinvoima_xl.udfs", "TOT_PCT", Array(toteuma, talousarvio, positiivinen, desimaalit, Nothing))
         Exit Function
     #End If
 failed:

@@ -108,6 +108,11 @@ class FakeRange(Strict):
         return FakeRange(self._sheet, [(r2, c2, r2, c2)])
 
     @property
+    def sheet(self) -> FakeSheet:
+        _call(self, "sheet")
+        return self._sheet
+
+    @property
     def left(self) -> float:
         _call(self, "left")
         return (self._areas[0][1] - 1) * 64.0

@@ -84,3 +84,29 @@ def test_summaero() -> None:
 def test_docstrings_are_finnish_descriptions() -> None:
     assert TOT_PCT.__doc__ and TOT_PCT.__doc__.startswith("Toteumaprosentti")
     assert JALJELLA.__doc__ and "Jäljellä" in JALJELLA.__doc__
+
+
+def test_tot_pct_without_arguments_reads_its_row_by_the_heads() -> None:
+    """=TOT_PCT() on Työllisyyspalvelut's Myyntituotot row: the seed prints 59,9 (59 558 / 99 500)."""
+    from elinvoima_xl.load import bundled_review
+    from elinvoima_xl.team_workbook import build_workbook
+    from elinvoima_xl.udfs import TOT_PCT as raw
+
+    from .fake_xlwings import FakeBook
+
+    book = FakeBook.from_xlsx(build_workbook(bundled_review()))
+    sheet = book.sheets["Työllisyyspalvelut"]
+    assert sheet.range("A6").value == "Myyntituotot"
+    assert raw(caller=sheet.range((6, 10))).tolist() == [[59.9]]
+    assert raw(caller=sheet.range((2, 10))).tolist() == [["Otsikoista ei löydy TA- ja TOT-sarakkeita."]]
+    assert raw().tolist() == [["Anna toteuma ja talousarvio, tai käytä funktiota taulukon rivillä."]]
+
+
+def test_row_pct_scales_units_and_reports_bad_cells() -> None:
+    from elinvoima_xl.excel_values import row_pct
+
+    heads = ["", "TA 2023 (1000 €)", "TOT 2023 6 kk (€)"]
+    assert row_pct([heads, ["Myyntituotot", 99.5, 59_558]]) == 59.9      # 59 558 € / 99 500 €
+    assert row_pct([heads, ["x", 0, 735]]) == 0.0                        # no budget: 0,00
+    assert row_pct([heads, ["x", "paljon", 1]]) == "Ei luku: paljon"
+    assert row_pct([["a", "b"], ["x", 1]]) == "Otsikoista ei löydy TA- ja TOT-sarakkeita."
