@@ -157,6 +157,8 @@ INCOME_STATEMENT = Structure(
         _d("rahoitustuotot_ja_kulut", "Rahoitustuotot ja -kulut", T, "Rahoitustuotot ja kulut"),
         _s("vuosikate", "VUOSIKATE", T),
         _d("poistot", "Poistot ja arvonalentumiset", T, "Poistot"),
+        # Ledger rows whose account has no mapping, when the import is told to keep them visibly.
+        _d("kohdistamattomat", "Kohdistamattomat", T),
         _s("tilikauden_tulos", "TILIKAUDEN TULOS", T, "Tilikauden ylijäämä (alijäämä)"),
     ),
     identities=(
@@ -166,7 +168,7 @@ INCOME_STATEMENT = Structure(
                                    "avustukset", "vuokrakulut", "muut_toimintakulut")),
         Identity("toimintakate", ("toimintatuotot", "valmistus_omaan_kayttoon", "toimintakulut")),
         Identity("vuosikate", ("toimintakate", "rahoitustuotot_ja_kulut")),
-        Identity("tilikauden_tulos", ("vuosikate", "poistot")),
+        Identity("tilikauden_tulos", ("vuosikate", "poistot", "kohdistamattomat")),
     ),
     net="toimintakate",
 )

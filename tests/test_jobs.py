@@ -103,7 +103,7 @@ def test_excel_calls_per_sheet_do_not_grow_with_rows(seed_review: Review) -> Non
         assert sheet_calls[SUMMARY_SHEET] <= 90
         assert sheet_calls[CHECKS_SHEET] <= 80
         assert sheet_calls[DATA_SHEET] <= 20
-    assert large[CHECKS_SHEET] <= small[CHECKS_SHEET] + 6
+    assert large[CHECKS_SHEET] <= small[CHECKS_SHEET] + 12   # at most 3 fills, 1 bold, 3 link runs more
     assert {v for k, v in large.items() if k.startswith("Palvelualue")} == \
            {v for k, v in small.items() if k.startswith("Palvelualue")}
 
