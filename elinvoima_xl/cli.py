@@ -145,6 +145,46 @@ def job(name: str, path: Path | None) -> None:
     click.echo(f"{target}: {report.summary()}" + (f" Edellinen versio: {backup.name}" if backup else ""))
 
 
+@main.command(name="import")
+@click.argument("ledger", type=click.Path(path_type=Path))
+@click.option("--into", "into", required=True, type=click.Path(path_type=Path),
+              help="Kohde: tietotiedosto (.csv) tai tiimin työkirja (.xlsm).")
+@click.option("--budget", "budget", type=click.Path(path_type=Path), default=None,
+              help="Talousarviotiedosto: kustannuspaikka;tili;talousarvio.")
+@click.option("--map", "mapping", type=click.Path(path_type=Path), default=None,
+              help="Kohdistustaulukko (oletus: työkirjan Kohdistus-välilehti tai mukana tuleva).")
+@click.option("--kohdistamattomat", is_flag=True,
+              help="Kohdistamattomat rivit riville/alueelle Kohdistamattomat (muuten tuonti pysähtyy).")
+def import_(ledger: Path, into: Path, budget: Path | None, mapping: Path | None, kohdistamattomat: bool) -> None:
+    """Import a ledger export (CSV or .xlsx) into a data file or the team workbook."""
+    from .importer import import_ledger
+
+    report = import_ledger(ledger, into, budget, mapping, kohdistamattomat)
+    click.echo(report.summary() + (f" Edellinen versio: {report.backup.name}" if report.backup else ""))
+
+
+@main.command(name="generate-ledger")
+@click.option("--data", "data", type=click.Path(path_type=Path), default=None,
+              help="Tiedot, joiden summiin kirjaukset osuvat (oletus: mukana tuleva 1–6/2023).")
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="Kirjanpidon CSV.")
+@click.option("--budget-output", type=click.Path(path_type=Path), default=None, help="Talousarvion CSV.")
+@click.option("--seed", type=int, default=2023, show_default=True)
+def generate_ledger(data: Path | None, output: Path, budget_output: Path | None, seed: int) -> None:
+    """Write a realistic ledger (and budget) whose sums are exactly the figures of DATA."""
+    from .fileio import write_atomic
+    from .load import bundled_path
+    from .sources.ledger import DEFAULT_MAPPING, read_mapping
+    from .sources.ledger_generator import ledger_for_review
+
+    review = load_review(data if data is not None else bundled_path("heinola_elinvoima_1-6_2023.csv"))
+    mapping = read_mapping(bundled_path(DEFAULT_MAPPING).read_bytes(), DEFAULT_MAPPING)
+    ledger, budget = ledger_for_review(review, mapping, seed)
+    write_atomic(output, ledger)
+    if budget_output is not None:
+        write_atomic(budget_output, budget)
+    click.echo(f"Kirjoitettu {output}" + (f" ja {budget_output}" if budget_output else ""))
+
+
 def run() -> None:
     """Console entry point: user mistakes end as one line on stderr and exit 2, never a traceback."""
     try:

@@ -30,6 +30,7 @@ __all__ = [
     "area_sheet_names",
     "cell_ref",
     "col_letter",
+    "data_sheet_layout",
     "quote_sheet",
     "sheet_names",
     "workbook_layout",
@@ -546,7 +547,7 @@ def workbook_layout(review: Review, findings: list[Finding], settings: Settings 
 
     sheets.append(_checks_sheet(findings, locate))
     if data_map is None:
-        sheets.append(_data_sheet(review))
+        sheets.append(data_sheet_layout(review))
         sheets += [_goals_sheet(review), _kpi_sheet(review), _risks_sheet(review)]
     sheets.append(_conf_sheet())
     return WorkbookLayout(sheets, marks, area_sheets)
@@ -684,7 +685,8 @@ def _checks_sheet(findings: list[Finding], locate: _Locator) -> SheetLayout:
     return sheet
 
 
-def _data_sheet(review: Review) -> SheetLayout:
+def data_sheet_layout(review: Review) -> SheetLayout:
+    """The data sheet `Tiedot`: the data-file table of `review` (build, and the ledger import)."""
     sheet = SheetLayout(DATA_SHEET, owned=False, tab_color="548235")
     for r, row in enumerate(data_rows(review)):
         for c, v in enumerate(row):

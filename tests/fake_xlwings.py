@@ -295,6 +295,8 @@ class FakeSheet(Strict):
         book.calls.setdefault(name, 0)
 
     def _put(self, r: int, c: int, v: Any) -> None:
+        if isinstance(v, str) and v.startswith("'"):
+            v = v[1:]          # Excel keeps a leading apostrophe as the mark of text, not as content
         if v is None or v == "":
             self._values.pop((r, c), None)
         else:

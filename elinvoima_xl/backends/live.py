@@ -162,7 +162,10 @@ class LiveBackend:
         cols = max(c.col for c in sheet.cells) + 1
         grid: list[list[object]] = [[None] * cols for _ in range(rows)]
         for c in sheet.cells:
-            grid[c.row][c.col] = c.formula if c.formula is not None else c.value
+            value = c.formula if c.formula is not None else c.value
+            if c.formula is None and isinstance(value, str) and value.startswith(("=", "+", "-", "@")):
+                value = "'" + value      # text stays text: Excel's own mark, not shown in the cell
+            grid[c.row][c.col] = value
         ws.range((1, 1), (rows, cols)).value = grid
         for (field, value), rects in style_blocks(sheet).items():
             for r1, c1, r2, c2 in rects:

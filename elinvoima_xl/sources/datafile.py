@@ -166,8 +166,8 @@ def _build(rows: Iterator[tuple[int, list[object]]], place: Callable[[int, str |
             continue
         any_rows = True
         level = normalize_label(str(cells[key_idx["taso"]]))
-        area = " ".join(str(cells[key_idx["alue"]]).split())
-        label = " ".join(str(cells[key_idx["rivi"]]).split())
+        area = _text_cell(cells[key_idx["alue"]])
+        label = _text_cell(cells[key_idx["rivi"]])
         if level not in LEVELS:
             raise InputError(f"taso '{cells[key_idx['taso']]}' on tuntematon.", place(n, heads[key_idx["taso"]]),
                              f"Sallitut: {', '.join(LEVELS)}.")
@@ -258,12 +258,23 @@ def data_rows(review: Review) -> Iterable[list[object]]:
                None if np.isnan(rem) else float(rem), None if np.isnan(pct) else float(pct)]
 
 
+_FORMULA_START = ("=", "+", "-", "@")
+
+
 def _fmt(v: object) -> str:
     if v is None:
         return ""
     if isinstance(v, float):
         return format_fi(v, 0 if v == int(v) else 2, group="")
-    return str(v)
+    text = str(v)
+    # Text that a spreadsheet would take for a formula gets the apostrophe Excel itself uses
+    # to mark text; the reader takes it off again.
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _text_cell(v: object) -> str:
+    text = " ".join(str(v).split())
+    return text[1:] if text.startswith("'") and text[1:].startswith(_FORMULA_START) else text
 
 
 def write_data_csv(review: Review) -> bytes:

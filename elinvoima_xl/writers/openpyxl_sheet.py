@@ -39,6 +39,8 @@ def render_sheet(ws: Any, sheet: SheetLayout, styles: _StyleCache | None = None)
     for cell in sheet.cells:
         c = ws.cell(row=cell.row + 1, column=cell.col + 1)
         c.value = cell.formula if cell.formula is not None else cell.value
+        if cell.formula is None and isinstance(cell.value, str) and cell.value.startswith("="):
+            c.data_type = "s"      # text, never a formula
         font, fill, align, border, number_format = styles.get(cell.style)
         c.font = font
         if fill is not None:

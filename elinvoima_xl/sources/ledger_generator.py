@@ -1,0 +1,130 @@
+"""Seeded generators of realistic ledger exports: one whose totals are exactly a review's figures, one city-scale.
+
+`ledger_for_review` writes transaction rows (cost centre, account, date, amount) and a budget
+file whose sums, through the mapping, are exactly the review's area figures: this year's
+actual by month, last year's actual and accounts, and the budget. The amounts are split
+into random parts in whole cents, so the totals hold to the cent. `city_ledger` makes a
+large ledger for benchmarks (200 areas, a million rows by default).
+"""
+
+from __future__ import annotations
+
+__all__ = ["city_ledger", "ledger_for_review"]
+
+import calendar
+
+import numpy as np
+
+from ..model import Review, column_roles
+from ..structure import Kind
+from .ledger import Mapping
+
+
+def _fi_amount(cents: int, rng: np.random.Generator) -> str:
+    """An amount as Finnish systems write it: "-1 234,56", "1 234,56-", with space or NBSP thousands."""
+    sign = "-" if cents < 0 else ""
+    whole, frac = divmod(abs(cents), 100)
+    sep = "\u00a0" if rng.random() < 0.3 else " "
+    text = f"{whole:,}".replace(",", sep) + f",{frac:02d}"
+    if sign and rng.random() < 0.2:
+        return text + "-"
+    return sign + text
+
+
+def _split(total: int, parts: int, rng: np.random.Generator) -> list[int]:
+    """`total` cents in `parts` random parts of the same sign that add up exactly."""
+    if parts <= 1 or abs(total) < parts:
+        return [total]
+    w = rng.uniform(0.2, 1.0, parts)
+    shares = np.floor(abs(total) * w / w.sum()).astype(np.int64)
+    shares[-1] += abs(total) - int(shares.sum())
+    return [int(s) * (1 if total >= 0 else -1) for s in shares]
+
+
+def ledger_for_review(review: Review, mapping: Mapping, seed: int = 2023) -> tuple[bytes, bytes]:
+    """(ledger CSV, budget CSV) whose sums are the review's area figures, to the cent."""
+    rng = np.random.default_rng(seed)
+    roles = column_roles(review.columns)
+    cols = review.columns
+    actual, budget = cols[roles.actual], cols[roles.budget]
+    y, m = actual.year, actual.months
+    rows: list[str] = ["kustannuspaikka;tili;pvm;summa;selite"]
+    budget_rows: list[str] = ["kustannuspaikka;tili;talousarvio"]
+    centre_ranges = {t: (a, b) for a, b, t in mapping.centres}
+    account_ranges = {t: (a, b) for a, b, t in mapping.accounts}
+
+    def dates(year: int, first: int, last: int, k: int) -> list[str]:
+        out = []
+        for _ in range(k):
+            month = int(rng.integers(first, last + 1))
+            day = int(rng.integers(1, calendar.monthrange(year, month)[1] + 1))
+            out.append(f"{day}.{month}.{year}")
+        return out
+
+    for table in review.areas:
+        if table.name not in centre_ranges:
+            raise ValueError(f"no cost centre range for {table.name!r}")
+        c_lo, c_hi = centre_ranges[table.name]
+        for li, line in enumerate(table.structure.lines):
+            if line.kind is not Kind.DETAIL or line.key not in account_ranges:
+                continue
+            a_lo, a_hi = account_ranges[line.key]
+            vals = np.nan_to_num(table.values[li])
+
+            def emit(total_cents: int, year: int, first: int, last: int, what: str,
+                     c_lo: int = c_lo, c_hi: int = c_hi, a_lo: int = a_lo, a_hi: int = a_hi) -> None:
+                parts = _split(total_cents, int(rng.integers(2, 9)), rng)
+                for cents, date in zip(parts, dates(year, first, last, len(parts))):
+                    centre = int(rng.integers(c_lo, c_hi + 1))
+                    account = int(rng.integers(a_lo, a_hi + 1))
+                    rows.append(f"{centre};{account};{date};{_fi_amount(cents, rng)};{what}")
+
+            tot = int(round(vals[roles.actual] * actual.unit * 100))
+            if tot:
+                emit(tot, y, 1, m, "kirjaus")
+            if roles.prev_year is not None and roles.prev_period is not None:
+                tp, pp = cols[roles.prev_year], cols[roles.prev_period]
+                part = int(round(vals[roles.prev_period] * pp.unit * 100))
+                whole = int(round(vals[roles.prev_year] * tp.unit * 100))
+                if part:
+                    emit(part, y - 1, 1, m, "edellinen vuosi")
+                if whole - part:
+                    if m == 12:
+                        raise ValueError("last year's rest cannot fall in months after 12")
+                    emit(whole - part, y - 1, m + 1, 12, "edellinen vuosi")
+            ta = int(round(vals[roles.budget] * budget.unit * 100))
+            if ta:
+                for cents in _split(ta, int(rng.integers(1, 4)), rng):
+                    centre = int(rng.integers(c_lo, c_hi + 1))
+                    account = int(rng.integers(a_lo, a_hi + 1))
+                    budget_rows.append(f"{centre};{account};{_fi_amount(cents, rng)}")
+    body = rows[:1] + [rows[i] for i in 1 + rng.permutation(len(rows) - 1)]
+    return ("\r\n".join(body) + "\r\n").encode("utf-8-sig"), ("\r\n".join(budget_rows) + "\r\n").encode("utf-8-sig")
+
+
+def city_ledger(n_areas: int = 200, n_rows: int = 1_000_000, year: int = 2023, months: int = 6,
+                seed: int = 7) -> tuple[bytes, Mapping]:
+    """A large ledger CSV (this year's months 1..M and all of last year) and a mapping covering it."""
+    rng = np.random.default_rng(seed)
+    centres = tuple((10_000 + 10 * i, 10_000 + 10 * i + 9, f"Palvelualue {i + 1:03d}") for i in range(n_areas))
+    from ..load import bundled_path
+    from .ledger import read_mapping
+
+    accounts = read_mapping(bundled_path("kohdistus.csv").read_bytes(), "kohdistus.csv").accounts
+    centre = 10_000 + 10 * rng.integers(0, n_areas, n_rows) + rng.integers(0, 10, n_rows)
+    acc_ranges = np.array([(a, b) for a, b, _ in accounts])
+    pick = rng.integers(0, len(acc_ranges), n_rows)
+    account = acc_ranges[pick, 0] + (rng.integers(0, 1 << 30, n_rows) % (acc_ranges[pick, 1] - acc_ranges[pick, 0] + 1))
+    this_year = rng.random(n_rows) < 0.4
+    yr = np.where(this_year, year, year - 1)
+    month = np.where(this_year, rng.integers(1, months + 1, n_rows), rng.integers(1, 13, n_rows))
+    day = rng.integers(1, 29, n_rows)
+    cents = rng.integers(-5_000_000, 5_000_000, n_rows)
+    whole, frac = np.divmod(np.abs(cents), 100)
+    sign = np.where(cents < 0, "-", "")
+    amount = np.char.add(np.char.add(sign, whole.astype(str)), np.char.add(",", np.char.zfill(frac.astype(str), 2)))
+    date = np.char.add(np.char.add(np.char.add(day.astype(str), "."), np.char.add(month.astype(str), ".")), yr.astype(str))
+    lines = np.char.add(np.char.add(np.char.add(centre.astype(str), ";"), np.char.add(account.astype(str), ";")),
+                        np.char.add(np.char.add(date, ";"), amount))
+    text = "kustannuspaikka;tili;pvm;summa\n" + "\n".join(lines.tolist()) + "\n"
+    return text.encode("utf-8"), Mapping(centres, accounts, "city")
