@@ -167,9 +167,9 @@ class LiveBackend:
                 value = "'" + value      # text stays text: Excel's own mark, not shown in the cell
             grid[c.row][c.col] = value
         ws.range((1, 1), (rows, cols)).value = grid
-        for (field, value), rects in style_blocks(sheet).items():
+        for (field, setting), rects in style_blocks(sheet).items():
             for r1, c1, r2, c2 in rects:
-                self._apply(ws.range((r1 + 1, c1 + 1), (r2 + 1, c2 + 1)), field, value)
+                self._apply(ws.range((r1 + 1, c1 + 1), (r2 + 1, c2 + 1)), field, setting)
         widths: dict[float, list[int]] = defaultdict(list)
         for col, w in sheet.widths.items():
             widths[w].append(col)
