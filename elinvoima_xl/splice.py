@@ -545,6 +545,7 @@ def replace_sheets(old: bytes, new: bytes | None, remove: list[str], insert_at: 
             code = code_names.get(sheet.name)
             if code:
                 data = _set_code_name(data, code)
+            data = re.sub(rb'\s+tabSelected="(?:1|true)"', b"", data)   # one selected sheet, set below
         pkg.write(new_name, data)
         rels = _rels(src, old_name)
         if rels:
@@ -614,9 +615,19 @@ def replace_sheets(old: bytes, new: bytes | None, remove: list[str], insert_at: 
     block = "<definedNames>" + "".join(names_out) + "</definedNames>" if names_out else ""
     if re.search(r"<definedNames>.*?</definedNames>", text, re.DOTALL):
         text = re.sub(r"<definedNames>.*?</definedNames>", lambda m: block, text, count=1, flags=re.DOTALL)
-    elif block:
-        text = text.replace("</sheets>", "</sheets>" + block, 1)
+    elif block:   # after sheets, functionGroups and externalReferences, as the schema orders them
+        after = max((m.end() for m in re.finditer(r"</sheets>|</functionGroups>|</externalReferences>", text)))
+        text = text[:after] + block + text[after:]
+    # Exactly one selected sheet, and the active tab on it (several selected would group them).
     text = re.sub(r'\s(?:activeTab|firstSheet)="\d+"', "", text)
+    selected = next((name for name, _ in final if name in by_name and name not in set(remove)
+                     and re.search(rb'tabSelected="(?:1|true)"', pkg.read(by_name[name].part))), None)
+    if selected is None and new_sheets:
+        selected = next(name for name, _ in final if name in {s.name for s in new_sheets})
+        part = renamed[next(s.part for s in new_sheets if s.name == selected)]
+        pkg.write(part, re.sub(rb"<sheetView\b", b'<sheetView tabSelected="1"', pkg.read(part), count=1))
+    if selected is not None:
+        text = re.sub(r"<workbookView\b", f'<workbookView activeTab="{index_of[selected]}"', text, count=1)
     if re.search(r"<calcPr\b", text):
         text = re.sub(r"<calcPr\b([^>]*?)\s*fullCalcOnLoad=\"\w+\"", r"<calcPr\1", text)
         text = re.sub(r"<calcPr\b", '<calcPr fullCalcOnLoad="1"', text, count=1)

@@ -300,3 +300,15 @@ def test_both_writers_render_the_same_cells(seed_review: Review) -> None:
         assert va == vb, name
         assert {r for r, d in a[name].row_dimensions.items() if d.hidden} == \
                {r for r, d in b[name].row_dimensions.items() if d.hidden}, name
+
+
+def test_rebuild_leaves_one_selected_sheet_and_the_active_tab_on_it(built: bytes) -> None:
+    from elinvoima_xl.splice import sheet_parts
+
+    out, _ = rebuild_bytes(built, "Elinvoima.xlsm")
+    parts = sheet_parts(out)
+    with zipfile.ZipFile(io.BytesIO(out)) as z:
+        selected = [name for name, part in parts.items() if b'tabSelected="1"' in z.read(part)]
+        active = re.search(rb'activeTab="(\d+)"', z.read("xl/workbook.xml"))
+    assert len(selected) == 1, selected
+    assert active is not None and list(parts)[int(active.group(1))] == selected[0]
