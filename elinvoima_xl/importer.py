@@ -10,7 +10,7 @@ time, rows, sums in and out, unallocated rows).
 
 from __future__ import annotations
 
-__all__ = ["IMPORTS_SHEET", "MAPPING_SHEET", "import_ledger", "merge_import"]
+__all__ = ["IMPORTS_SHEET", "MAPPING_SHEET", "import_ledger", "import_live", "merge_import", "prepare_import"]
 
 import csv
 import io
@@ -23,9 +23,12 @@ from .errors import ElinvoimaError, InputError, Place
 from .layout import DATA_SHEET, HEAD_LEFT, PLAIN, SheetLayout, WorkbookLayout, data_sheet_layout
 from .model import Column, ColumnKind, Review, Table, column_roles
 from .sources.datafile import read_data_csv, write_data_csv
+from .jobs import JobReport, WorkbookPort
 from .sources.ledger import (
     DEFAULT_MAPPING,
+    Budget,
     ImportResult,
+    Ledger,
     Mapping,
     aggregate,
     mapping_rows,
@@ -183,11 +186,55 @@ def _units(review: Review | None) -> dict[ColumnKind, int] | None:
     return units
 
 
-def _into_workbook(ledger: object, budget: object, budget_path: Path | None, map_path: Path | None, into: Path,
+def prepare_import(port: WorkbookPort, ledger: Ledger, budget: Budget | None, budget_name: str,
+                   map_path: Path | None, keep_unallocated: bool) -> tuple[ImportResult, list[SheetLayout], list[str]]:
+    """The sheets an import writes into a workbook (Tiedot, Kohdistus, Tuonnit) and those it replaces.
+
+    Reads the mapping (`map_path`, else the workbook's Kohdistus sheet, else the shipped one) and
+    the data through the port; refuses when Tiedot has columns the import would drop.
+    """
+    from .jobs import read_review
+    from .load import bundled_path
+
+    names = port.sheet_names()
+    if map_path is not None:
+        mapping = read_mapping(map_path.read_bytes(), map_path.name)
+    elif MAPPING_SHEET in names:
+        mapping = _mapping_from_rows(port.read(MAPPING_SHEET), f"{port.name}!{MAPPING_SHEET}")
+    else:
+        mapping = read_mapping(bundled_path(DEFAULT_MAPPING).read_bytes(), DEFAULT_MAPPING)
+    review, _dmap = read_review(port)
+    header = [str(h).strip() for h in port.read(DATA_SHEET)[0] if h is not None and str(h).strip()]
+    known = {"taso", "alue", "rivi", "%"} | {c.heading.casefold() for c in review.columns}
+    unknown = [h for h in header if h.casefold() not in known and not h.casefold().startswith("jäljellä")]
+    if unknown:
+        raise ElinvoimaError(f"{port.name}: Tiedot-välilehdellä on sarakkeita, joita tuonti ei tunne "
+                             f"({', '.join(unknown)}); ne katoaisivat. Mitään ei kirjoitettu. "
+                             "Siirrä ne omalle välilehdelle ja yritä uudelleen.")
+    result = aggregate(ledger, mapping, budget, budget_name, keep_unallocated, units=_units(review))
+    merged = merge_import(review, result, port.name)
+    log_rows = port.read(IMPORTS_SHEET)[1:] if IMPORTS_SHEET in names else []
+    sheets = [data_sheet_layout(merged), _mapping_sheet(mapping), _imports_sheet([*log_rows, _import_row(result)])]
+    remove = [s for s in (DATA_SHEET, MAPPING_SHEET, IMPORTS_SHEET) if s in names]
+    return result, sheets, remove
+
+
+def import_live(port: WorkbookPort, ledger_path: Path, budget_path: Path | None = None) -> tuple[ImportResult, JobReport]:
+    """The ribbon's import: into the open workbook, then every generated sheet rebuilt (left unsaved)."""
+    from .jobs import run_job
+
+    ledger = read_ledger(ledger_path.read_bytes(), ledger_path.name)
+    budget = read_budget(budget_path.read_bytes(), budget_path.name) if budget_path is not None else None
+    port.progress("Tuodaan kirjanpito…")
+    result, sheets, remove = prepare_import(port, ledger, budget, budget_path.name if budget_path else "", None, False)
+    port.replace(sheets, remove, None)
+    return result, run_job(port, "rebuild")
+
+
+def _into_workbook(ledger: Ledger, budget: Budget | None, budget_path: Path | None, map_path: Path | None, into: Path,
                    keep_unallocated: bool) -> ImportReport:
     from .backends.file import FileBackend
-    from .jobs import read_review, run_job
-    from .load import bundled_path
+    from .jobs import run_job
     from .splice import SpliceError, replace_sheets
     from .team_workbook import lock_file, save_workbook, verify
     from .writers.xlsx import render_xlsx
@@ -199,29 +246,10 @@ def _into_workbook(ledger: object, budget: object, budget_path: Path | None, map
     data = into.read_bytes()
     port = FileBackend(data, into.name)
     names = port.sheet_names()
-    if map_path is not None:
-        mapping = read_mapping(map_path.read_bytes(), map_path.name)
-    elif MAPPING_SHEET in names:
-        mapping = _mapping_from_rows(port.read(MAPPING_SHEET), f"{into.name}!{MAPPING_SHEET}")
-    else:
-        mapping = read_mapping(bundled_path(DEFAULT_MAPPING).read_bytes(), DEFAULT_MAPPING)
-    review, _dmap = read_review(port)
-    header = [str(h).strip() for h in port.read(DATA_SHEET)[0] if h is not None and str(h).strip()]
-    known = {"taso", "alue", "rivi", "jäljellä (€)", "%"} | {c.heading.casefold() for c in review.columns}
-    unknown = [h for h in header if h.casefold() not in known and not h.casefold().startswith("jäljellä")]
-    if unknown:
-        raise ElinvoimaError(f"{into.name}: Tiedot-välilehdellä on sarakkeita, joita tuonti ei tunne "
-                             f"({', '.join(unknown)}); ne katoaisivat. Mitään ei kirjoitettu. "
-                             "Siirrä ne omalle välilehdelle ja yritä uudelleen.")
-    result = aggregate(ledger, mapping, budget, budget_path.name if budget_path else "",  # type: ignore[arg-type]
-                       keep_unallocated, units=_units(review))
-    merged = merge_import(review, result, into.name)
-    log_rows = port.read(IMPORTS_SHEET)[1:] if IMPORTS_SHEET in names else []
-    sheets = [data_sheet_layout(merged), _mapping_sheet(mapping), _imports_sheet([*log_rows, _import_row(result)])]
-    remove = [s for s in (DATA_SHEET, MAPPING_SHEET, IMPORTS_SHEET) if s in names]
-    order = names
-    first = order.index(DATA_SHEET)
-    insert_at = sum(1 for s in order[:first] if s not in remove)
+    result, sheets, remove = prepare_import(port, ledger, budget, budget_path.name if budget_path else "", map_path,
+                                            keep_unallocated)
+    first = names.index(DATA_SHEET)
+    insert_at = sum(1 for s in names[:first] if s not in remove)
     try:
         out = replace_sheets(data, render_xlsx(WorkbookLayout(sheets, [], {})), remove, insert_at)
     except SpliceError as exc:

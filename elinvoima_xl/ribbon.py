@@ -22,7 +22,7 @@ TITLE = "Elinvoima"
 
 # button label -> (function name, job or None when not yet in Excel, the command line's equivalent)
 JOBS: dict[str, tuple[str, str | None, str]] = {
-    "Tuo kirjanpito": ("tuo_kirjanpito", None, "elinvoima import"),
+    "Tuo kirjanpito": ("tuo_kirjanpito", "import", "elinvoima import KIRJANPITO.csv --into"),
     "Luo palvelualueiden välilehdet": ("luo_valilehdet", "luo_valilehdet", "elinvoima job luo_valilehdet"),
     "Päivitä yhteenveto": ("paivita_yhteenveto", "paivita_yhteenveto", "elinvoima job paivita_yhteenveto"),
     "Tarkista summat": ("tarkista_summat", "tarkista_summat", "elinvoima job tarkista_summat"),
@@ -37,7 +37,9 @@ def _caller() -> Any:
     return xw.Book.caller()
 
 
-def _run(label: str) -> None:
+def _run(label: str, ledger: str | None = None, budget: str | None = None) -> None:
+    from pathlib import Path
+
     from .backends.live import LiveBackend
     from .jobs import run_job
 
@@ -48,7 +50,16 @@ def _run(label: str) -> None:
                        f"{command} \"{book.fullname}\"", title=TITLE)
         return
     try:
-        report = run_job(LiveBackend(book), job)
+        if job == "import":
+            from .importer import import_live
+
+            if not ledger:
+                raise ElinvoimaError("Valitse kirjanpidon raportti.")
+            result, report = import_live(LiveBackend(book), Path(ledger), Path(budget) if budget else None)
+            book.app.status_bar = f"{label}: {result.summary()} {report.summary()}"
+        else:
+            report = run_job(LiveBackend(book), job)
+            book.app.status_bar = f"{label}: {report.summary()}"
     except ElinvoimaError as exc:
         book.app.status_bar = False
         book.app.alert(str(exc), title=TITLE)
@@ -59,13 +70,13 @@ def _run(label: str) -> None:
         book.app.alert(f"Odottamaton virhe ({type(exc).__name__}: {exc}). Työkirjaa ei tallennettu. "
                        "Ilmoita virheestä ylläpitäjälle.", title=TITLE)
         return
-    book.app.status_bar = f"{label}: {report.summary()}"
     if report.errors:
         book.app.alert(f"Tarkistuksissa löytyi {report.errors} virhettä. Katso välilehti Tarkistukset.", title=TITLE)
 
 
-def tuo_kirjanpito() -> None:
-    _run("Tuo kirjanpito")
+def tuo_kirjanpito(ledger: str | None = None, budget: str | None = None) -> None:
+    """The ledger (and budget) files come from the file dialogs of the VBA button."""
+    _run("Tuo kirjanpito", ledger, budget)
 
 
 def luo_valilehdet() -> None:

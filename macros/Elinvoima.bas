@@ -5,7 +5,15 @@ Option Explicit
 ' in the status bar and any error in a message box, in Finnish.
 
 Public Sub TuoKirjanpito(control As IRibbonControl)
-    RunPython "import elinvoima_xl.ribbon as r; r.tuo_kirjanpito()"
+    Dim ledger As Variant, budget As Variant
+    ledger = Application.GetOpenFilename("Kirjanpidon raportti (*.csv;*.xlsx),*.csv;*.xlsx", , _
+                                         "Valitse kirjanpidon raportti")
+    If VarType(ledger) = vbBoolean Then Exit Sub
+    budget = Application.GetOpenFilename("Talousarvio (*.csv;*.xlsx),*.csv;*.xlsx", , _
+                                         "Valitse talousarviotiedosto (Peruuta, jos talousarvio on raportissa)")
+    If VarType(budget) = vbBoolean Then budget = ""
+    RunPython "import elinvoima_xl.ribbon as r; r.tuo_kirjanpito(" & PyString(CStr(ledger)) & ", " & _
+              PyString(CStr(budget)) & ")"
 End Sub
 
 Public Sub LuoValilehdet(control As IRibbonControl)
@@ -27,3 +35,8 @@ End Sub
 Public Sub KeraaVastaukset(control As IRibbonControl)
     RunPython "import elinvoima_xl.ribbon as r; r.keraa_vastaukset()"
 End Sub
+
+Private Function PyString(text As String) As String
+    ' A Python string literal for a path: backslashes and quotes escaped.
+    PyString = "'" & Replace(Replace(text, "\", "\\"), "'", "\'") & "'"
+End Function

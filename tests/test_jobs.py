@@ -134,7 +134,7 @@ def test_ribbon_buttons_run_on_the_caller(built: bytes, monkeypatch: pytest.Monk
     assert book.app._alerts == [("Elinvoima", "Tarkistuksissa löytyi 7 virhettä. Katso välilehti Tarkistukset.")]
     assert "Tarkista summat: " in book.app.status_bar
     assert book._saved == 0      # the team saves
-    ribbon.tuo_kirjanpito()
+    ribbon.laheta_palvelualueille()
     assert "ei vielä toimi Excelin sisältä" in book.app._alerts[-1][1]
 
 
@@ -152,7 +152,8 @@ def test_ribbon_reports_a_data_problem_in_finnish(built: bytes, monkeypatch: pyt
 def test_every_ribbon_button_has_a_function() -> None:
     for label, (func, _job, _command) in ribbon.JOBS.items():
         assert callable(getattr(ribbon, func)), label
-        assert not inspect.signature(getattr(ribbon, func)).parameters
+        params = inspect.signature(getattr(ribbon, func)).parameters.values()
+        assert all(p.default is None for p in params)   # the VBA passes only what its dialogs ask
 
 
 def test_cli_runs_a_ribbon_job(built: bytes, tmp_path: Path) -> None:
@@ -168,3 +169,38 @@ def test_cli_runs_a_ribbon_job(built: bytes, tmp_path: Path) -> None:
     r = subprocess.run([sys.executable, "-m", "elinvoima_xl", "job", "tarkista_summat", str(tmp_path / "puuttuu.xlsm")],
                        capture_output=True, text=True, check=False)
     assert r.returncode == 2 and "Traceback" not in r.stderr and "ei löydy" in r.stderr
+
+
+def test_ribbon_import_matches_the_command_line_import(built: bytes, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch, seed_review: Review) -> None:
+    from elinvoima_xl.importer import import_ledger
+    from elinvoima_xl.load import bundled_path
+    from elinvoima_xl.sources.ledger import DEFAULT_MAPPING, read_mapping
+    from elinvoima_xl.sources.ledger_generator import ledger_for_review
+    from elinvoima_xl.load import load_review
+
+    mapping = read_mapping(bundled_path(DEFAULT_MAPPING).read_bytes(), DEFAULT_MAPPING)
+    ledger, budget = ledger_for_review(load_review(bundled_path("heinola_elinvoima_1-6_2023.csv")), mapping)
+    (tmp_path / "k.csv").write_bytes(ledger)
+    (tmp_path / "ta.csv").write_bytes(budget)
+    workbook = tmp_path / "Elinvoima.xlsm"
+    workbook.write_bytes(built)
+    import_ledger(tmp_path / "k.csv", workbook, tmp_path / "ta.csv")
+    book = FakeBook.from_xlsx(built)
+    monkeypatch.setattr(ribbon, "_caller", lambda: book)
+    ribbon.tuo_kirjanpito(str(tmp_path / "k.csv"), str(tmp_path / "ta.csv"))
+    assert book.app._alerts == []
+    assert "642 riviä" in book.app.status_bar
+    for sheet in (DATA_SHEET, "Kohdistus", SUMMARY_SHEET, "Työllisyyspalvelut"):
+        assert book.sheets[sheet]._grid() == _file_cells(workbook.read_bytes(), sheet), sheet
+    log = book.sheets["Tuonnit"]._grid()
+    assert log[(2, 2)] == "k.csv + ta.csv" and len(log[(2, 3)]) == 64
+
+
+def test_vba_path_literal_round_trips() -> None:
+    """macros/Elinvoima.bas PyString: backslashes doubled, then quotes escaped; Python reads the path back."""
+    import ast
+
+    for path in (r"C:\Users\Liisa\Kirjanpito\raportti 6-2023.csv", r"\\palvelin\talous\Liisan 'oma'.csv"):
+        literal = "'" + path.replace("\\", "\\\\").replace("'", "\\'") + "'"
+        assert ast.literal_eval(literal) == path

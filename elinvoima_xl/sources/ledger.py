@@ -40,6 +40,7 @@ DEFAULT_MAPPING = "kohdistus.csv"
 UNALLOCATED_AREA = "Kohdistamattomat"
 UNALLOCATED_LINE = "kohdistamattomat"
 IntArray = npt.NDArray[np.int64]
+Budget = tuple[IntArray, IntArray, IntArray, IntArray]      # cost centres, accounts, cents, lines
 
 _COLUMNS = {
     "kustannuspaikka": ("kustannuspaikka", "kp", "kustannuspaikan koodi", "kustannuspaikkakoodi"),
@@ -351,7 +352,7 @@ def _xlsx_table(data: bytes, name: str) -> tuple[Any, list[str]]:
     return table, heads
 
 
-def read_budget(data: bytes, name: str) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+def read_budget(data: bytes, name: str) -> Budget:
     """A budget file: kustannuspaikka;tili;talousarvio (or summa) -> (centre, account, cents, lines)."""
     if name.lower().endswith((".xlsx", ".xlsm")):
         table, heads = _xlsx_table(data, name)
@@ -415,7 +416,7 @@ def _unallocated_error(ledger: Ledger, mask: npt.NDArray[np.bool_], centre_ok: n
         "tai tuo ne näkyviin riville Kohdistamattomat (--kohdistamattomat).")
 
 
-def aggregate(ledger: Ledger, mapping: Mapping, budget: tuple[IntArray, IntArray, IntArray, IntArray] | None = None,
+def aggregate(ledger: Ledger, mapping: Mapping, budget: Budget | None = None,
               budget_name: str = "", keep_unallocated: bool = False, year: int | None = None,
               months: int | None = None, units: dict[ColumnKind, int] | None = None) -> ImportResult:
     """Sum the ledger to areas × lines for: TOT year (months 1..M), TA year, and last year's TP and TOT 1..M.
