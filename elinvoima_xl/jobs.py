@@ -133,7 +133,7 @@ def read_review(port: WorkbookPort) -> tuple[Review, DataMap]:
 
 # job -> which owned sheets it writes
 JOBS: dict[str, str] = {
-    "luo_valilehdet": "the area sheets",
+    "luo_valilehdet": "the area sheets and the summary that adds them up",
     "paivita_yhteenveto": "the division summary",
     "tarkista_summat": "the checks and the flags on the data sheet",
     "rebuild": "every sheet the tool owns",
@@ -165,10 +165,11 @@ def run_job(port: WorkbookPort, job: str, settings: Settings = Settings()) -> Jo
         write = [new[SUMMARY_SHEET], *(new[a] for a in areas), new[CHECKS_SHEET], new[CONF_SHEET]]
         remove = list(owned)
     elif job == "luo_valilehdet":
+        # The summary's formulas name every area sheet: it is rewritten with them, so a removed
+        # area never leaves #REF! behind and a new one is counted at once.
         port.progress("Luodaan palvelualueiden välilehdet…")
-        write = [new[a] for a in areas]
-        remove = old_areas
-        after = SUMMARY_SHEET if SUMMARY_SHEET in names else None
+        write = [new[SUMMARY_SHEET], *(new[a] for a in areas)]
+        remove = [*([SUMMARY_SHEET] if SUMMARY_SHEET in names else []), *old_areas]
     else:
         sheet = SUMMARY_SHEET if job == "paivita_yhteenveto" else CHECKS_SHEET
         port.progress("Päivitetään yhteenveto…" if sheet == SUMMARY_SHEET else "Kirjoitetaan tarkistukset…")

@@ -312,3 +312,20 @@ def test_rebuild_leaves_one_selected_sheet_and_the_active_tab_on_it(built: bytes
         active = re.search(rb'activeTab="(\d+)"', z.read("xl/workbook.xml"))
     assert len(selected) == 1, selected
     assert active is not None and list(parts)[int(active.group(1))] == selected[0]
+
+
+def test_rebuild_keeps_the_teams_sheet_scoped_names_on_their_sheets(built: bytes, tmp_path: Path) -> None:
+    """Sheet-scoped names refer to sheets by position; new and removed area sheets shift positions."""
+    from openpyxl.workbook.defined_name import DefinedName
+
+    wb = openpyxl.load_workbook(io.BytesIO(_staff_edit(built, tmp_path)), keep_vba=True)
+    wb["Riskit"].defined_names["Tulostus"] = DefinedName("Tulostus", attr_text="Riskit!$A$1:$D$20")
+    wb["Omat muistiinpanot"].defined_names["Muistio"] = DefinedName("Muistio", attr_text="'Omat muistiinpanot'!$B$2")
+    buf = io.BytesIO()
+    wb.save(buf)
+    out, _ = rebuild_bytes(finish_package(buf.getvalue(), None), "Elinvoima.xlsm")
+    result = openpyxl.load_workbook(io.BytesIO(out), keep_vba=True)
+    assert "Tulostus" in result["Riskit"].defined_names
+    assert "Muistio" in result["Omat muistiinpanot"].defined_names
+    owned = [ws.title for ws in result.worksheets if OWNED_NAME in ws.defined_names]
+    assert "Riskit" not in owned and "Uusi palvelualue" in owned
