@@ -20,6 +20,7 @@ from ..layout import CONF_SHEET, DATA_SHEET, Mark, SheetLayout, WorkbookLayout
 from ..package import inspect_package
 
 Rows = list[tuple[object, ...]]
+_INPUT_SHEETS = ("Tavoitteet", "Tunnusluvut", "Riskit", "Kohdistus", "Tuonnit")
 
 
 class FileBackend:
@@ -42,6 +43,7 @@ class FileBackend:
         self._replace: tuple[list[SheetLayout], list[str], str | None] | None = None
         self._marks: dict[str, list[Mark]] = {}
         self._progress = on_progress
+        self._cache: dict[str, Rows] = {}
         self.saved = False
 
     # -- reading ------------------------------------------------------------------------
@@ -63,29 +65,41 @@ class FileBackend:
         return rows
 
     def _openpyxl_rows(self, sheet: str) -> Rows:
-        """Values by openpyxl (calculated values; a formula never calculated is refused with its cell)."""
+        """Values by openpyxl (calculated values; a formula never calculated is refused with its cell).
+
+        The first call reads the jobs' small input sheets in one pass (goals, KPIs, risks, the
+        mapping, the import log), from a copy of the package whose other sheets are emptied.
+        """
+        if sheet not in self._cache:
+            wanted = [s for s in self._parts if s == sheet or s in _INPUT_SHEETS]
+            self._cache.update(self._load_rows(wanted))
+        return self._cache[sheet]
+
+    def _load_rows(self, sheets: list[str]) -> dict[str, Rows]:
         import openpyxl
         from openpyxl.utils import get_column_letter
 
         from ..team_workbook import only_sheets
 
-        data = only_sheets(self.data, self._parts, [sheet])
-        out: list[Rows] = []
+        data = only_sheets(self.data, self._parts, sheets)
+        passes: list[dict[str, Rows]] = []
         for data_only in (False, True):
             wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=data_only)
             try:
-                out.append([tuple(r) for r in wb[sheet].iter_rows(values_only=True)])
+                passes.append({s: [tuple(r) for r in wb[s].iter_rows(values_only=True)] for s in sheets})
             finally:
                 wb.close()
-            if not any(isinstance(v, str) and v.startswith("=") for row in out[0] for v in row):
-                return out[0]
-        formulas, values = out
-        for n, (frow, vrow) in enumerate(zip(formulas, values), start=1):
-            for c, (f, v) in enumerate(zip(frow, vrow)):
-                if v is None and isinstance(f, str) and f.startswith("="):
-                    raise InputError(f"solussa on kaava {f!r} ilman laskettua arvoa.",
-                                     Place(file=self.name, sheet=sheet, cell=f"{get_column_letter(c + 1)}{n}"),
-                                     "Avaa tiedosto Excelissä ja tallenna se, tai kirjoita soluun luku.")
+            if not any(isinstance(v, str) and v.startswith("=") for rows in passes[0].values()
+                       for row in rows for v in row):
+                return passes[0]
+        formulas, values = passes
+        for s in sheets:
+            for n, (frow, vrow) in enumerate(zip(formulas[s], values[s]), start=1):
+                for c, (f, v) in enumerate(zip(frow, vrow)):
+                    if v is None and isinstance(f, str) and f.startswith("="):
+                        raise InputError(f"solussa on kaava {f!r} ilman laskettua arvoa.",
+                                         Place(file=self.name, sheet=s, cell=f"{get_column_letter(c + 1)}{n}"),
+                                         "Avaa tiedosto Excelissä ja tallenna se, tai kirjoita soluun luku.")
         return values
 
     # -- writing ------------------------------------------------------------------------
