@@ -47,6 +47,7 @@ import numpy.typing as npt
 
 from .calc import ComputedTable, Settings, computed_table, rollup
 from .checks import Finding
+from .errors import ElinvoimaError
 from .labels import normalize_label
 from .model import Column, ColumnRoles, Review, Table, column_roles
 
@@ -75,6 +76,7 @@ INPUT_SHEETS = (DATA_SHEET, GOALS_SHEET, KPI_SHEET, RISKS_SHEET)   # the team's;
 UDF_MODULE = "elinvoima_xl.udfs"
 OWNED_NAME = "ElinvoimaOma"        # a sheet-scoped defined name on every sheet the tool owns
 
+MAX_FORMULA = 8192                 # characters Excel allows in one formula
 AMOUNT = "#,##0;-#,##0;0"           # shows "1 644" in a Finnish Excel
 PCT = "0.00"                        # the review prints "38,20"
 FILL = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}
@@ -479,7 +481,12 @@ def workbook_layout(review: Review, findings: list[Finding], settings: Settings 
 
     def summed(key: str, j: int) -> tuple[str | None, float]:
         refs = [f"{quote_sheet(area_sheets[t.name])}!{cell_ref(row_of[key], grid.figure(j))}" for t in review.areas]
-        return _term_sum(refs), div_ct.values[INCOME_STATEMENT.index[key], j]
+        formula = _term_sum(refs)
+        if len(formula) > MAX_FORMULA:
+            raise ElinvoimaError(
+                f"yhteenvedon kaava olisi {len(formula)} merkkiä, Excel sallii {MAX_FORMULA}: palvelualueita on "
+                f"{len(review.areas)}. Lyhennä palvelualueiden nimiä Tiedot-välilehdellä.")
+        return formula, div_ct.values[INCOME_STATEMENT.index[key], j]
 
     row_of.update({line.key: 4 + i for i, line in enumerate(INCOME_STATEMENT.lines)})
     _table_rows(summary, 4, INCOME_STATEMENT, grid, div_ct, summed, settings,

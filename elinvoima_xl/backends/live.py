@@ -123,8 +123,9 @@ class LiveBackend:
             self._old_marks = self._flagged(ws.range((1, 1), (last.row, last.column)).options(ndim=2).formula)
         keep = {s.name for s in sheets}
         anchor = after if after in names else None
-        if anchor is None and remove:
-            first = min(names.index(s) for s in remove if s in names)
+        present = [names.index(s) for s in remove if s in names]
+        if anchor is None and present:
+            first = min(present)
             anchor = names[first - 1] if first > 0 else None
             while anchor in remove and anchor in names:   # the sheet before the first removed one that stays
                 i = names.index(anchor)
