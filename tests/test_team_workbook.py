@@ -329,3 +329,18 @@ def test_rebuild_keeps_the_teams_sheet_scoped_names_on_their_sheets(built: bytes
     assert "Muistio" in result["Omat muistiinpanot"].defined_names
     owned = [ws.title for ws in result.worksheets if OWNED_NAME in ws.defined_names]
     assert "Riskit" not in owned and "Uusi palvelualue" in owned
+
+
+def test_cli_rebuild_names_the_bad_cell_and_writes_nothing(built: bytes, tmp_path: Path) -> None:
+    wb = openpyxl.load_workbook(io.BytesIO(built), keep_vba=True)
+    wb[DATA_SHEET]["F3"] = "paljon"
+    buf = io.BytesIO()
+    wb.save(buf)
+    target = tmp_path / "Elinvoima.xlsm"
+    target.write_bytes(finish_package(buf.getvalue(), None))
+    before = target.read_bytes()
+    r = subprocess.run([sys.executable, "-m", "elinvoima_xl", "rebuild", str(target)], capture_output=True, text=True,
+                       check=False)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "Tiedot!F3" in r.stderr and "paljon" in r.stderr
+    assert target.read_bytes() == before and not (tmp_path / "Elinvoima.edellinen.xlsm").exists()
