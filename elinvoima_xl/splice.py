@@ -409,19 +409,6 @@ class StyleBook:
 
 # ---------------------------------------------------------------------------- the splice
 
-def _no_sheets() -> bytes:
-    """A minimal package standing in for "no new sheets"."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as z:
-        z.writestr("[Content_Types].xml", f'<Types xmlns="{CT_NS}"/>')
-        z.writestr("xl/workbook.xml", f'<workbook xmlns="{MAIN_NS}" xmlns:r="{DOC_REL_NS}"><sheets></sheets></workbook>')
-        z.writestr("xl/_rels/workbook.xml.rels", f'<Relationships xmlns="{PKG_REL_NS}"/>')
-    return out.getvalue()
-
-
-_NO_SHEETS = _no_sheets()
-
-
 def _free_name(pkg: _Package, taken: dict[tuple[str, str, str], int], part: str) -> str:
     """A part name like `part` (same folder and stem, another number) that the package does not use."""
     d, base = posixpath.split(part)
@@ -465,19 +452,21 @@ def _set_code_name(xml: bytes, code: bytes) -> bytes:
     return xml[:m.end()] + b'<sheetPr codeName="' + code + b'"/>' + xml[m.end():]
 
 
-def replace_sheets(old: bytes, new: bytes | None, remove: list[str], insert_at: int, append_last: tuple[str, ...] = (),
+def replace_sheets(old: bytes, new: bytes | list[bytes] | None, remove: list[str], insert_at: int,
+                   append_last: tuple[str, ...] = (),
                    edit_kept: dict[str, Callable[[bytes, StyleBook], bytes]] | None = None) -> bytes:
-    """`old` with its sheets `remove` taken out and every sheet of `new` put in.
+    """`old` with its sheets `remove` taken out and every sheet of `new` (one package or several) put in.
 
-    The new sheets go, in their order, at position `insert_at` of the remaining sheets,
+    The new sheets go, in their order (package by package), at position `insert_at` of the remaining sheets,
     except those named in `append_last`, which go to the end. A new sheet whose name an
     old one had gets that sheet's VBA code name. `edit_kept[name](xml, styles)` may change a
     kept sheet's XML, adding cell formats through `styles` (a `StyleBook`).
     """
     pkg = _Package(old)
-    src = _Package(new if new is not None else _NO_SHEETS)
+    sources = [_Package(n) for n in ([] if new is None else [new] if isinstance(new, bytes) else new)]
     wb_text, old_sheets, prefix = _workbook_sheets(pkg)
-    new_sheets = _workbook_sheets(src)[1] if new is not None else []
+    sheets_of = [_workbook_sheets(src)[1] for src in sources]
+    new_sheets = [sh for sheets in sheets_of for sh in sheets]
     by_name = {s.name: s for s in old_sheets}
     missing = [n for n in remove if n not in by_name]
     if missing:
@@ -504,20 +493,19 @@ def replace_sheets(old: bytes, new: bytes | None, remove: list[str], insert_at: 
         pkg.delete(_rels_name(p))
         overrides.pop(p, None)
 
-    # 2. styles and shared strings
+    # 2. styles and shared strings, source by source (identical entries reused)
     styles_part = next((r.target for r in wb_rels if r.type == DOC_REL_NS + "/styles"), "xl/styles.xml")
-    new_styles_part = next((r.target for r in _rels(src, "xl/workbook.xml") if r.type == DOC_REL_NS + "/styles"),
-                           "xl/styles.xml")
-    if new is not None:
-        styles_text, smap = _merge_styles(pkg.read(styles_part).decode("utf-8"),
-                                          src.read(new_styles_part).decode("utf-8"))
-    else:
-        styles_text, smap = pkg.read(styles_part).decode("utf-8"), _StyleMap({}, {})
+    styles_text = pkg.read(styles_part).decode("utf-8")
     sst_part = next((r.target for r in wb_rels if r.type == SST_REL), None)
-    new_sst_part = next((r.target for r in _rels(src, "xl/workbook.xml") if r.type == SST_REL), None) \
-        if new is not None else None
-    sst_text, strmap = _merge_strings(pkg.read(sst_part).decode("utf-8") if sst_part else None,
-                                      src.read(new_sst_part).decode("utf-8") if new_sst_part else None)
+    sst_text = pkg.read(sst_part).decode("utf-8") if sst_part else None
+    maps: list[tuple[_StyleMap, dict[int, int]]] = []
+    for src in sources:
+        src_rels = _rels(src, "xl/workbook.xml")
+        src_styles = next((r.target for r in src_rels if r.type == DOC_REL_NS + "/styles"), "xl/styles.xml")
+        styles_text, smap = _merge_styles(styles_text, src.read(src_styles).decode("utf-8"))
+        src_sst = next((r.target for r in src_rels if r.type == SST_REL), None)
+        sst_text, strmap = _merge_strings(sst_text, src.read(src_sst).decode("utf-8") if src_sst else None)
+        maps.append((smap, strmap))
 
     # 3. edits of kept sheets (e.g. fills where findings point), formats appended as they come
     book = StyleBook(styles_text)
@@ -529,36 +517,37 @@ def replace_sheets(old: bytes, new: bytes | None, remove: list[str], insert_at: 
 
     # 4. the new sheets' parts, under free names
     taken: dict[tuple[str, str, str], int] = {}
-    renamed: dict[str, str] = {}
-
-    src_defaults, src_overrides = _content_types(src)
-    for s in new_sheets:
-        for p in sorted(_closure(src, [s.part])):
-            if p not in renamed:
-                renamed[p] = _free_name(pkg, taken, p)
-    new_sheet_parts = {s.part for s in new_sheets}
-    for old_name, new_name in renamed.items():
-        data = src.read(old_name)
-        if old_name in new_sheet_parts:
-            data = _remap_sheet(data, smap, strmap)
-            sheet = next(s for s in new_sheets if s.part == old_name)
-            code = code_names.get(sheet.name)
-            if code:
-                data = _set_code_name(data, code)
-            data = re.sub(rb'\s+tabSelected="(?:1|true)"', b"", data)   # one selected sheet, set below
-        pkg.write(new_name, data)
-        rels = _rels(src, old_name)
-        if rels:
-            for r in rels:
-                if not r.external:
-                    r.target = renamed[r.target]
-            pkg.write(_rels_name(new_name), _write_rels(rels, new_name))
-        ext = posixpath.splitext(new_name)[1].lstrip(".").lower()
-        ct = src_overrides.get(old_name) or src_defaults.get(ext)
-        if ct and defaults.get(ext) != ct:
-            overrides[new_name] = ct
-        for d_ext, d_ct in src_defaults.items():
-            defaults.setdefault(d_ext, d_ct)
+    new_part: dict[str, str] = {}          # new sheet name -> its part in the result
+    for src, sheets, (smap, strmap) in zip(sources, sheets_of, maps, strict=True):
+        renamed: dict[str, str] = {}
+        src_defaults, src_overrides = _content_types(src)
+        for sh in sheets:
+            for p in sorted(_closure(src, [sh.part])):
+                if p not in renamed:
+                    renamed[p] = _free_name(pkg, taken, p)
+            new_part[sh.name] = renamed[sh.part]
+        sheet_by_part = {sh.part: sh for sh in sheets}
+        for old_name, new_name in renamed.items():
+            data = src.read(old_name)
+            if old_name in sheet_by_part:
+                data = _remap_sheet(data, smap, strmap)
+                code = code_names.get(sheet_by_part[old_name].name)
+                if code:
+                    data = _set_code_name(data, code)
+                data = re.sub(rb'\s+tabSelected="(?:1|true)"', b"", data)   # one selected sheet, set below
+            pkg.write(new_name, data)
+            rels = _rels(src, old_name)
+            if rels:
+                for r in rels:
+                    if not r.external:
+                        r.target = renamed[r.target]
+                pkg.write(_rels_name(new_name), _write_rels(rels, new_name))
+            ext = posixpath.splitext(new_name)[1].lstrip(".").lower()
+            ct = src_overrides.get(old_name) or src_defaults.get(ext)
+            if ct and defaults.get(ext) != ct:
+                overrides[new_name] = ct
+            for d_ext, d_ct in src_defaults.items():
+                defaults.setdefault(d_ext, d_ct)
 
     # 5. workbook relationships, sheet list, defined names
     rels_out = [r for r in wb_rels if r.target not in gone and r.target not in removed_parts]
@@ -570,7 +559,7 @@ def replace_sheets(old: bytes, new: bytes | None, remove: list[str], insert_at: 
             k += 1
         ids.add(f"rIdE{k}")
         new_rid[s.name] = f"rIdE{k}"
-        rels_out.append(_Rel(f"rIdE{k}", SHEET_REL, renamed[s.part], False))
+        rels_out.append(_Rel(f"rIdE{k}", SHEET_REL, new_part[s.name], False))
     if sst_text is not None:
         if sst_part is None:
             sst_part = "xl/sharedStrings.xml"
@@ -598,7 +587,7 @@ def replace_sheets(old: bytes, new: bytes | None, remove: list[str], insert_at: 
     final = placed[:at] + middle + placed[at:] + last
     index_of = {name: i for i, (name, _) in enumerate(final)}
     old_index = {i: s.name for i, s in enumerate(old_sheets)}
-    new_index = {i: s.name for i, s in enumerate(new_sheets)}
+
     names_out = []
     for d in _defined_names(wb_text):
         local = _local_id(d)
@@ -606,10 +595,12 @@ def replace_sheets(old: bytes, new: bytes | None, remove: list[str], insert_at: 
             names_out.append(d)
         elif old_index.get(local) in index_of and old_index[local] not in set(remove):
             names_out.append(_with_local_id(d, index_of[old_index[local]]))
-    for d in _defined_names(src.read("xl/workbook.xml").decode("utf-8")):
-        local = _local_id(d)
-        if local is not None and new_index.get(local) in index_of:
-            names_out.append(_with_local_id(d, index_of[new_index[local]]))
+    for src, sheets in zip(sources, sheets_of, strict=True):
+        local_names = {i: sh.name for i, sh in enumerate(sheets)}
+        for d in _defined_names(src.read("xl/workbook.xml").decode("utf-8")):
+            local = _local_id(d)
+            if local is not None and local_names.get(local) in index_of:
+                names_out.append(_with_local_id(d, index_of[local_names[local]]))
     text = re.sub(r"<sheets>.*?</sheets>", lambda m: "<sheets>" + "".join(e for _, e in final) + "</sheets>",
                   wb_text, count=1, flags=re.DOTALL)
     block = "<definedNames>" + "".join(names_out) + "</definedNames>" if names_out else ""
@@ -624,7 +615,7 @@ def replace_sheets(old: bytes, new: bytes | None, remove: list[str], insert_at: 
                      and re.search(rb'tabSelected="(?:1|true)"', pkg.read(by_name[name].part))), None)
     if selected is None and new_sheets:
         selected = next(name for name, _ in final if name in {s.name for s in new_sheets})
-        part = renamed[next(s.part for s in new_sheets if s.name == selected)]
+        part = new_part[selected]
         pkg.write(part, re.sub(rb"<sheetView\b", b'<sheetView tabSelected="1"', pkg.read(part), count=1))
     if selected is not None:
         text = re.sub(r"<workbookView\b", f'<workbookView activeTab="{index_of[selected]}"', text, count=1)

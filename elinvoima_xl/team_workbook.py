@@ -9,7 +9,8 @@ that everything it does not own came through unchanged, and only then replaces t
 
 from __future__ import annotations
 
-__all__ = ["DEFAULT_WORKBOOK", "RebuildReport", "build_workbook", "rebuild_workbook", "save_workbook"]
+__all__ = ["DEFAULT_WORKBOOK", "RebuildReport", "build_workbook", "in_background", "rebuild_workbook",
+           "save_workbook"]
 
 import io
 import multiprocessing
@@ -102,15 +103,19 @@ def build_workbook(review: Review, settings: Settings = Settings(), macros_dir: 
     from .writers.xlsx import render_xlsx
 
     names = sheet_names(review)
-    with _background(vba_project, names, macros_dir) as project:
+    with in_background(vba_project, names, macros_dir) as project:
         layout = workbook_layout(review, run_checks(review, settings), settings)
         data = render_xlsx(layout, project())
     return finish_package(data, _ribbon_xml(macros_dir))
 
 
 @contextmanager
-def _background(fn: Callable[..., _T], *args: Any) -> Iterator[Callable[[], _T]]:
-    """Run `fn(*args)` in a forked process when possible (else lazily here); yield a getter of its result."""
+def in_background(fn: Callable[..., _T], *args: Any) -> Iterator[Callable[[], _T]]:
+    """Run `fn(*args)` in a forked process when possible (else lazily here); yield a getter of its result.
+
+    The process is forked at the call, so it sees this process's memory as it is then; only
+    the arguments and the result travel between the two.
+    """
     if "fork" not in multiprocessing.get_all_start_methods():
         yield lambda: fn(*args)
         return

@@ -344,3 +344,21 @@ def test_cli_rebuild_names_the_bad_cell_and_writes_nothing(built: bytes, tmp_pat
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert "Tiedot!F3" in r.stderr and "paljon" in r.stderr
     assert target.read_bytes() == before and not (tmp_path / "Elinvoima.edellinen.xlsm").exists()
+
+
+def test_rebuild_rendered_in_two_processes_gives_the_same_cells(monkeypatch: pytest.MonkeyPatch) -> None:
+    import elinvoima_xl.backends.file as file_backend
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from synthetic import synthetic_income_review
+
+    data = build_workbook(synthetic_income_review(45, seed=3))
+    parallel, _ = rebuild_bytes(data, "Elinvoima.xlsm")                 # 49 owned sheets: two renderers
+    monkeypatch.setattr(file_backend, "PARALLEL_FROM", 10_000)
+    single, _ = rebuild_bytes(data, "Elinvoima.xlsm")
+    a, b = openpyxl.load_workbook(io.BytesIO(parallel)), openpyxl.load_workbook(io.BytesIO(single))
+    assert a.sheetnames == b.sheetnames
+    for name in a.sheetnames:
+        cells_a = [(c.coordinate, c.value, c.number_format, c.font.b, c.fill.fgColor.rgb) for r in a[name].iter_rows() for c in r]
+        cells_b = [(c.coordinate, c.value, c.number_format, c.font.b, c.fill.fgColor.rgb) for r in b[name].iter_rows() for c in r]
+        assert cells_a == cells_b, name

@@ -120,7 +120,6 @@ class FileBackend:
         """Apply the collected changes in one splice, refuse what would lose the team's content, verify."""
         from ..splice import SpliceError, replace_sheets
         from ..team_workbook import mark_data_sheet, refuse_staff_content, verify
-        from ..writers.xlsx import render_xlsx
 
         sheets, remove, after = self._replace or ([], [], None)
         order = list(self._parts)
@@ -134,7 +133,7 @@ class FileBackend:
             insert_at = len([s for s in kept_order if s != CONF_SHEET])
         refuse_staff_content(self.data, self.name, remove, sheets)
         edits: dict[str, Any] = {name: mark_data_sheet(marks) for name, marks in self._marks.items()}
-        rendered = render_xlsx(WorkbookLayout(sheets, [], {})) if sheets else None
+        rendered = _render_in_two(sheets) if sheets else None
         try:
             out = replace_sheets(self.data, rendered, remove, insert_at, append_last=(CONF_SHEET,), edit_kept=edits)
         except SpliceError as exc:
@@ -143,3 +142,35 @@ class FileBackend:
         verify(self.data, out, self.name, kept_order, edited=set(edits))
         self.data = out
         self.saved = True
+
+
+_SECOND_HALF: list[SheetLayout] = []     # read by the forked renderer (fork shares memory; nothing pickled)
+PARALLEL_FROM = 40                       # sheets; below this a second process costs more than it saves
+
+
+def _render_second_half() -> bytes:
+    from ..writers.xlsx import render_xlsx
+
+    return render_xlsx(WorkbookLayout(_SECOND_HALF, [], {}))
+
+
+def _render_in_two(sheets: list[SheetLayout]) -> list[bytes]:
+    """The sheets rendered with xlsxwriter, in two packages made by two processes when there are many."""
+    from ..team_workbook import in_background
+    from ..writers.xlsx import render_xlsx
+
+    if len(sheets) < PARALLEL_FROM:
+        return [render_xlsx(WorkbookLayout(sheets, [], {}))]
+    cells = [len(s.cells) for s in sheets]
+    half, running = 0, 0
+    while half < len(sheets) and running + cells[half] <= sum(cells) / 2:
+        running += cells[half]
+        half += 1
+    global _SECOND_HALF
+    _SECOND_HALF = sheets[half:]
+    try:
+        with in_background(_render_second_half) as second:
+            first = render_xlsx(WorkbookLayout(sheets[:half], [], {}))
+            return [first, second()]
+    finally:
+        _SECOND_HALF = []
