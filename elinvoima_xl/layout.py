@@ -178,21 +178,12 @@ class SheetLayout:
             value = None   # a formatted blank cell
         self.cells.append(Cell(row, col, value, formula, style))
 
-    def value_at(self, row: int, col: int) -> Cell | None:
-        for c in self.cells:
-            if c.row == row and c.col == col:
-                return c
-        return None
-
 
 @dataclass
 class WorkbookLayout:
     sheets: list[SheetLayout]
     data_marks: list[Mark]                        # fills on the data sheet for the findings
     area_sheets: dict[str, str]                   # area name -> sheet name
-
-    def sheet(self, name: str) -> SheetLayout:
-        return next(s for s in self.sheets if s.name == name)
 
 
 @dataclass(frozen=True)

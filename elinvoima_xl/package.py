@@ -1,8 +1,10 @@
 """The OOXML package around a workbook: macro content type, ribbon part and relationship, inspection.
 
-openpyxl keeps `customUI/customUI14.xml` but drops its relationship from `_rels/.rels` (the
-ribbon then silently disappears) and writes the .xlsx content type into an .xlsm; the last
-step of every save of the team's workbook is `finish_package`, which puts both back.
+`finish_package` is the last step of a build: it gives the package the macro-enabled content
+type and the ribbon part with its relationship in `_rels/.rels`. It also mends what openpyxl
+does to a saved .xlsm (it keeps `customUI/customUI14.xml` but drops that relationship, and
+writes the .xlsx content type); the tests use it so to stand in for a workbook Excel saved.
+Rebuilds never go through openpyxl: they splice (`splice.py`) and leave both untouched.
 """
 
 from __future__ import annotations

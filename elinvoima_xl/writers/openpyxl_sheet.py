@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["clear_marks", "render_sheet", "set_marks"]
+__all__ = ["render_sheet"]
 
 from typing import Any
 
@@ -12,9 +12,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from ..layout import FILL, OWNED_NAME, Mark, SheetLayout, Style, cell_ref, col_letter
+from ..layout import OWNED_NAME, SheetLayout, Style, cell_ref, col_letter
 
-_NO_FILL = PatternFill(fill_type=None)
 _TOP = Border(top=Side(style="thin"))
 
 
@@ -80,20 +79,3 @@ def render_sheet(ws: Any, sheet: SheetLayout, styles: _StyleCache | None = None)
             CellIsRule(operator="equal", formula=[f'"{rule.text}"'], fill=PatternFill("solid", bgColor=rule.fill)))
     if sheet.owned:
         ws.defined_names[OWNED_NAME] = DefinedName(OWNED_NAME, attr_text="TRUE")
-
-
-_OUR_FILLS = {v.upper() for v in FILL.values()}
-
-
-def clear_marks(ws: Any) -> None:
-    """Take off the fills a previous run put on the data sheet (only our colours; the team's stay)."""
-    for row in ws.iter_rows():
-        for c in row:
-            rgb = c.fill.fgColor.rgb if c.fill is not None and c.fill.fill_type == "solid" else None
-            if isinstance(rgb, str) and rgb[-6:].upper() in _OUR_FILLS:
-                c.fill = _NO_FILL
-
-
-def set_marks(ws: Any, marks: list[Mark]) -> None:
-    for m in marks:
-        ws.cell(row=m.row + 1, column=m.col + 1).fill = PatternFill("solid", fgColor=FILL[m.severity])
