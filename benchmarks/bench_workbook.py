@@ -25,7 +25,7 @@ from synthetic import synthetic_income_review
 from elinvoima_xl.checks import run_checks
 from elinvoima_xl.layout import OWNED_NAME, DataMap, workbook_layout
 from elinvoima_xl.team_workbook import build_workbook, rebuild_bytes
-from elinvoima_xl.writers.openpyxl_sheet import render_sheet
+from elinvoima_xl.writers.openpyxl_sheet import render_openpyxl, render_sheet
 
 
 def median_time(fn: Callable[[], object], repeats: int) -> tuple[float, list[float]]:
@@ -38,14 +38,7 @@ def median_time(fn: Callable[[], object], repeats: int) -> tuple[float, list[flo
 
 
 def openpyxl_build(review: object) -> bytes:
-    layout = workbook_layout(review, run_checks(review))  # type: ignore[arg-type]
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for sheet in layout.sheets:
-        render_sheet(wb.create_sheet(sheet.name), sheet)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return render_openpyxl(workbook_layout(review, run_checks(review)))  # type: ignore[arg-type]
 
 
 def openpyxl_rebuild(data: bytes, review: object) -> bytes:

@@ -1,9 +1,11 @@
-"""Render a `SheetLayout` into an openpyxl worksheet (rebuild of an existing team workbook)."""
+"""Render the layout with openpyxl: the plain-openpyxl baseline of the workbook benchmark, and a second writer
+the tests hold to the same cells as xlsxwriter's."""
 
 from __future__ import annotations
 
-__all__ = ["render_sheet"]
+__all__ = ["render_openpyxl", "render_sheet"]
 
+import io
 from typing import Any
 
 from openpyxl.chart import BarChart, Reference
@@ -12,7 +14,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from ..layout import OWNED_NAME, SheetLayout, Style, cell_ref, col_letter
+from ..layout import OWNED_NAME, SheetLayout, Style, WorkbookLayout, cell_ref, col_letter
 
 _TOP = Border(top=Side(style="thin"))
 
@@ -79,3 +81,17 @@ def render_sheet(ws: Any, sheet: SheetLayout, styles: _StyleCache | None = None)
             CellIsRule(operator="equal", formula=[f'"{rule.text}"'], fill=PatternFill("solid", bgColor=rule.fill)))
     if sheet.owned:
         ws.defined_names[OWNED_NAME] = DefinedName(OWNED_NAME, attr_text="TRUE")
+
+
+def render_openpyxl(layout: WorkbookLayout) -> bytes:
+    """Every sheet of `layout` in a new workbook, saved by openpyxl."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    styles = _StyleCache()
+    for sheet in layout.sheets:
+        render_sheet(wb.create_sheet(sheet.name), sheet, styles)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
