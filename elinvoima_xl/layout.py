@@ -31,6 +31,7 @@ __all__ = [
     "cell_ref",
     "col_letter",
     "data_sheet_layout",
+    "parse_ref",
     "quote_sheet",
     "sheet_names",
     "workbook_layout",
@@ -246,6 +247,15 @@ def col_letter(col: int) -> str:
 
 def cell_ref(row: int, col: int) -> str:
     return f"{col_letter(col)}{row + 1}"
+
+
+def parse_ref(ref: str) -> tuple[int, int]:
+    """"K12" -> (11, 10): 0-based row and column (the inverse of `cell_ref`)."""
+    letters = ref.rstrip("0123456789")
+    col = 0
+    for ch in letters:
+        col = col * 26 + ord(ch) - 64
+    return int(ref[len(letters):]) - 1, col - 1
 
 
 def quote_sheet(name: str) -> str:

@@ -41,6 +41,7 @@ from .layout import (
     Mark,
     SheetLayout,
     cell_ref,
+    parse_ref,
     sheet_names,
     workbook_layout,
 )
@@ -222,7 +223,7 @@ def refuse_staff_content(data: bytes, name: str, replaced: list[str], sheets: li
                 extra_cells = []
                 for m in _CELL_WITH_VALUE.finditer(z.read(part)):
                     ref = m.group(1).decode()
-                    row, col = _split_ref(ref)
+                    row, col = parse_ref(ref)
                     if col > col_limit or (row_limit is not None and row > row_limit):
                         extra_cells.append(ref)
                 if extra_cells:
@@ -230,15 +231,6 @@ def refuse_staff_content(data: bytes, name: str, replaced: list[str], sheets: li
                         f"{name}: välilehdellä '{sheet}' on tietoja soluissa, joita päivitys ei tee "
                         f"({', '.join(extra_cells[:5])}{'…' if len(extra_cells) > 5 else ''}). Mitään ei kirjoitettu. "
                         "Siirrä ne omalle välilehdelle tai Tiedot-välilehdelle ja yritä uudelleen.")
-
-
-def _split_ref(ref: str) -> tuple[int, int]:
-    """"K12" -> (11, 10): 0-based row and column."""
-    letters = ref.rstrip("0123456789")
-    col = 0
-    for ch in letters:
-        col = col * 26 + ord(ch) - 64
-    return int(ref[len(letters):]) - 1, col - 1
 
 
 def mark_data_sheet(marks: list[Mark]) -> Callable[[bytes, Any], bytes]:

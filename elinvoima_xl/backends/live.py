@@ -15,7 +15,18 @@ import re
 from collections import defaultdict
 from typing import Any
 
-from ..layout import CHECKS_SHEET, CONF_SHEET, DATA_SHEET, FILL, OWNED_NAME, Mark, SheetLayout, cell_ref, col_letter
+from ..layout import (
+    CHECKS_SHEET,
+    CONF_SHEET,
+    DATA_SHEET,
+    FILL,
+    OWNED_NAME,
+    Mark,
+    SheetLayout,
+    cell_ref,
+    col_letter,
+    parse_ref,
+)
 
 Rows = list[tuple[object, ...]]
 STANDARD_ROW_HEIGHT = 15.0
@@ -213,12 +224,9 @@ class LiveBackend:
         out = set()
         for row in formulas[4:]:
             if len(row) > 9 and row[0] in ("Virhe", "Varoitus") and isinstance(row[9], str):
-                m = re.search(rf"#'?{DATA_SHEET}'?!([A-Z]+)(\d+)", row[9])
+                m = re.search(rf"#'?{DATA_SHEET}'?!([A-Z]+\d+)", row[9])
                 if m:
-                    col = 0
-                    for ch in m.group(1):
-                        col = col * 26 + ord(ch) - 64
-                    out.add((int(m.group(2)) - 1, col - 1))
+                    out.add(parse_ref(m.group(1)))
         return out
 
     def mark(self, sheet: str, marks: list[Mark]) -> None:
