@@ -77,8 +77,8 @@ class FileBackend:
 
     def _load_rows(self, sheets: list[str]) -> dict[str, Rows]:
         import openpyxl
-        from openpyxl.utils import get_column_letter
 
+        from ..sources.datafile import has_formula, refuse_uncalculated
         from ..team_workbook import only_sheets
 
         data = only_sheets(self.data, self._parts, sheets)
@@ -89,17 +89,11 @@ class FileBackend:
                 passes.append({s: [tuple(r) for r in wb[s].iter_rows(values_only=True)] for s in sheets})
             finally:
                 wb.close()
-            if not any(isinstance(v, str) and v.startswith("=") for rows in passes[0].values()
-                       for row in rows for v in row):
+            if not any(has_formula(rows) for rows in passes[0].values()):
                 return passes[0]
         formulas, values = passes
         for s in sheets:
-            for n, (frow, vrow) in enumerate(zip(formulas[s], values[s]), start=1):
-                for c, (f, v) in enumerate(zip(frow, vrow)):
-                    if v is None and isinstance(f, str) and f.startswith("="):
-                        raise InputError(f"solussa on kaava {f!r} ilman laskettua arvoa.",
-                                         Place(file=self.name, sheet=s, cell=f"{get_column_letter(c + 1)}{n}"),
-                                         "Avaa tiedosto Excelissä ja tallenna se, tai kirjoita soluun luku.")
+            refuse_uncalculated(formulas[s], values[s], self.name, s)
         return values
 
     # -- writing ------------------------------------------------------------------------

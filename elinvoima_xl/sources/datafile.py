@@ -19,9 +19,11 @@ __all__ = [
     "data_groups",
     "data_row_keys",
     "data_rows",
+    "has_formula",
     "read_data",
     "read_data_csv",
     "read_data_xlsx",
+    "refuse_uncalculated",
     "review_from_rows",
     "write_data_csv",
     "write_data_xlsx",
@@ -66,7 +68,6 @@ def read_data_csv(data: bytes, name: str = "<csv>") -> Review:
 
 def read_data_xlsx(data: bytes, name: str = "<xlsx>", sheet: str | None = None) -> Review:
     import openpyxl  # only the xlsx path needs it
-    from openpyxl.utils import get_column_letter
 
     def load(data_only: bool) -> list[tuple[object, ...]]:
         nonlocal sheet
@@ -87,19 +88,32 @@ def read_data_xlsx(data: bytes, name: str = "<xlsx>", sheet: str | None = None) 
 
     # One pass reads constants and formulas; only a sheet with formulas needs their cached values.
     formulas = load(data_only=False)
-    has_formula = any(isinstance(v, str) and v.startswith("=") for row in formulas for v in row)
-    values = load(data_only=True) if has_formula else formulas
-    title = sheet
-    # A formula whose value was never calculated (a file not saved by a spreadsheet program)
-    # reads as empty: refuse it instead of taking it as zero.
-    if has_formula:
-        for n, (vrow, frow) in enumerate(zip(values, formulas), start=1):
-            for c, (v, f) in enumerate(zip(vrow, frow)):
-                if v is None and isinstance(f, str) and f.startswith("="):
-                    raise InputError(f"solussa on kaava {f!r} ilman laskettua arvoa.",
-                                     Place(file=name, sheet=title, cell=f"{get_column_letter(c + 1)}{n}"),
-                                     "Avaa tiedosto Excelissä ja tallenna se, tai kirjoita soluun luku.")
-    return review_from_rows(values, name, title or SHEET_NAME)
+    if not has_formula(formulas):
+        return review_from_rows(formulas, name, sheet or SHEET_NAME)
+    values = load(data_only=True)
+    refuse_uncalculated(formulas, values, name, sheet or SHEET_NAME)
+    return review_from_rows(values, name, sheet or SHEET_NAME)
+
+
+def has_formula(rows: list[tuple[object, ...]]) -> bool:
+    return any(isinstance(v, str) and v.startswith("=") for row in rows for v in row)
+
+
+def refuse_uncalculated(formulas: list[tuple[object, ...]], values: list[tuple[object, ...]], name: str,
+                        sheet: str) -> None:
+    """Refuse a formula whose value was never calculated (a file no spreadsheet program saved).
+
+    `formulas` and `values` are the same sheet read without and with calculated values; such a
+    cell reads as empty, and would otherwise be taken as zero.
+    """
+    from openpyxl.utils import get_column_letter
+
+    for n, (frow, vrow) in enumerate(zip(formulas, values), start=1):
+        for c, (f, v) in enumerate(zip(frow, vrow)):
+            if v is None and isinstance(f, str) and f.startswith("="):
+                raise InputError(f"solussa on kaava {f!r} ilman laskettua arvoa.",
+                                 Place(file=name, sheet=sheet, cell=f"{get_column_letter(c + 1)}{n}"),
+                                 "Avaa tiedosto Excelissä ja tallenna se, tai kirjoita soluun luku.")
 
 
 def review_from_rows(values: list[tuple[object, ...]], name: str, title: str) -> Review:
