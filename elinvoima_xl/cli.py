@@ -132,16 +132,10 @@ def rebuild(path: Path | None, abs_pct: bool, forecast: str) -> None:
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 def job(name: str, path: Path | None) -> None:
     """Run one ribbon job on a team workbook (the same code as the button in Excel)."""
-    from .team_workbook import DEFAULT_WORKBOOK, lock_file, run_file_job, save_workbook
+    from .team_workbook import DEFAULT_WORKBOOK, run_job_on_file
 
     target = path or DEFAULT_WORKBOOK
-    if not target.exists():
-        raise ElinvoimaError(f"{target}: tiedostoa ei löydy. Luo työkirja: elinvoima build.")
-    if lock_file(target).exists():   # refuse before any work
-        save_workbook(target, b"")
-    out, report = run_file_job(target.read_bytes(), target.name, name,
-                               on_progress=lambda text: click.echo(text, err=True))
-    backup = save_workbook(target, out)
+    report, backup = run_job_on_file(target, name, on_progress=lambda text: click.echo(text, err=True))
     click.echo(f"{target}: {report.summary()}" + (f" Edellinen versio: {backup.name}" if backup else ""))
 
 

@@ -20,10 +20,10 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ElinvoimaError, InputError, Place
+from .jobs import JobReport, WorkbookPort
 from .layout import DATA_SHEET, HEAD_LEFT, PLAIN, SheetLayout, WorkbookLayout, data_sheet_layout
 from .model import Column, ColumnKind, Review, Table, column_roles
 from .sources.datafile import read_data_csv, write_data_csv
-from .jobs import JobReport, WorkbookPort
 from .sources.ledger import (
     DEFAULT_MAPPING,
     Budget,
@@ -144,6 +144,7 @@ def import_ledger(ledger_path: Path, into: Path, budget_path: Path | None = None
     """Import a ledger (and optionally a budget file) into a data CSV or the team workbook, atomically."""
     from .fileio import write_atomic
     from .load import bundled_path
+    from .team_workbook import save_workbook
 
     for p in (ledger_path, budget_path, map_path):
         if p is not None and not p.exists():
@@ -166,11 +167,7 @@ def import_ledger(ledger_path: Path, into: Path, budget_path: Path | None = None
     log = into.with_name(into.name + ".tuonnit.csv")
     old_log = log.read_text(encoding="utf-8-sig") if log.exists() else ";".join(IMPORT_HEADS) + "\r\n"
     line = ";".join(str(v) for v in _import_row(result)) + "\r\n"
-    backup = None
-    if into.exists():
-        backup = into.with_name(f"{into.stem}.edellinen{into.suffix}")
-        backup.write_bytes(into.read_bytes())
-    write_atomic(into, write_data_csv(merged))
+    backup = save_workbook(into, write_data_csv(merged))
     write_atomic(log, (old_log + line).encode("utf-8-sig"))
     return ImportReport(result, into, backup, 0, 0)
 
@@ -236,13 +233,12 @@ def _into_workbook(ledger: Ledger, budget: Budget | None, budget_path: Path | No
     from .backends.file import FileBackend
     from .jobs import run_job
     from .splice import SpliceError, replace_sheets
-    from .team_workbook import lock_file, save_workbook, verify
+    from .team_workbook import refuse_if_open, save_workbook, verify
     from .writers.xlsx import render_xlsx
 
     if not into.exists():
         raise InputError("työkirjaa ei löydy.", Place(file=str(into)), "Luo se ensin: elinvoima build.")
-    if lock_file(into).exists():
-        save_workbook(into, b"")   # refuses with the message about Excel
+    refuse_if_open(into)
     data = into.read_bytes()
     port = FileBackend(data, into.name)
     names = port.sheet_names()

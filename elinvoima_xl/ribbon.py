@@ -32,7 +32,7 @@ JOBS: dict[str, tuple[str, str | None, str]] = {
 
 
 def _caller() -> Any:
-    import xlwings as xw   # only here: the core and the CLI never import xlwings
+    import xlwings as xw  # only here: the core and the CLI never import xlwings
 
     return xw.Book.caller()
 

@@ -10,7 +10,7 @@ that everything it does not own came through unchanged, and only then replaces t
 from __future__ import annotations
 
 __all__ = ["DEFAULT_WORKBOOK", "RebuildReport", "build_workbook", "in_background", "rebuild_workbook",
-           "save_workbook"]
+           "refuse_if_open", "run_job_on_file", "save_workbook"]
 
 import io
 import multiprocessing
@@ -132,16 +132,21 @@ def lock_file(path: Path) -> Path:
     return path.with_name("~$" + path.name)
 
 
-def save_workbook(path: Path, data: bytes, backup: bool = True) -> Path | None:
-    """Replace `path` atomically with `data`, keeping the previous file as `<name>.edellinen<suffix>`.
-
-    Refuses while the workbook is open in Excel (its `~$` lock file is beside it).
-    Returns the backup's path, if one was made.
-    """
-    path = Path(path)
+def refuse_if_open(path: Path) -> None:
+    """Refuse a file that is open in Excel (its `~$` lock file is beside it): call before any work."""
     if lock_file(path).exists():
         raise ElinvoimaError(f"{path.name} on auki Excelissä (lukkotiedosto {lock_file(path).name}). "
                              "Sulje työkirja Excelissä ja yritä uudelleen.")
+
+
+def save_workbook(path: Path, data: bytes, backup: bool = True) -> Path | None:
+    """Replace `path` (a workbook or a data file) atomically with `data`, keeping the previous file
+    as `<name>.edellinen<suffix>`.
+
+    Refuses while the file is open in Excel. Returns the backup's path, if one was made.
+    """
+    path = Path(path)
+    refuse_if_open(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     saved = None
     if backup and path.exists():
@@ -318,18 +323,28 @@ def rebuild_bytes(data: bytes, name: str, settings: Settings = Settings()) -> tu
     differ anywhere it must not.
     """
     out, report = run_file_job(data, name, "rebuild", settings)
+    return out, _rebuild_report(report, out)
+
+
+def _rebuild_report(report: JobReport, out: bytes) -> RebuildReport:
     from .splice import sheet_parts
 
     kept = tuple(s for s in sheet_parts(out) if s not in set(report.written))
-    return out, RebuildReport(report.written, kept, len(report.findings), report.errors)
+    return RebuildReport(report.written, kept, len(report.findings), report.errors)
+
+
+def run_job_on_file(path: Path, job: str, settings: Settings = Settings(),
+                    on_progress: Callable[[str], None] | None = None) -> tuple[JobReport, Path | None]:
+    """Run a ribbon job on the workbook at `path` and save it in place (atomic, with a backup)."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError("tiedostoa ei löydy.", Place(file=str(path)), "Tarkista polku tai luo työkirja: elinvoima build.")
+    refuse_if_open(path)
+    out, report = run_file_job(path.read_bytes(), path.name, job, settings, on_progress)
+    return report, save_workbook(path, out)
 
 
 def rebuild_workbook(path: Path, settings: Settings = Settings()) -> tuple[RebuildReport, Path | None]:
     """Rebuild the team's workbook at `path` in place (atomic, with a backup)."""
-    path = Path(path)
-    if not path.exists():
-        raise InputError("tiedostoa ei löydy.", Place(file=str(path)), "Tarkista polku tai luo työkirja: elinvoima build.")
-    if lock_file(path).exists():   # refuse before any work
-        save_workbook(path, b"")
-    out, report = rebuild_bytes(path.read_bytes(), path.name, settings)
-    return report, save_workbook(path, out)
+    report, backup = run_job_on_file(path, "rebuild", settings)
+    return _rebuild_report(report, Path(path).read_bytes()), backup
