@@ -21,7 +21,7 @@ import numpy as np
 
 from .errors import ElinvoimaError, InputError, Place
 from .jobs import JobReport, WorkbookPort
-from .layout import DATA_SHEET, HEAD_LEFT, PLAIN, SheetLayout, WorkbookLayout, data_sheet_layout
+from .layout import DATA_SHEET, HEAD_LEFT, PLAIN, SheetLayout, data_sheet_layout
 from .model import Column, ColumnKind, Review, Table, column_roles
 from .sources.datafile import read_data_csv, write_data_csv
 from .sources.ledger import (
@@ -232,27 +232,17 @@ def _into_workbook(ledger: Ledger, budget: Budget | None, budget_path: Path | No
                    keep_unallocated: bool) -> ImportReport:
     from .backends.file import FileBackend
     from .jobs import run_job
-    from .splice import SpliceError, replace_sheets
-    from .team_workbook import refuse_if_open, save_workbook, verify
-    from .writers.xlsx import render_xlsx
+    from .team_workbook import refuse_if_open, save_workbook
 
     if not into.exists():
         raise InputError("työkirjaa ei löydy.", Place(file=str(into)), "Luo se ensin: elinvoima build.")
     refuse_if_open(into)
-    data = into.read_bytes()
-    port = FileBackend(data, into.name)
-    names = port.sheet_names()
+    port = FileBackend(into.read_bytes(), into.name)
     result, sheets, remove = prepare_import(port, ledger, budget, budget_path.name if budget_path else "", map_path,
                                             keep_unallocated)
-    first = names.index(DATA_SHEET)
-    insert_at = sum(1 for s in names[:first] if s not in remove)
-    try:
-        out = replace_sheets(data, render_xlsx(WorkbookLayout(sheets, [], {})), remove, insert_at)
-    except SpliceError as exc:
-        raise ElinvoimaError(f"{into.name}: työkirjaa ei voi päivittää turvallisesti ({exc}). Mitään ei kirjoitettu.") \
-            from None
-    verify(data, out, into.name, [s for s in names if s not in remove])
-    backend = FileBackend(out, into.name)
+    port.replace(sheets, remove, None)    # where Tiedot was
+    port.save()
+    backend = FileBackend(port.data, into.name)
     job = run_job(backend, "rebuild")
     backup = save_workbook(into, backend.data)
     return ImportReport(result, into, backup, len(job.findings), job.errors)

@@ -125,7 +125,10 @@ class FileBackend:
             insert_at = sum(1 for s in order[:first] if s not in remove)
         else:
             insert_at = len([s for s in kept_order if s != CONF_SHEET])
-        refuse_staff_content(self.data, self.name, remove, sheets)
+        # Only the tool's own sheets can hold something of the team's by mistake; a team sheet
+        # that a job replaces (the import's Tiedot) is checked by that job.
+        owned = set(self.owned_sheets())
+        refuse_staff_content(self.data, self.name, [r for r in remove if r in owned], sheets)
         edits: dict[str, Any] = {name: mark_data_sheet(marks) for name, marks in self._marks.items()}
         rendered = _render_in_two(sheets) if sheets else None
         try:
