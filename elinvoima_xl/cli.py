@@ -311,7 +311,7 @@ def _usage_message(exc: click.UsageError) -> str:
 def run() -> None:
     """Console entry point: a user's mistake ends as one Finnish line on stderr and exit 2, never a traceback."""
     try:
-        main(standalone_mode=False)
+        main(standalone_mode=False, prog_name="elinvoima")
     except click.exceptions.Abort:
         click.echo("Keskeytetty.", err=True)
         sys.exit(130)

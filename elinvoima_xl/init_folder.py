@@ -38,7 +38,7 @@ class InitReport:
     interpreter: str | None
 
     def summary(self) -> str:
-        lines = [f"Luotu {self.folder}: " + ", ".join(p.name for p in self.files) + "."]
+        lines = [f"Luotu {self.folder.resolve()}: " + ", ".join(p.name for p in self.files) + "."]
         if self.interpreter:
             lines.append(f"Excel käynnistää Pythonin: {self.interpreter}")
         else:
@@ -112,12 +112,12 @@ def init_folder(folder: Path, review: Review, settings: Settings = Settings(), v
     targets = [folder / WORKBOOK_FILE, folder / CONF_FILE, folder / README_FILE]
     present = [p.name for p in targets if p.exists()]
     if present:
-        raise ElinvoimaError(f"{folder}: kansiossa on jo {', '.join(present)}. elinvoima init ei korvaa "
+        raise ElinvoimaError(f"{folder.resolve()}: kansiossa on jo {', '.join(present)}. elinvoima init ei korvaa "
                              "tiedostoja: valitse toinen kansio tai siirrä vanhat tiedostot pois.")
     if folder.exists() and not folder.is_dir():
         raise ElinvoimaError(f"{folder}: on tiedosto, ei kansio. Anna uuden tai olemassa olevan kansion nimi.")
     interpreter = windows_interpreter(executable) if platform == "win32" else None
-    conf = xlwings_conf(interpreter, _ansi_encoding(platform))
+    conf = xlwings_conf(interpreter, _ansi_encoding())
     workbook = build_workbook(review, settings)     # everything that can fail on the data fails before a write
     folder.mkdir(parents=True, exist_ok=True)
     write_atomic(targets[1], conf)
@@ -126,8 +126,8 @@ def init_folder(folder: Path, review: Review, settings: Settings = Settings(), v
     return InitReport(folder, tuple(targets), interpreter)
 
 
-def _ansi_encoding(platform: str) -> str:
-    if platform == "win32":
+def _ansi_encoding() -> str:
+    if sys.platform == "win32":
         import locale
 
         return locale.getencoding()    # the ANSI code page VBA's file I/O uses (not UTF-8 mode's choice)

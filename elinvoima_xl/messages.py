@@ -11,7 +11,7 @@ from .errors import ElinvoimaError
 
 # errno -> (what went wrong, what to do); Windows maps its own codes onto these for the common cases.
 _OS_ERRORS: dict[int, tuple[str, str]] = {
-    errno.ENOENT: ("tiedostoa tai kansiota ei löydy.", "Tarkista polku ja tiedoston nimi."),
+    errno.ENOENT: ("tiedostoa ei löydy.", "Tarkista polku ja tiedoston nimi."),   # as load.load_review says
     errno.EACCES: ("ei lupaa lukea tai kirjoittaa tiedostoa.",
                    "Jos tiedosto on auki Excelissä tai muussa ohjelmassa, sulje se; muuten tarkista kansion oikeudet."),
     errno.EPERM: ("ei lupaa lukea tai kirjoittaa tiedostoa.",
