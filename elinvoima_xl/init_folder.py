@@ -100,7 +100,8 @@ Samat työt komentoriviltä tässä kansiossa (Excel suljettuna):
   elinvoima check {WORKBOOK_FILE}
 
 Sivut, kaavat ja tarkistukset toimivat ilman Pythonia; nauhan painikkeet ja funktiot
-(=TOT_PCT() ym.) tarvitsevat sen. Koko käyttöopas: docs/kayttoopas.md (elinvoima {version}).
+(=TOT_PCT() ym.) tarvitsevat sen. Koko käyttöopas on Elinvoiman lähdekoodin kansiossa docs
+(kayttoopas.md). Tämän kansion teki elinvoima {version}.
 """
 
 

@@ -147,3 +147,29 @@ def test_a_bug_in_excel_is_a_finnish_message_with_the_details_in_a_log(built: by
     assert message.startswith("Odottamaton virhe ohjelmassa") and str(log) in message
     assert not CLASS_NAME.search(message)
     assert "ZeroDivisionError: division by zero" in log.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", ["tiedot.xlsx", "Elinvoima.xlsm"])
+def test_a_file_that_is_not_a_workbook_is_one_finnish_line(tmp_path: Path, name: str) -> None:
+    (tmp_path / name).write_bytes(b"taso;alue;rivi\n")      # a CSV saved under a workbook's name
+    for args in (["check", name], ["rebuild", name], ["import", name, "--into", "tiedot.csv"]):
+        if args[0] == "rebuild" and name.endswith(".xlsx"):
+            continue
+        assert_one_finnish_line(run_cli(*args, cwd=tmp_path), name, "vioittunut")
+
+
+def test_writing_into_a_missing_folder_names_the_folder_not_a_temporary_file(tmp_path: Path) -> None:
+    line = assert_one_finnish_line(run_cli("export", "-o", "puuttuva/tiedot.csv", cwd=tmp_path),
+                                   "puuttuva: kansiota ei löydy")
+    assert ".tmp" not in line and not (tmp_path / "puuttuva").exists()
+
+
+def test_a_date_where_a_number_belongs_is_named_in_finnish() -> None:
+    from datetime import datetime
+
+    from elinvoima_xl.errors import NumberFormatError, Place
+    from elinvoima_xl.numbers import parse_fi_number
+
+    with pytest.raises(NumberFormatError) as caught:
+        parse_fi_number(datetime(2023, 6, 30), Place(sheet="Tiedot", cell="F3"))
+    assert "päivämäärä" in str(caught.value) and "datetime" not in str(caught.value)
