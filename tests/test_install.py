@@ -357,3 +357,30 @@ def test_the_guide_runs_with_the_installed_wheel(installed: Installed, tmp_path_
 
     done = run_guide(work, [str(installed.elinvoima)], pip_install, installed.env)
     assert len(done) == 6
+
+
+@pytest.mark.libreoffice
+def test_screenshots_script_renders_every_picture_of_the_guide(tmp_path: Path) -> None:
+    import shutil
+    import struct
+
+    from .spreadsheet_engine import soffice
+
+    soffice()   # skips loudly without LibreOffice, fails in CI
+    if not shutil.which("pdftoppm"):
+        if os.environ.get("CI"):
+            pytest.fail("pdftoppm puuttuu CI:stä: .ci/run asentaa poppler-utils-paketin.")
+        pytest.skip("pdftoppm (poppler-utils) is not installed: screenshot test SKIPPED")
+    r = run([sys.executable, str(REPO / "scripts" / "screenshots.py"), str(tmp_path)], REPO)
+    assert r.returncode == 0, r.stderr
+
+    def size(png: bytes) -> tuple[int, int]:
+        assert png[:8] == b"\x89PNG\r\n\x1a\n" and png[12:16] == b"IHDR"
+        return struct.unpack(">II", png[16:24])
+
+    committed = {p.name: p for p in (GUIDE.parent / "img").glob("*.png")}
+    rendered = {p.name: p for p in tmp_path.glob("*.png")}
+    assert rendered.keys() == committed.keys()
+    for name, path in rendered.items():
+        assert size(path.read_bytes()) == size(committed[name].read_bytes()), name   # same page, same dpi
+        assert path.stat().st_size > 10_000, name                                     # not a blank page
