@@ -5,6 +5,7 @@ from __future__ import annotations
 __all__ = ["main"]
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -42,6 +43,16 @@ def _echo_json(data: object) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
+def _finnish_extras(text: str) -> str:
+    """Click's bracketed notes after an option's help (`show_default=True`, `required=True`) in Finnish."""
+    words = {"default: ": "oletus: ", "required": "pakollinen", "env var: ": "ympäristömuuttuja: "}
+
+    def finnish(m: re.Match[str]) -> str:
+        return "[" + re.sub("|".join(words), lambda w: words[w.group(0)], m.group(1)) + "]"
+
+    return re.sub(r"\[([^\[\]]*)\]$", finnish, text)
+
+
 class _FinnishHelp(click.Command):
     """Click's own help words in Finnish, so a help screen is in one language."""
 
@@ -53,7 +64,8 @@ class _FinnishHelp(click.Command):
         formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)), prefix="Käyttö: ")
 
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [r for p in self.get_params(ctx) if (r := p.get_help_record(ctx)) is not None]
+        rows = [(opts, _finnish_extras(text)) for p in self.get_params(ctx)
+                if (r := p.get_help_record(ctx)) is not None for opts, text in [r]]
         if rows:
             with formatter.section("Valitsimet"):
                 formatter.write_dl(rows)

@@ -173,3 +173,15 @@ def test_a_date_where_a_number_belongs_is_named_in_finnish() -> None:
     with pytest.raises(NumberFormatError) as caught:
         parse_fi_number(datetime(2023, 6, 30), Place(sheet="Tiedot", cell="F3"))
     assert "päivämäärä" in str(caught.value) and "datetime" not in str(caught.value)
+
+
+def test_a_command_added_later_with_click_defaults_still_has_finnish_help() -> None:
+    import click
+
+    from elinvoima_xl.cli import main
+
+    command = main.command_class("koe", help="Kokeilu.", params=[
+        click.Option(["--maara"], type=int, default=3, show_default=True, required=True, help="Määrä.")])
+    text = " ".join(command.get_help(click.Context(command, info_name="koe")).split())
+    assert "Käyttö: koe [VALITSIMET]" in text and "Määrä. [oletus: 3; pakollinen]" in text
+    assert not ENGLISH.search(text), text
