@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test setup bench clean
+.PHONY: demo test setup bench clean wheel-test screenshots
 
 $(BIN)/elinvoima: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,14 @@ demo: setup
 test: setup
 	$(BIN)/python -m pytest
 
+# The built wheel in a fresh venv outside the checkout, every job and the user's guide (CI runs it in `make test`).
+wheel-test: setup
+	ELINVOIMA_WHEEL_TEST=1 $(BIN)/python -m pytest tests/test_install.py
+
+# The user's guide's pictures of the sheets (LibreOffice and pdftoppm).
+screenshots: setup
+	$(BIN)/python scripts/screenshots.py
+
 bench: setup
 	$(BIN)/python benchmarks/bench_checks.py
 	$(BIN)/python benchmarks/bench_udfs.py
@@ -31,4 +39,4 @@ bench: setup
 	$(BIN)/python benchmarks/bench_ledger.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis build
+	rm -rf $(VENV) .pytest_cache .hypothesis build dist

@@ -5,15 +5,17 @@ from __future__ import annotations
 __all__ = ["main"]
 
 import json
+import re
 import sys
 from pathlib import Path
 
 import click
 
+from . import __version__
 from .calc import Settings
 from .checks import has_errors, run_checks
-from .errors import ElinvoimaError
 from .load import load_review
+from .messages import unexpected_error_message, user_message
 from .report import findings_to_json, render_findings, render_tables, tables_to_json
 
 _PATH = click.argument("path", required=False, type=click.Path(path_type=Path))
@@ -27,7 +29,7 @@ _OPTIONS = [
     click.option("--json", "as_json", is_flag=True, help="Tulosta JSON (rakenne: README)."),
     click.option("--abs-pct", is_flag=True, help="Toteuma-% aina positiivisena."),
     click.option("--forecast", type=click.Choice(["seasonal", "linear"]), default="seasonal",
-                 show_default=True, help="Ennustetapa."),
+                 help="Ennustetapa: seasonal (viime vuoden osuus, oletus) tai linear."),
 ]
 
 
@@ -41,12 +43,65 @@ def _echo_json(data: object) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-def main() -> None:
-    """Elinvoima: talouden seuranta ja osavuosikatsaus.
+def _finnish_extras(text: str) -> str:
+    """Click's bracketed notes after an option's help (`show_default=True`, `required=True`) in Finnish."""
+    words = {"default: ": "oletus: ", "required": "pakollinen", "env var: ": "ympäristömuuttuja: "}
 
-    PATH is a published review text (.txt), a data file (.csv/.xlsx) or omitted for the
-    bundled review 1–6/2023.
+    def finnish(m: re.Match[str]) -> str:
+        return "[" + re.sub("|".join(words), lambda w: words[w.group(0)], m.group(1)) + "]"
+
+    return re.sub(r"\[([^\[\]]*)\]$", finnish, text)
+
+
+class _FinnishHelp(click.Command):
+    """Click's own help words in Finnish, so a help screen is in one language."""
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        kwargs.setdefault("options_metavar", "[VALITSIMET]")
+        super().__init__(*args, **kwargs)
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)), prefix="Käyttö: ")
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(opts, _finnish_extras(text)) for p in self.get_params(ctx)
+                if (r := p.get_help_record(ctx)) is not None for opts, text in [r]]
+        if rows:
+            with formatter.section("Valitsimet"):
+                formatter.write_dl(rows)
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = "Näytä tämä ohje."
+        return option
+
+
+class _FinnishGroup(_FinnishHelp, click.Group):
+    command_class = _FinnishHelp
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        kwargs.setdefault("subcommand_metavar", "KOMENTO [ARGUMENTIT]...")
+        super().__init__(*args, **kwargs)
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        super().format_options(ctx, formatter)
+        rows = [(name, cmd.get_short_help_str(limit=70)) for name in self.list_commands(ctx)
+                if (cmd := self.get_command(ctx, name)) is not None and not cmd.hidden]
+        if rows:
+            with formatter.section("Komennot"):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=_FinnishGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="elinvoima",
+                      message=f"%(prog)s %(version)s (Python {sys.version.split()[0]}: "
+                              f"{sys.executable.replace('%', '%%')})",
+                      help="Näytä versio ja Python, jossa elinvoima toimii.")
+def main() -> None:
+    """Elinvoima: talouden seuranta ja osavuosikatsaus, Excelissä ja komentoriviltä.
+
+    Käyttöopas: docs/kayttoopas.md. Komennon ohje: elinvoima KOMENTO --help.
     """
 
 
@@ -54,7 +109,13 @@ def main() -> None:
 @_PATH
 @_with_options
 def check(path: Path | None, as_json: bool, abs_pct: bool, forecast: str) -> None:
-    """Check every sum, printed figure and label; exit 1 when there are errors."""
+    """Tarkista jokainen summa, painettu luku ja rivin nimi.
+
+    Paluukoodi 1, kun virheitä löytyy, 0 kun ei, 2 kun syötettä ei voi lukea.
+
+    PATH: julkaistu katsaus tekstinä (.txt), tietotiedosto (.csv) tai Excel-tiedosto, jonka
+    välilehti Tiedot luetaan (.xlsx, .xlsm); ilman PATHia mukana tuleva katsaus 1–6/2023.
+    """
     review = load_review(path)
     findings = run_checks(review, _settings(abs_pct, forecast))
     if as_json:
@@ -68,7 +129,11 @@ def check(path: Path | None, as_json: bool, abs_pct: bool, forecast: str) -> Non
 @_PATH
 @_with_options
 def show(path: Path | None, as_json: bool, abs_pct: bool, forecast: str) -> None:
-    """Print the tables with Jäljellä, % and the year-end forecast computed."""
+    """Tulosta taulukot: Jäljellä, toteuma-% ja ennuste laskettuina.
+
+    PATH: julkaistu katsaus tekstinä (.txt), tietotiedosto (.csv) tai Excel-tiedosto, jonka
+    välilehti Tiedot luetaan (.xlsx, .xlsm); ilman PATHia mukana tuleva katsaus 1–6/2023.
+    """
     review = load_review(path)
     settings = _settings(abs_pct, forecast)
     if as_json:
@@ -82,7 +147,11 @@ def show(path: Path | None, as_json: bool, abs_pct: bool, forecast: str) -> None
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
               help="Kohdetiedosto: .csv tai .xlsx.")
 def export(path: Path | None, output: Path) -> None:
-    """Write the figures of PATH as a data file (.csv or .xlsx)."""
+    """Kirjoita PATHin luvut tietotiedostoksi (.csv tai .xlsx).
+
+    PATH: julkaistu katsaus tekstinä (.txt), tietotiedosto (.csv) tai Excel-tiedosto, jonka
+    välilehti Tiedot luetaan (.xlsx, .xlsm); ilman PATHia mukana tuleva katsaus 1–6/2023.
+    """
     from .fileio import write_atomic
     from .sources.datafile import write_data_csv, write_data_xlsx
 
@@ -96,11 +165,15 @@ def export(path: Path | None, output: Path) -> None:
 @click.option("--data", "data", type=click.Path(path_type=Path), default=None,
               help="Tiedot: katsauksen teksti, .csv tai .xlsx (oletus: mukana tuleva 1–6/2023).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
-              help="Kohde (oletus workbook/Elinvoima.xlsm).")
+              help="Kohde (oletus Elinvoima.xlsm tässä kansiossa).")
 @click.option("--abs-pct", is_flag=True, help="Toteuma-% aina positiivisena.")
-@click.option("--forecast", type=click.Choice(["seasonal", "linear"]), default="seasonal", show_default=True)
+@click.option("--forecast", type=click.Choice(["seasonal", "linear"]), default="seasonal",
+              help="Ennustetapa: seasonal (oletus) tai linear.")
 def build(data: Path | None, output: Path | None, abs_pct: bool, forecast: str) -> None:
-    """Build the team's macro workbook (.xlsm) from data: sheets, formulas, checks, macros, ribbon."""
+    """Luo tiimin makrotyökirja (.xlsm) tiedoista.
+
+    Välilehdet, kaavat, tarkistukset, makrot ja nauhan välilehti Elinvoima.
+    """
     from .team_workbook import DEFAULT_WORKBOOK, build_workbook, save_workbook
 
     target = output or DEFAULT_WORKBOOK
@@ -112,11 +185,35 @@ def build(data: Path | None, output: Path | None, abs_pct: bool, forecast: str) 
 
 
 @main.command()
+@click.argument("folder", required=False, type=click.Path(path_type=Path), default=Path("."))
+@click.option("--data", "data", type=click.Path(path_type=Path), default=None,
+              help="Tiedot: katsauksen teksti, .csv tai .xlsx (oletus: mukana tuleva 1–6/2023).")
+def init(folder: Path, data: Path | None) -> None:
+    """Aloita työkansio: työkirja, xlwings.conf ja ohje.
+
+    Tiimin työkirja Elinvoima.xlsm, xlwings.conf tälle Pythonille ja ohje LUE_MINUT.txt.
+
+    FOLDER: kansio (oletus tämä kansio; luodaan tarvittaessa). Olemassa olevia tiedostoja ei korvata.
+    """
+    from .init_folder import init_folder
+
+    report = init_folder(folder, load_review(data), version=__version__)
+    click.echo(report.summary())
+
+
+@main.command()
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @click.option("--abs-pct", is_flag=True, help="Toteuma-% aina positiivisena.")
-@click.option("--forecast", type=click.Choice(["seasonal", "linear"]), default="seasonal", show_default=True)
+@click.option("--forecast", type=click.Choice(["seasonal", "linear"]), default="seasonal",
+              help="Ennustetapa: seasonal (oletus) tai linear.")
 def rebuild(path: Path | None, abs_pct: bool, forecast: str) -> None:
-    """Regenerate the area sheets, summary and checks of a team workbook from its Tiedot sheet."""
+    """Päivitä työkirjan välilehdet sen Tiedot-välilehdestä.
+
+    Palvelualueiden välilehdet, Yhteenveto ja Tarkistukset luodaan uudelleen.
+
+    PATH: tiimin työkirja (.xlsm), oletus Elinvoima.xlsm tässä kansiossa. Muut välilehdet,
+    makrot ja nauha säilyvät; edellinen versio jää nimellä *.edellinen.xlsm.
+    """
     from .team_workbook import DEFAULT_WORKBOOK, rebuild_workbook
 
     target = path or DEFAULT_WORKBOOK
@@ -131,7 +228,12 @@ def rebuild(path: Path | None, abs_pct: bool, forecast: str) -> None:
 @click.argument("name", type=click.Choice(["luo_valilehdet", "paivita_yhteenveto", "tarkista_summat", "rebuild"]))
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 def job(name: str, path: Path | None) -> None:
-    """Run one ribbon job on a team workbook (the same code as the button in Excel)."""
+    """Aja yksi nauhan työ tiimin työkirjalle.
+
+    Sama koodi kuin Excelin painikkeessa.
+
+    PATH: tiimin työkirja (.xlsm), oletus Elinvoima.xlsm tässä kansiossa.
+    """
     from .team_workbook import DEFAULT_WORKBOOK, run_job_on_file
 
     target = path or DEFAULT_WORKBOOK
@@ -150,7 +252,10 @@ def job(name: str, path: Path | None) -> None:
 @click.option("--kohdistamattomat", is_flag=True,
               help="Kohdistamattomat rivit riville/alueelle Kohdistamattomat (muuten tuonti pysähtyy).")
 def import_(ledger: Path, into: Path, budget: Path | None, mapping: Path | None, kohdistamattomat: bool) -> None:
-    """Import a ledger export (CSV or .xlsx) into a data file or the team workbook."""
+    """Tuo kirjanpidon raportti tietotiedostoon tai tiimin työkirjaan.
+
+    LEDGER: kirjanpidon raportti (.csv tai .xlsx).
+    """
     from .importer import import_ledger
 
     report = import_ledger(ledger, into, budget, mapping, kohdistamattomat)
@@ -162,9 +267,12 @@ def import_(ledger: Path, into: Path, budget: Path | None, mapping: Path | None,
               help="Tiedot, joiden summiin kirjaukset osuvat (oletus: mukana tuleva 1–6/2023).")
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="Kirjanpidon CSV.")
 @click.option("--budget-output", type=click.Path(path_type=Path), default=None, help="Talousarvion CSV.")
-@click.option("--seed", type=int, default=2023, show_default=True)
+@click.option("--seed", type=int, default=2023, help="Satunnaisluvun siemen (oletus 2023): sama siemen, sama tiedosto.")
 def generate_ledger(data: Path | None, output: Path, budget_output: Path | None, seed: int) -> None:
-    """Write a realistic ledger (and budget) whose sums are exactly the figures of DATA."""
+    """Kirjoita esimerkkikirjanpito, jonka summat ovat DATAn luvut.
+
+    Kirjanpito (ja talousarvio) osuu täsmälleen DATAn lukuihin: kokeiluun ja testeihin.
+    """
     from .fileio import write_atomic
     from .load import bundled_path
     from .sources.ledger import DEFAULT_MAPPING, read_mapping
@@ -179,21 +287,61 @@ def generate_ledger(data: Path | None, output: Path, budget_output: Path | None,
     click.echo(f"Kirjoitettu {output}" + (f" ja {budget_output}" if budget_output else ""))
 
 
+def _usage_message(exc: click.UsageError) -> str:
+    """Click's complaint about the command line, in Finnish and on one line, with where to find help."""
+    command = exc.ctx.command_path if exc.ctx else "elinvoima"
+    param = getattr(exc, "param", None)
+    name = (param.opts[0] if isinstance(param, click.Option) else param.human_readable_name) if param else None
+    name = name or getattr(exc, "param_hint", None)
+    if isinstance(exc, click.NoSuchOption):
+        what = f"tuntematon valitsin {exc.option_name}"
+        if exc.possibilities:
+            what += f" (tarkoititko {' tai '.join(sorted(exc.possibilities))}?)"
+    elif isinstance(exc, click.exceptions.NoSuchCommand):
+        what = f"tuntematon komento '{exc.command_name}'"
+        if exc.possibilities:
+            what += f" (tarkoititko {' tai '.join(sorted(exc.possibilities))}?)"
+    elif isinstance(exc, click.MissingParameter):
+        what = f"{'valitsin' if isinstance(param, click.Option) else 'argumentti'} {name} puuttuu"
+    elif isinstance(exc, click.BadParameter):
+        kind = param.type if param else None
+        if isinstance(kind, click.Choice):
+            what = f"{name}: arvo ei kelpaa; sallitut arvot: {', '.join(map(str, kind.choices))}"
+        elif kind is click.INT:
+            what = f"{name}: anna kokonaisluku"
+        else:
+            what = f"{name}: {exc.message}" if name else exc.message   # our own messages are Finnish
+    elif isinstance(exc, click.BadOptionUsage):
+        what = f"valitsin {exc.option_name} tarvitsee arvon"
+    elif isinstance(exc, click.BadArgumentUsage) or "extra argument" in exc.message:
+        what = "liikaa tai vääriä argumentteja"
+    else:
+        what = "komento on virheellinen"
+    return f"{what.rstrip('.')}. Ohje: {command} --help"
+
+
 def run() -> None:
-    """Console entry point: user mistakes end as one line on stderr and exit 2, never a traceback."""
+    """Console entry point: a user's mistake ends as one Finnish line on stderr and exit 2, never a traceback."""
     try:
-        main(standalone_mode=False)
+        main(standalone_mode=False, prog_name="elinvoima")
     except click.exceptions.Abort:
         click.echo("Keskeytetty.", err=True)
         sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except ElinvoimaError as exc:
-        click.echo(f"{type(exc).__name__}: {exc}", err=True)
+    except click.exceptions.NoArgsIsHelpError as exc:
+        click.echo(exc.ctx.get_help() if exc.ctx else "", err=True)
         sys.exit(2)
-    except OSError as exc:
-        click.echo(f"{type(exc).__name__}: {exc.strerror or exc}: {exc.filename or ''}", err=True)
+    except click.UsageError as exc:
+        click.echo(_usage_message(exc), err=True)
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        click.echo(exc.format_message(), err=True)
+        sys.exit(exc.exit_code)
+    except Exception as exc:
+        message = user_message(exc)   # the same words as Excel's message box (ribbon.py)
+        if message is None:
+            click.echo(unexpected_error_message(), err=True)
+            raise                     # a bug: the traceback is for whoever fixes it
+        click.echo(message, err=True)
         sys.exit(2)
 
 

@@ -8,6 +8,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from .errors import ElinvoimaError
+
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Write `data` to `path` so that a reader sees the old file or the new one, never half of one."""
@@ -18,6 +20,8 @@ def write_atomic(path: Path, data: bytes) -> None:
         umask = os.umask(0)
         os.umask(umask)
         mode = 0o666 & ~umask
+    if not (path.parent or Path(".")).is_dir():   # else the error would name the temporary file
+        raise ElinvoimaError(f"{path.parent}: kansiota ei löydy. Luo kansio tai tarkista polku ({path.name}).")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
     try:
         with os.fdopen(fd, "wb") as f:

@@ -758,12 +758,9 @@ def _risks_sheet(review: Review) -> SheetLayout:
     return sheet
 
 
+# No empty rows: xlwings' GetConfig takes a key present on this sheet even when its value is empty,
+# which would hide the interpreter in the xlwings.conf file beside the workbook (`elinvoima init`).
 CONF_ROWS: tuple[tuple[str, str | bool], ...] = (
-    ("Interpreter_Win", ""),
-    ("Interpreter_Mac", ""),
-    ("PYTHONPATH", ""),
-    ("Conda Path", ""),
-    ("Conda Env", ""),
     ("UDF Modules", UDF_MODULE),
     ("Debug UDFs", False),
     ("Use UDF Server", False),
@@ -772,13 +769,13 @@ CONF_ROWS: tuple[tuple[str, str | bool], ...] = (
 
 
 def _conf_sheet() -> SheetLayout:
-    """xlwings' settings sheet: key/value pairs from A1 (an empty value falls back to defaults)."""
+    """xlwings' settings sheet: key/value pairs from A1; a key here overrides the xlwings.conf files."""
     sheet = SheetLayout(CONF_SHEET, owned=True)
     for r, (k, v) in enumerate(CONF_ROWS):
         sheet.put(r, 0, k)
         if v != "":
             sheet.put(r, 1, v)
-    sheet.put(0, 3, "xlwingsin asetukset tälle työkirjalle. Interpreter_Win: polku pythonw.exe-tiedostoon, "
-                    "jos Python ei ole PATHissa.", style=SUBTITLE)
+    sheet.put(0, 3, "xlwingsin asetukset tälle työkirjalle. Pythonin polku (Interpreter_Win) on tiedostossa "
+                    "xlwings.conf työkirjan vieressä: elinvoima init kirjoittaa sen.", style=SUBTITLE)
     sheet.widths = {0: 18, 1: 28}
     return sheet

@@ -19,6 +19,8 @@ from .errors import NumberFormatError, Place
 
 _SPACES = str.maketrans("", "", " \u00a0\u202f\u2007\u2009\t")
 _MINUSES = str.maketrans({"\u2212": "-", "\u2013": "-", "\u2012": "-"})
+# What a cell can hold instead of a number, in the user's words (never a Python type name).
+_KINDS = {"datetime": "päivämäärä", "date": "päivämäärä", "time": "kellonaika", "timedelta": "aika"}
 _NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
 _THOUSANDS_DOT = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+,\d*$")
 
@@ -41,7 +43,8 @@ def parse_fi_number(text: object, place: Place | None = None) -> float | None:
             return None
         return value
     if not isinstance(text, str):
-        raise NumberFormatError(f"odotettiin lukua, löytyi {type(text).__name__}.", place)
+        kind = _KINDS.get(type(text).__name__, "muu arvo")
+        raise NumberFormatError(f"odotettiin lukua, löytyi {kind} ({text}).", place, "Kirjoita soluun luku.")
     raw = text
     s = text.strip().translate(_SPACES).translate(_MINUSES)
     if s in ("", "-"):

@@ -13,9 +13,11 @@ __all__ = ["JOBS", "keraa_vastaukset", "laheta_palvelualueille", "luo_valilehdet
            "tarkista_summat", "tuo_kirjanpito"]
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from .errors import ElinvoimaError
+from .messages import unexpected_error_message, user_message
 
 log = logging.getLogger(__name__)
 TITLE = "Elinvoima"
@@ -38,8 +40,6 @@ def _caller() -> Any:
 
 
 def _run(label: str, ledger: str | None = None, budget: str | None = None) -> None:
-    from pathlib import Path
-
     from .backends.live import LiveBackend
     from .jobs import run_job
 
@@ -60,18 +60,29 @@ def _run(label: str, ledger: str | None = None, budget: str | None = None) -> No
         else:
             report = run_job(LiveBackend(book), job)
             book.app.status_bar = f"{label}: {report.summary()}"
-    except ElinvoimaError as exc:
+    except Exception as exc:   # noqa: BLE001 - every problem reaches the user as a message, never a traceback
         book.app.status_bar = False
-        book.app.alert(str(exc), title=TITLE)
-        return
-    except Exception as exc:   # noqa: BLE001 - a bug must still reach the user as a message, not a traceback
-        log.exception("job %s failed", job)
-        book.app.status_bar = False
-        book.app.alert(f"Odottamaton virhe ({type(exc).__name__}: {exc}). Työkirjaa ei tallennettu. "
-                       "Ilmoita virheestä ylläpitäjälle.", title=TITLE)
+        message = user_message(exc)     # the same words as the command line prints (cli.run)
+        if message is None:
+            log.exception("job %s failed", job)
+            message = unexpected_error_message(_write_error_log())
+        book.app.alert(message, title=TITLE)
         return
     if report.errors:
         book.app.alert(f"Tarkistuksissa löytyi {report.errors} virhettä. Katso välilehti Tarkistukset.", title=TITLE)
+
+
+def _write_error_log() -> Path | None:
+    """The traceback of a bug, for the maintainer, in the temporary folder (pythonw has no console)."""
+    import tempfile
+    import traceback
+
+    path = Path(tempfile.gettempdir()) / "elinvoima_virhe.log"
+    try:
+        path.write_text(traceback.format_exc(), encoding="utf-8")
+    except OSError:
+        return None
+    return path
 
 
 def tuo_kirjanpito(ledger: str | None = None, budget: str | None = None) -> None:

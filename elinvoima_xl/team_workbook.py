@@ -50,7 +50,7 @@ from .package import finish_package, inspect_package
 from .vba import MACROS_DIR, RIBBON_FILE, project_modules
 
 _T = TypeVar("_T")
-DEFAULT_WORKBOOK = Path(__file__).resolve().parents[1] / "workbook" / "Elinvoima.xlsm"
+DEFAULT_WORKBOOK = Path("Elinvoima.xlsm")   # relative to the current folder, as `elinvoima init` lays it out
 VBA_PART = "xl/vbaProject.bin"
 
 def _ribbon_xml(macros_dir: Path) -> bytes:

@@ -13,11 +13,13 @@ import importlib.util
 import io
 import sys
 import types
+from importlib import resources
 from pathlib import Path
 
 from .errors import ElinvoimaError
 
-MACROS_DIR = Path(__file__).resolve().parents[1] / "macros"
+# Package data (importlib.resources), so an installed wheel finds it; the repository's `macros/` links here.
+MACROS_DIR = Path(str(resources.files("elinvoima_xl.macros")))
 RIBBON_FILE = "customUI14.xml"
 UDF_MODULE_FILE = "xlwings_udfs.bas"
 UDF_PYTHON_MODULE = "elinvoima_xl.udfs"

@@ -34,8 +34,9 @@ class FileBackend:
         self.data = data
         try:
             self._parts = sheet_parts(data)
-        except (SpliceError, KeyError, zipfile.BadZipFile) as exc:
-            raise InputError(f"tiedostoa ei voi avata Excel-työkirjana ({exc}).", Place(file=name),
+        except (SpliceError, KeyError, zipfile.BadZipFile):
+            raise InputError(("tiedostoa ei voi avata Excel-työkirjana: se ei ole .xlsx- tai .xlsm-tiedosto, "
+                              "tai se on vioittunut."), Place(file=name),
                              "Tallenna tiedosto Excelissä .xlsm-muodossa.") from None
         if not inspect_package(data).has_vba:
             raise InputError("työkirjassa ei ole makroja (VBA-projektia).", Place(file=name),

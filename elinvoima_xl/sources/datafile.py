@@ -73,8 +73,9 @@ def read_data_xlsx(data: bytes, name: str = "<xlsx>", sheet: str | None = None) 
         nonlocal sheet
         try:
             wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=data_only)
-        except Exception as exc:  # openpyxl raises many types for a broken package
-            raise InputError(f"tiedostoa ei voi avata Excel-työkirjana ({type(exc).__name__}: {exc}).",
+        except Exception:  # openpyxl raises many types for a broken package
+            raise InputError(("tiedostoa ei voi avata Excel-työkirjana: se ei ole .xlsx- tai .xlsm-tiedosto, "
+                              "tai se on vioittunut."),
                              Place(file=name), "Tallenna tiedosto Excelissä .xlsx-muodossa.") from None
         try:
             if sheet is None:

@@ -344,8 +344,9 @@ def _xlsx_table(data: bytes, name: str) -> tuple[Any, list[str]]:
         reader = fastexcel.read_excel(data)
         sheet = reader.load_sheet(0, header_row=0, schema_sample_rows=None, dtypes="string")
         table = sheet.to_arrow()
-    except Exception as exc:  # noqa: BLE001 - calamine reports a broken file in many ways
-        raise InputError(f"tiedostoa ei voi avata Excel-työkirjana ({exc}).", Place(file=name),
+    except Exception:  # noqa: BLE001 - calamine reports a broken file in many ways
+        raise InputError(("tiedostoa ei voi avata Excel-työkirjana: se ei ole .xlsx- tai .xlsm-tiedosto, "
+                          "tai se on vioittunut."), Place(file=name),
                          "Tallenna raportti .xlsx-muodossa.") from None
     heads = list(table.column_names)
     table = pa.table({f"c{i}": table.column(i) for i in range(len(heads))})
