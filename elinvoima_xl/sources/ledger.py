@@ -313,9 +313,16 @@ class ImportResult:
 
 
 def _rows_error(scan_name: str, line_of: object, examples: _Examples, count: int, cents: int, what: str,
-                hint: str, extra: str = "") -> InputError:
+                hint: str, extra: str = "", mapping: Mapping | None = None) -> InputError:
+    def why(c: int, a: int) -> str:
+        if mapping is None:
+            return ""
+        no_c = mapping.lookup(np.array([c], dtype=np.int64), "kustannuspaikka")[0][0] < 0
+        no_a = mapping.lookup(np.array([a], dtype=np.int64), "tili")[0][0] < 0
+        return f" ({', '.join(w for w, no in (('kustannuspaikka', no_c), ('tili', no_a)) if no)})"
+
     first = "; ".join(
-        f"rivi {line_of(r)}: kp {c if c >= 0 else '(tyhjä)'}, tili {a}, {m}/{y}, {_eur(x)}"  # type: ignore[operator]
+        f"rivi {line_of(r)}: kp {c if c >= 0 else '(tyhjä)'}, tili {a}, {m}/{y}, {_eur(x)}{why(c, a)}"  # type: ignore[operator]
         for r, c, a, y, m, x in examples.rows)
     line = line_of(examples.rows[0][0]) if examples.rows else None  # type: ignore[operator]
     return InputError(f"{count} riviä ({_eur(cents)}) {what}: {first}{'…' if count > len(examples.rows) else ''}{extra}.",
@@ -364,6 +371,9 @@ def aggregate(scan: ExportScan, mapping: Mapping, period: Period, budget: Export
         ex["other"].add(batch, slot == 24)
         ex["late"].add(batch, (batch.year == y) & (batch.month > m))
         ex["unmapped"].add(batch, ~special & ((c_idx < 0) | (target == t_unalloc)))
+    if scan.rows == 0:
+        raise InputError("raportissa ei ole yhtään kirjausta.", Place(file=scan.name),
+                         "Vie raportti, jossa on kirjauksia.")
     line_of = scan.line_of
     sums, counts = cube.sums, cube.counts
     # ---- rows of other years: stop
@@ -436,7 +446,7 @@ def aggregate(scan: ExportScan, mapping: Mapping, period: Period, budget: Export
     if n_un and not keep_unallocated:
         raise _rows_error(scan.name, line_of, ex["unmapped"], n_un, c_un, "ilman kohdistusta",
                           f"Lisää kustannuspaikat ja tilit kohdistustaulukkoon ({mapping.source or DEFAULT_MAPPING}) "
-                          "tai tuo ne näkyviin riville Kohdistamattomat (--kohdistamattomat).")
+                          "tai tuo ne näkyviin riville Kohdistamattomat (--kohdistamattomat).", mapping=mapping)
     # ---- budget
     budget_cube = None
     budget_rows = 0

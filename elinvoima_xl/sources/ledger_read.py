@@ -192,6 +192,8 @@ class ExportScan:
         import pyarrow as pa
         import pyarrow.csv as pacsv
 
+        if self.body.size <= 1 << 16 and not self.body.to_pybytes().strip():
+            return      # only the header (and blank lines): no rows
         names = [f"c{i}" for i in range(len(self.heads))]
         wanted = sorted(set(self.roles.values()))
 
@@ -200,15 +202,15 @@ class ExportScan:
             self.invalid.append((line, row.text))
             return "skip"
 
-        reader = pacsv.open_csv(
-            pa.BufferReader(self.body),
-            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 23, use_threads=False),
-            parse_options=pacsv.ParseOptions(delimiter=self.delimiter, invalid_row_handler=on_invalid,
-                                             ignore_empty_lines=False),
-            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
-                                                 include_columns=[names[i] for i in wanted],
-                                                 strings_can_be_null=False, quoted_strings_can_be_null=False))
         try:
+            reader = pacsv.open_csv(
+                pa.BufferReader(self.body),
+                read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 23, use_threads=False),
+                parse_options=pacsv.ParseOptions(delimiter=self.delimiter, invalid_row_handler=on_invalid,
+                                                 ignore_empty_lines=False),
+                convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                     include_columns=[names[i] for i in wanted],
+                                                     strings_can_be_null=False, quoted_strings_can_be_null=False))
             for record_batch in reader:
                 self._check_invalid()
                 yield pa.Table.from_batches([record_batch]).rename_columns(
