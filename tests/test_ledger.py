@@ -230,8 +230,8 @@ def test_import_into_the_team_workbook(tmp_path: Path, generated: tuple[bytes, b
     imported = read_data_xlsx(data, "Elinvoima.xlsm", sheet="Tiedot")
     assert _area_details(imported) == _area_details(bundled)
     assert imported.division == "Elinvoimalautakunnan toimiala"
-    assert [(t.name, t.values.tolist()) for t in imported.investments] == \
-        [(t.name, t.values.tolist()) for t in bundled.investments]
+    assert [(t.name, np.nan_to_num(t.values, nan=-1e9).tolist()) for t in imported.investments] == \
+        [(t.name, np.nan_to_num(t.values, nan=-1e9).tolist()) for t in bundled.investments]
     assert log[0][9:11] == ("Kausi", "Etumerkki") and log[1][9] == "1–6/2023"
     import_ledger(tmp_path / "k.csv", workbook, tmp_path / "ta.csv")      # again: same figures, one more log row
     again = openpyxl.load_workbook(workbook)
