@@ -27,6 +27,7 @@ __all__ = [
 import csv
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -72,18 +73,25 @@ class Mapping:
         else:
             ranges = list(self.accounts) + [(a, b, BALANCE) for a, b in self.balance] + \
                 [(a, b, f"{FIXED_ASSETS}:{g}") for a, b, g in self.fixed]
-        if not ranges:
+        lut, names = _lookup_table(tuple(ranges))
+        if not names:
             return np.full(len(codes), -1, dtype=np.intp), []
-        starts = np.array([r[0] for r in ranges], dtype=np.int64)
-        ends = np.array([r[1] for r in ranges], dtype=np.int64)
-        order = np.argsort(starts, kind="stable")
-        starts, ends = starts[order], ends[order]
-        targets = [ranges[i][2] for i in order]
-        names = list(dict.fromkeys(targets))
-        name_index = np.array([names.index(t) for t in targets], dtype=np.intp)
-        pos = np.searchsorted(starts, codes, side="right") - 1
-        ok = (pos >= 0) & (codes <= ends[np.clip(pos, 0, None)])
-        return np.where(ok, name_index[np.clip(pos, 0, None)], -1), names
+        inside = (codes >= 0) & (codes < len(lut))
+        return np.where(inside, lut[np.where(inside, codes, 0)], -1), names
+
+
+@lru_cache(maxsize=16)
+def _lookup_table(ranges: tuple[tuple[int, int, str], ...]) -> tuple[npt.NDArray[np.intp], list[str]]:
+    """Code -> index of its target name, as one array (ranges are of codes, a few million at most)."""
+    names = list(dict.fromkeys(t for _a, _b, t in sorted(ranges)))
+    top = max((b for _a, b, _t in ranges), default=-1)
+    if top >= 50_000_000:
+        raise InputError(f"koodi {top} on liian suuri kohdistustaulukossa.", None,
+                         "Kustannuspaikat ja tilit ovat enintään kahdeksannumeroisia.")
+    lut = np.full(top + 1, -1, dtype=np.intp)
+    for a, b, t in ranges:
+        lut[a:b + 1] = names.index(t)
+    return lut, names
 
 
 def read_mapping(data: bytes, name: str) -> Mapping:

@@ -12,6 +12,7 @@ from __future__ import annotations
 __all__ = ["city_ledger", "city_ledger_file", "ledger_for_review", "render_export", "review_entries"]
 
 import calendar
+from pathlib import Path
 
 import numpy as np
 
@@ -225,17 +226,20 @@ def render_export(entries: list[Entry], style: str, seed: int = 1) -> bytes:
     raise ValueError(f"unknown style {style!r}")
 
 
-def city_ledger(n_areas: int = 200, n_rows: int = 1_000_000, year: int = 2023, months: int = 6,
-                seed: int = 7) -> tuple[bytes, Mapping]:
-    """A large ledger CSV (this year's months 1..M and all of last year) and a mapping covering it."""
-    rng = np.random.default_rng(seed)
-    centres = tuple((10_000 + 10 * i, 10_000 + 10 * i + 9, f"Palvelualue {i + 1:03d}") for i in range(n_areas))
+def _city_mapping(n_areas: int) -> Mapping:
     from ..load import bundled_path
     from .ledger import read_mapping
 
     accounts = read_mapping(bundled_path("kohdistus.csv").read_bytes(), "kohdistus.csv").accounts
+    centres = tuple((10_000 + 10 * i, 10_000 + 10 * i + 9, f"Palvelualue {i + 1:03d}") for i in range(n_areas))
+    return Mapping(centres, accounts, "city")
+
+
+def _city_chunk(rng: np.random.Generator, mapping: Mapping, n_rows: int, year: int, months: int) -> str:
+    """`n_rows` ledger lines: 40 % this year's months 1..M, the rest all of last year."""
+    n_areas = len(mapping.centres)
     centre = 10_000 + 10 * rng.integers(0, n_areas, n_rows) + rng.integers(0, 10, n_rows)
-    acc_ranges = np.array([(a, b) for a, b, _ in accounts])
+    acc_ranges = np.array([(a, b) for a, b, _ in mapping.accounts])
     pick = rng.integers(0, len(acc_ranges), n_rows)
     account = acc_ranges[pick, 0] + (rng.integers(0, 1 << 30, n_rows) % (acc_ranges[pick, 1] - acc_ranges[pick, 0] + 1))
     this_year = rng.random(n_rows) < 0.4
@@ -249,5 +253,25 @@ def city_ledger(n_areas: int = 200, n_rows: int = 1_000_000, year: int = 2023, m
     date = np.char.add(np.char.add(np.char.add(day.astype(str), "."), np.char.add(month.astype(str), ".")), yr.astype(str))
     lines = np.char.add(np.char.add(np.char.add(centre.astype(str), ";"), np.char.add(account.astype(str), ";")),
                         np.char.add(np.char.add(date, ";"), amount))
-    text = "kustannuspaikka;tili;pvm;summa\n" + "\n".join(lines.tolist()) + "\n"
-    return text.encode("utf-8"), Mapping(centres, accounts, "city")
+    return "\n".join(lines.tolist()) + "\n"
+
+
+def city_ledger(n_areas: int = 200, n_rows: int = 1_000_000, year: int = 2023, months: int = 6,
+                seed: int = 7) -> tuple[bytes, Mapping]:
+    """A large ledger CSV (this year's months 1..M and all of last year) and a mapping covering it."""
+    rng = np.random.default_rng(seed)
+    mapping = _city_mapping(n_areas)
+    text = "kustannuspaikka;tili;pvm;summa\n" + _city_chunk(rng, mapping, n_rows, year, months)
+    return text.encode("utf-8"), mapping
+
+
+def city_ledger_file(path: Path, n_areas: int = 200, n_rows: int = 10_000_000, year: int = 2023, months: int = 12,
+                     seed: int = 7, chunk: int = 500_000) -> Mapping:
+    """A whole city's year written to `path` in chunks (10 million rows: about 290 MB), and its mapping."""
+    rng = np.random.default_rng(seed)
+    mapping = _city_mapping(n_areas)
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        f.write("kustannuspaikka;tili;pvm;summa\n")
+        for start in range(0, n_rows, chunk):
+            f.write(_city_chunk(rng, mapping, min(chunk, n_rows - start), year, months))
+    return mapping
