@@ -226,3 +226,18 @@ def test_cli_refusal_is_one_finnish_line_exit_2(tmp_path: Path) -> None:
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert r.stderr.strip().count("\n") == 0 and "k.csv, rivi 3: lainausmerkki jää auki" in r.stderr
     assert into.read_bytes() == BUNDLED.read_bytes()
+
+
+def test_group_subtotals_and_the_grand_total_are_all_checked(tmp_path: Path) -> None:
+    head = "Kustannuspaikka;Tili;Pvm;Summa\n"
+    group1 = "1101;3001;1.1.2023;5,00\n1101;4001;2.1.2023;-2,00\n1101 Yhteensä;;;3,00\n"
+    group2 = "1201;3001;3.1.2023;10,00\nKustannuspaikka 1201 yhteensä;;;10,00\n"
+    (tmp_path / "k.csv").write_text(head + group1 + group2 + "Yhteensä;;;13,00\n", encoding="utf-8")
+    into = tmp_path / "uusi.csv"
+    report = import_ledger(tmp_path / "k.csv", into, period="1-1/2023", sign="income")
+    assert report.result.cents_in == 1300 and "Yhteensä-rivi 7 (13,00 €) täsmää, samoin 2 välisummaa" in report.summary()
+    # a group total one cent off is named by its line
+    (tmp_path / "k.csv").write_text(head + group1.replace("3,00", "3,01") + group2 + "Yhteensä;;;13,00\n",
+                                    encoding="utf-8")
+    with pytest.raises(InputError, match="rivi 4: kirjausten summa 3,00 € ei täsmää Yhteensä-riviin 3,01 €"):
+        import_ledger(tmp_path / "k.csv", tmp_path / "toinen.csv", period="1-1/2023", sign="income")

@@ -299,6 +299,7 @@ class ImportResult:
     budget_rows: int = 0
     cents_out: int = 0                                       # set by the importer from the written figures
     column_notes: list[str] = field(default_factory=list)    # per column: replaced or kept (set by the importer)
+    subtotals: int = 0                                        # control subtotal rows checked besides the last
 
     @property
     def cents_left_out(self) -> int:
@@ -315,6 +316,8 @@ class ImportResult:
         if self.control_total is not None:
             line, amounts = self.control_total
             text += f"; Yhteensä-rivi {line} ({' / '.join(_eur(c) for c in amounts)}) täsmää"
+            if self.subtotals:
+                text += f", samoin {self.subtotals} välisummaa"
         if self.column_notes:
             text += ". Sarakkeet: " + "; ".join(self.column_notes)
         return text + "."
@@ -508,7 +511,8 @@ def aggregate(scan: ExportScan, mapping: Mapping, period: Period, budget: Export
     files = [(scan.name, scan.sha256)] + ([(budget.name, budget.sha256)] if budget is not None else [])
     result = ImportResult(period, chosen, reason, figures, investments, covered, scan.rows, scan.cents_in, left_out,
                           n_un, c_un, scan.control_total(), files,
-                          datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"), scan.encoding, budget_rows)
+                          datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"), scan.encoding, budget_rows,
+                          subtotals=max(len(scan.totals) - 1, 0))
     return result
 
 

@@ -148,6 +148,7 @@ class ExportScan:
     debet_cents: int = 0
     kredit_cents: int = 0
     _specials: list[tuple[int, list[str], list[str] | None]] = field(default_factory=list)  # rows without an account
+    _running: dict[int, tuple[int, int, int]] = field(default_factory=dict)   # row position -> sums of rows before
     _verified: bool = False
 
     @property
@@ -259,6 +260,8 @@ class ExportScan:
             cols = {k: v.take(idx) for k, v in cols.items()}
             rows, account = rows[idx], account[idx]
         if len(rows) == 0:
+            self._resolve(offset + n, rows, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64),
+                          np.zeros(0, dtype=np.int64))
             return None
         centre, centre_ok = _codes(cols["kustannuspaikka"]) if "kustannuspaikka" in cols else \
             (np.full(len(rows), -1, dtype=np.int64), np.ones(len(rows), dtype=bool))
@@ -285,15 +288,34 @@ class ExportScan:
         if self.has_debet_kredit:
             debet = self._amount(cols, "debet", rows)
             kredit = self._amount(cols, "kredit", rows)
-            self.debet_cents += int(debet.sum())
-            self.kredit_cents += int(kredit.sum())
             cents = debet - kredit
         else:
             cents = self._amount(cols, "summa", rows)
+            debet = kredit = np.zeros(0, dtype=np.int64)
+        self._resolve(offset + n, rows, cents, debet, kredit)
+        self.debet_cents += int(debet.sum())
+        self.kredit_cents += int(kredit.sum())
         budget = self._amount(cols, "talousarvio", rows) if "talousarvio" in cols else None
         self.rows += len(rows)
         self.cents_in += int(cents.sum())
         return Batch(centre, account, year, month, cents, budget, rows)
+
+    def _resolve(self, end: int, rows: IntArray, cents: IntArray, debet: IntArray, kredit: IntArray) -> None:
+        """Sums of the data rows before each possible control total row up to row position `end`."""
+        wanted = {row for row, _v, _w in self._specials if row not in self._running}
+        for k, (line, _text) in enumerate(self.invalid):
+            g = line - self.header_line - 1 - k
+            if g not in self._running and g <= end:
+                wanted.add(g)
+        if not wanted:
+            return
+        sums = [np.concatenate(([0], np.cumsum(a))) if len(a) else np.zeros(1, dtype=np.int64)
+                for a in (cents, debet, kredit)]
+        for g in wanted:
+            k = int(np.searchsorted(rows, g))
+            self._running[g] = (self.cents_in + int(sums[0][min(k, len(sums[0]) - 1)]),
+                                self.debet_cents + int(sums[1][min(k, len(sums[1]) - 1)] if len(debet) else 0),
+                                self.kredit_cents + int(sums[2][min(k, len(sums[2]) - 1)] if len(kredit) else 0))
 
     def _amount(self, cols: dict[str, Any], role: str, rows: IntArray) -> IntArray:
         if role not in cols:
@@ -335,13 +357,16 @@ class ExportScan:
 
     def _finish(self, parsed: int) -> None:
         # Rows the CSV parser set aside (other field count): blank, padding, a control total, or an error.
-        for line, text in self.invalid:
+        self._running_at: dict[int, tuple[int, int, int]] = {}
+        for k, (line, text) in enumerate(self.invalid):
             cells = next(csv.reader([text], delimiter=self.delimiter), [])
             if not any(c.strip() for c in cells):
                 self.padding += 1
                 continue
             if _is_total(cells):
                 self.totals.append((line, self._total_amounts(cells, line, by_position=False)))
+                self._running_at[line] = self._running.get(line - self.header_line - 1 - k,
+                                                           (self.cents_in, self.debet_cents, self.kredit_cents))
                 continue
             raise InputError(f"rivillä on {len(cells)} saraketta, otsikkorivillä {len(self.heads)}: '{text[:80]}'.",
                              Place(file=self.name, line=line if line > 0 else None),
@@ -359,6 +384,7 @@ class ExportScan:
             if _is_total(cells):
                 by_role = dict(zip(order, values))
                 self.totals.append((line, self._total_amounts(by_role, line, by_position=True)))
+                self._running_at[line] = self._running.get(row, (self.cents_in, self.debet_cents, self.kredit_cents))
                 continue
             account = values[order.index("tili")]
             raise InputError(f"tili puuttuu tai ei ole numero ('{account}').", Place(file=self.name, line=line),
@@ -432,16 +458,28 @@ class ExportScan:
     def _verify_total(self) -> None:
         if not self.totals:
             return
-        line, amounts = self.totals[-1]
-        ours = (self.debet_cents, self.kredit_cents) if self.has_debet_kredit else (self.cents_in,)
-        if tuple(amounts) != ours:
-            def eur(c: int) -> str:
-                return format_fi(c / 100, 2) + " €"
-            raise InputError(
-                f"kirjausten summa {' / '.join(eur(c) for c in ours)} ei täsmää Yhteensä-riviin "
-                f"{' / '.join(eur(c) for c in amounts)} (ero {' / '.join(eur(a - b) for a, b in zip(ours, amounts))}).",
-                Place(file=self.name, line=line),
-                "Raportista puuttuu rivejä tai siinä on ylimääräisiä; vie se uudelleen.")
+        self.totals.sort()
+        pick = (lambda r: (r[1], r[2])) if self.has_debet_kredit else (lambda r: (r[0],))
+        before: tuple[int, ...] = (0, 0) if self.has_debet_kredit else (0,)
+        for line, amounts in self.totals:
+            running = pick(self._running_at[line])
+            segment = tuple(a - b for a, b in zip(running, before))
+            before = running
+            # a group's subtotal (rows since the previous total row) or a running / grand total
+            if tuple(amounts) in (segment, running):
+                continue
+            ours = segment if line != self.totals[-1][0] else running
+            self._total_error(line, amounts, ours)
+
+    def _total_error(self, line: int, amounts: tuple[int, ...], ours: tuple[int, ...]) -> None:
+        def eur(c: int) -> str:
+            return format_fi(c / 100, 2) + " €"
+
+        raise InputError(
+            f"kirjausten summa {' / '.join(eur(c) for c in ours)} ei täsmää Yhteensä-riviin "
+            f"{' / '.join(eur(c) for c in amounts)} (ero {' / '.join(eur(a - b) for a, b in zip(ours, amounts))}).",
+            Place(file=self.name, line=line),
+            "Raportista puuttuu rivejä tai siinä on ylimääräisiä; vie se uudelleen.")
 
     def control_total(self) -> tuple[int, tuple[int, ...]] | None:
         return self.totals[-1] if self.totals else None
