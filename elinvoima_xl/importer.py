@@ -241,6 +241,10 @@ def _investments(review: Review | None, result: ImportResult, columns: tuple[Col
             for t in [*old, *([total] if total is not None else [])]:
                 target = tables[t.name] if t is not total else out_total
                 target.values[:, j] = t.values[:, slot] * scale   # type: ignore[union-attr]
+        for t in [*old, *([total] if total is not None else [])]:     # their printed Jäljellä and % stay too
+            target = tables[t.name] if t is not total else out_total
+            target.printed_remaining = t.printed_remaining.copy()   # type: ignore[union-attr]
+            target.printed_pct = t.printed_pct.copy()               # type: ignore[union-attr]
         if old and actual_changed:
             note = "investoinnit: toteuma tyhjä, koska kausi vaihtui (kirjanpidossa ei investointeja)"
         elif old:

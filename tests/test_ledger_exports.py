@@ -59,8 +59,11 @@ def details(review: Review) -> dict[tuple[str, str, str], float]:
     return out
 
 
-def investments(review: Review) -> list[tuple[str, list[list[float]]]]:
-    return [(t.name, np.nan_to_num(t.values, nan=-1e9).tolist()) for t in review.investments]
+def investments(review: Review) -> list[tuple[str, list[list[float]], list[float], list[float]]]:
+    """Every investment figure, with the printed Jäljellä and %."""
+    tables = [*review.investments, *([review.investments_total] if review.investments_total else [])]
+    return [(t.name, np.nan_to_num(t.values, nan=-1e9).tolist(), np.nan_to_num(t.printed_remaining, nan=-1e9).tolist(),
+             np.nan_to_num(t.printed_pct, nan=-1e9).tolist()) for t in tables]
 
 
 def target(tmp_path: Path) -> Path:

@@ -217,7 +217,7 @@ def render_export(entries: list[Entry], style: str, seed: int = 1) -> bytes:
         for c, a, y, mo, d, x, t in entries:
             g = -x                                           # general-ledger sign: debit +
             amount = _plain(g) + ("-" if g < 0 else "")
-            out.append(f"{c};{a};{d}.{mo}.{y};{t} (Hämeenkatu){'' if g else ''};{amount}")
+            out.append(f"{c};{a};{d}.{mo}.{y};{t} (Hämeenkatu);{amount}")
         return ("\r\n".join(out) + "\r\n").encode("cp1252")
     if style == "plain":
         out += ["kustannuspaikka;tili;pvm;summa;selite"]
