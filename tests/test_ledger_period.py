@@ -196,3 +196,34 @@ def test_cli_period_sign_and_log(tmp_path: Path, entries: list[Entry]) -> None:
     log = (tmp_path / "tiedot.csv.tuonnit.csv").read_text(encoding="utf-8-sig").splitlines()
     assert log[0].startswith("Aika;Tiedosto;SHA-256") and "1–6/2023 (annettu)" in log[1] and "debet +" in log[1]
     assert "TP 2022: korvattu" in log[1] and "kauden 1–6/2023 jälkeiset rivit: 1 riviä" in log[1]
+
+
+def test_workbook_profile_sheet_and_refusal_leave_the_workbook_as_it_was(tmp_path: Path, bundled: Review,
+                                                                        entries: list[Entry]) -> None:
+    from elinvoima_xl.backends.file import FileBackend
+    from elinvoima_xl.importer import PROFILE_SHEET
+    from elinvoima_xl.layout import SheetLayout
+    from elinvoima_xl.sources.datafile import read_data_xlsx
+    from elinvoima_xl.team_workbook import build_workbook
+
+    port = FileBackend(build_workbook(bundled), "Elinvoima.xlsm")
+    sheet = SheetLayout(PROFILE_SHEET, owned=False)
+    for r, row in enumerate([("rooli", "otsikko"), ("kustannuspaikka", "KP-tunniste"), ("tili", "Pääkirjan tili"),
+                             ("pvm", "Tap.aika"), ("summa", "Rahamäärä")]):
+        for c, v in enumerate(row):
+            sheet.put(r, c, v)
+    port.replace([sheet], [], None)
+    port.save()
+    workbook = tmp_path / "Elinvoima.xlsm"
+    workbook.write_bytes(port.data)
+    before = workbook.read_bytes()
+    rows = ["KP-tunniste;Pääkirjan tili;Tap.aika;Rahamäärä"]
+    rows += [f"{c};{a};{d}.{mo}.{y};{x / 100:.2f}" for c, a, y, mo, d, x, _t in entries]
+    (tmp_path / "k.csv").write_text("\n".join(rows + ["1101;4001;1.7.2023;-5.00"]) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match="1 riviä .* ovat kauden 1–6/2023 jälkeen"):
+        import_ledger(tmp_path / "k.csv", workbook)
+    assert workbook.read_bytes() == before and not (tmp_path / "Elinvoima.edellinen.xlsm").exists()
+    (tmp_path / "k.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    import_ledger(tmp_path / "k.csv", workbook)          # the headings come from the sheet Tuontiprofiili
+    imported = read_data_xlsx(workbook.read_bytes(), "Elinvoima.xlsm", sheet="Tiedot")
+    assert details(imported) == details(bundled) and investments(imported) == investments(bundled)
