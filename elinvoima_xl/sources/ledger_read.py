@@ -225,7 +225,7 @@ class ExportScan:
     def _check_invalid(self) -> None:
         for line, text in self.invalid:
             if "\n" in text or "\r" in text:
-                raise InputError("lainausmerkki jää auki: kenttä jatkuu seuraaville riveille.",
+                raise InputError("lainausmerkki jää auki tai kenttä jatkuu seuraavalle riville.",
                                  Place(file=self.name, line=line if line > 0 else None),
                                  "Poista tai sulje lainausmerkki (\") tällä rivillä ja vie raportti uudelleen.")
 
@@ -336,7 +336,7 @@ class ExportScan:
         values = col.take(where[:5]).to_pylist()
         spans = [i for i, v in zip(where, values) if "\n" in str(v) or "\r" in str(v)]
         if spans:      # a quote left open swallowed the next lines into this field
-            return InputError("lainausmerkki jää auki: kenttä jatkuu seuraaville riveille.",
+            return InputError("lainausmerkki jää auki tai kenttä jatkuu seuraavalle riville.",
                               self.place(int(rows[spans[0]])),
                               "Poista tai sulje lainausmerkki (\") tällä rivillä ja vie raportti uudelleen.")
         first = ", ".join(f"rivi {self.line_of(int(rows[i]))}: '{v}'" for i, v in zip(where[:5], values))
