@@ -244,3 +244,18 @@ def test_group_subtotals_and_the_grand_total_are_all_checked(tmp_path: Path) -> 
                                     encoding="utf-8")
     with pytest.raises(InputError, match="rivi 4: kirjausten summa 3,00 € ei täsmää Yhteensä-riviin 3,01 €"):
         import_ledger(tmp_path / "k.csv", tmp_path / "toinen.csv", period="1-1/2023", sign="income")
+
+
+def test_report_page_breaks_repeat_their_heads_without_losing_rows(tmp_path: Path, bundled: Review,
+                                                                 entries: list[Entry]) -> None:
+    lines = render_export(entries, "raindance").decode("utf-8-sig").split("\r\n")
+    preamble, body = lines[:6], lines[6:]
+    paged: list[str] = list(preamble)
+    for page, start in enumerate(range(0, len(body), 100), start=1):
+        paged += body[start:start + 100] + [f"Sivu {page};;;;;", ""] + preamble[:2] + [preamble[5]]
+    (tmp_path / "k.csv").write_bytes("\r\n".join(paged).encode("utf-8-sig"))
+    into = target(tmp_path)
+    report = import_ledger(tmp_path / "k.csv", into)
+    assert details(read_data_csv(into.read_bytes(), "t.csv")) == details(bundled)
+    pages = (len(body) + 99) // 100
+    assert f"sivunvaihtojen toistetut otsikkorivit {4 * pages}" in report.summary()

@@ -300,6 +300,7 @@ class ImportResult:
     cents_out: int = 0                                       # set by the importer from the written figures
     column_notes: list[str] = field(default_factory=list)    # per column: replaced or kept (set by the importer)
     subtotals: int = 0                                        # control subtotal rows checked besides the last
+    page_heads: int = 0                                       # repeated page headers skipped (counted, not data)
 
     @property
     def cents_left_out(self) -> int:
@@ -311,6 +312,8 @@ class ImportResult:
                 f"({self.sign_reason}); summa sisään {_eur(self.cents_in)}, summa ulos {_eur(self.cents_out)}")
         if self.left_out:
             text += "; jätetty pois " + "; ".join(x.text() for x in self.left_out)
+        if self.page_heads:
+            text += f"; sivunvaihtojen toistetut otsikkorivit {self.page_heads} (ei kirjauksia)"
         if self.unallocated_rows:
             text += f"; kohdistamattomia {self.unallocated_rows} riviä, {_eur(self.unallocated_cents)}"
         if self.control_total is not None:
@@ -512,7 +515,7 @@ def aggregate(scan: ExportScan, mapping: Mapping, period: Period, budget: Export
     result = ImportResult(period, chosen, reason, figures, investments, covered, scan.rows, scan.cents_in, left_out,
                           n_un, c_un, scan.control_total(), files,
                           datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"), scan.encoding, budget_rows,
-                          subtotals=max(len(scan.totals) - 1, 0))
+                          subtotals=max(len(scan.totals) - 1, 0), page_heads=scan.page_heads)
     return result
 
 

@@ -149,6 +149,8 @@ class ExportScan:
     kredit_cents: int = 0
     _specials: list[tuple[int, list[str], list[str] | None]] = field(default_factory=list)  # rows without an account
     _running: dict[int, tuple[int, int, int]] = field(default_factory=dict)   # row position -> sums of rows before
+    preamble: list[str] = field(default_factory=list)       # the lines before the header, as written
+    page_heads: int = 0                                       # repeated header / preamble / page lines (counted)
     _verified: bool = False
 
     @property
@@ -363,6 +365,9 @@ class ExportScan:
             if not any(c.strip() for c in cells):
                 self.padding += 1
                 continue
+            if self._page_line(cells):
+                self.page_heads += 1
+                continue
             if _is_total(cells):
                 self.totals.append((line, self._total_amounts(cells, line, by_position=False)))
                 self._running_at[line] = self._running.get(line - self.header_line - 1 - k,
@@ -381,6 +386,9 @@ class ExportScan:
                 cells = values
             else:
                 cells = next(csv.reader([self._raw_line(line)], delimiter=self.delimiter), [])
+            if self._page_line(cells):
+                self.page_heads += 1
+                continue
             if _is_total(cells):
                 by_role = dict(zip(order, values))
                 self.totals.append((line, self._total_amounts(by_role, line, by_position=True)))
@@ -394,6 +402,18 @@ class ExportScan:
         self._verify_lines(parsed)
         self._verify_total()
         self._verified = True
+
+    def _page_line(self, cells: list[str]) -> bool:
+        """A report's page break: the header or a preamble line repeated, or a page number line ("Sivu 2/5")."""
+        text = [_norm(c) for c in cells if str(c).strip()]
+        if not text:
+            return False
+        if text == [_norm(h) for h in self.heads if h.strip()]:
+            return True
+        if any(text == [_norm(c) for c in next(csv.reader([p], delimiter=self.delimiter), []) if c.strip()]
+               for p in self.preamble if p.strip()):
+            return True
+        return len(text) == 1 and re.fullmatch(r"(sivu|page|s)\s*\d+(\s*\d+)?", text[0]) is not None
 
     def _raw_line(self, line: int) -> str:
         """Text of one line of the body (slow path: only for the few rows set aside)."""
@@ -754,7 +774,8 @@ def scan_export(data: bytes, name: str, wanted: tuple[str, ...] = ("kustannuspai
 
     buf = pa.py_buffer(body).slice(pos)
     physical = _physical_lines(body, start)
-    return ExportScan(name, digest, encoding, delim, idx + 1, [c.strip() for c in cells], roles, buf, physical)
+    return ExportScan(name, digest, encoding, delim, idx + 1, [c.strip() for c in cells], roles, buf, physical,
+                      preamble=lines[:idx])
 
 
 def _scan_xlsx(data: bytes, name: str, digest: str, wanted: tuple[str, ...], profile: Profile | None) -> ExportScan:
