@@ -227,3 +227,17 @@ def test_workbook_profile_sheet_and_refusal_leave_the_workbook_as_it_was(tmp_pat
     import_ledger(tmp_path / "k.csv", workbook)          # the headings come from the sheet Tuontiprofiili
     imported = read_data_xlsx(workbook.read_bytes(), "Elinvoima.xlsm", sheet="Tiedot")
     assert details(imported) == details(bundled) and investments(imported) == investments(bundled)
+
+
+def test_a_budget_in_the_ledgers_debit_sign_is_turned(tmp_path: Path, bundled: Review, mapping: Mapping) -> None:
+    from elinvoima_xl.sources.ledger_generator import review_entries
+
+    rows, budget = review_entries(bundled, mapping)
+    write(tmp_path, rows, "heeros")
+    # the budget as the same system exports it: debit + (costs positive, revenue negative), with a preamble
+    text = "Talousarvio 2023;;\nKp;Tili;Talousarvio\n" + "".join(f"{c};{a};{-x / 100:.2f}\n" for c, a, x in budget)
+    (tmp_path / "ta.csv").write_text(text, encoding="utf-8")
+    into = target(tmp_path)
+    report = import_ledger(tmp_path / "k.csv", into, tmp_path / "ta.csv")
+    assert details(read_data_csv(into.read_bytes(), "t.csv")) == details(bundled)    # TA 2023 too, to the cent
+    assert "TA 2023 +muutos: korvattu" in report.summary() and "verrattu talousarvion samoihin riveihin" in report.summary()
