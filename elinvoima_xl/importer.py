@@ -1,4 +1,4 @@
-"""The ledger import job: a ledger into the data (a data CSV or the team workbook), replacing only what the ledger covers.
+"""The ledger import job: a ledger into the data (a data CSV or the team workbook), replacing only what it covers.
 
 Each period column (this year's TOT, TA, last year's TP and TOT of the same months) is replaced
 only when the ledger covers it; everything else stays as it was: the other columns, the
@@ -300,7 +300,8 @@ def _verify_sums(review: Review, result: ImportResult, name: str) -> None:
     if result.cents_in != result.cents_out + result.cents_left_out:
         raise ElinvoimaError(
             f"{name}: summat eivät täsmää (sisään {result.cents_in / 100:.2f} €, ulos {result.cents_out / 100:.2f} €, "
-            f"jätetty pois {result.cents_left_out / 100:.2f} €). Mitään ei kirjoitettu. Ilmoita virheestä ylläpitäjälle.")
+            f"jätetty pois {result.cents_left_out / 100:.2f} €). Mitään ei kirjoitettu. "
+            "Ilmoita virheestä ylläpitäjälle.")
 
 
 def _log_row(result: ImportResult) -> list[object]:

@@ -46,8 +46,10 @@ BALANCE = "tase"
 FIXED_ASSETS = "kayttoomaisuus"
 IntArray = npt.NDArray[np.int64]
 DETAIL_KEYS = tuple(ln.key for ln in INCOME_STATEMENT.lines if ln.kind is Kind.DETAIL and ln.key != UNALLOCATED_LINE)
-REVENUE_KEYS = frozenset(ln.key for ln in INCOME_STATEMENT.lines if ln.kind is Kind.DETAIL and ln.block is Block.REVENUE)
-EXPENSE_KEYS = frozenset(ln.key for ln in INCOME_STATEMENT.lines if ln.kind is Kind.DETAIL and ln.block is Block.EXPENSE)
+REVENUE_KEYS = frozenset(ln.key for ln in INCOME_STATEMENT.lines
+                         if ln.kind is Kind.DETAIL and ln.block is Block.REVENUE)
+EXPENSE_KEYS = frozenset(ln.key for ln in INCOME_STATEMENT.lines
+                         if ln.kind is Kind.DETAIL and ln.block is Block.EXPENSE)
 
 
 def _eur(cents: int) -> str:
@@ -194,7 +196,8 @@ def parse_period(text: str) -> Period:
     t = text.strip().replace("–", "-").replace(" ", "")
     m = re.fullmatch(r"(?:1-)?(\d{1,2})/(\d{4})", t) or re.fullmatch(r"(\d{4})-(\d{1,2})", t)
     if m is None:
-        raise InputError(f"kausi '{text}' ei kelpaa.", None, "Anna kausi muodossa 1-9/2023 (kuukaudet 1–9 vuonna 2023).")
+        raise InputError(f"kausi '{text}' ei kelpaa.", None,
+                         "Anna kausi muodossa 1-9/2023 (kuukaudet 1–9 vuonna 2023).")
     a, b = int(m.group(1)), int(m.group(2))
     months, year = (a, b) if b > 12 else (b, a)
     if not 1 <= months <= 12:
@@ -269,9 +272,13 @@ def _target_index(mapping: Mapping) -> tuple[list[str], npt.NDArray[np.intp]]:
     groups = sorted({g for _a, _b, g in mapping.fixed if g})
     for g in groups:
         targets += [f"+{g}", f"-{g}"]
-    to_target = np.array([targets.index(n) if n in targets else
-                          (targets.index(FIXED_ASSETS) if n == f"{FIXED_ASSETS}:" else targets.index(f"+{n.split(':', 1)[1]}"))
-                          for n in names] + [targets.index(UNALLOCATED_LINE)], dtype=np.intp)
+    def index(n: str) -> int:
+        if n in targets:
+            return targets.index(n)
+        group = n.split(":", 1)[1]
+        return targets.index(f"+{group}") if group else targets.index(FIXED_ASSETS)
+
+    to_target = np.array([index(n) for n in names] + [targets.index(UNALLOCATED_LINE)], dtype=np.intp)
     return targets, to_target
 
 
@@ -336,10 +343,11 @@ def _rows_error(scan_name: str, line_of: object, examples: _Examples, count: int
         return f" ({', '.join(w for w, no in (('kustannuspaikka', no_c), ('tili', no_a)) if no)})"
 
     first = "; ".join(
-        f"rivi {line_of(r)}: kp {c if c >= 0 else '(tyhjä)'}, tili {a}, {m}/{y}, {_eur(x)}{why(c, a)}"  # type: ignore[operator]
-        for r, c, a, y, m, x in examples.rows)
+        f"rivi {line_of(r)}: kp {c if c >= 0 else '(tyhjä)'}, tili {a}, "  # type: ignore[operator]
+        f"{m}/{y}, {_eur(x)}{why(c, a)}" for r, c, a, y, m, x in examples.rows)
     line = line_of(examples.rows[0][0]) if examples.rows else None  # type: ignore[operator]
-    return InputError(f"{count} riviä ({_eur(cents)}) {what}: {first}{'…' if count > len(examples.rows) else ''}{extra}.",
+    more = "…" if count > len(examples.rows) else ""
+    return InputError(f"{count} riviä ({_eur(cents)}) {what}: {first}{more}{extra}.",
                       Place(file=scan_name, line=line), hint)
 
 
@@ -573,8 +581,8 @@ def _decide_sign(scan: ExportScan, sums: IntArray, targets: list[str], areas: li
         own = _intrinsic(now + prev, targets)
         if own is not None:
             return own, "tuotto- ja kulutilien saldoista"
-    raise InputError("kirjanpidon etumerkkiä ei voi päätellä luotettavasti "
-                     f"({'tuottotilien ja talousarvion/tietojen etumerkit ristiriidassa' if agree + disagree else 'ei vertailukohtaa'}).",
+    why = "tuottotilien ja talousarvion/tietojen etumerkit ristiriidassa" if agree + disagree else "ei vertailukohtaa"
+    raise InputError(f"kirjanpidon etumerkkiä ei voi päätellä luotettavasti ({why}).",
                      Place(file=scan.name),
                      "Anna etumerkki: --sign income (tuotot +, kulut −) tai --sign debit (kirjanpidon debet +).")
 

@@ -342,7 +342,8 @@ class ExportScan:
                               self.place(int(rows[spans[0]])),
                               "Poista tai sulje lainausmerkki (\") tällä rivillä ja vie raportti uudelleen.")
         first = ", ".join(f"rivi {self.line_of(int(rows[i]))}: '{v}'" for i, v in zip(where[:5], values))
-        text = f"{len(where)} riviä, joiden {what}{' ' + verb if verb else ''} ({first}{'…' if len(where) > 5 else ''})."
+        more = "…" if len(where) > 5 else ""
+        text = f"{len(where)} riviä, joiden {what}{' ' + verb if verb else ''} ({first}{more})."
         return InputError(text, self.place(int(rows[where[0]])), hint)
 
     def _set_aside(self, idx: npt.NDArray[np.intp], rows: IntArray, cols: dict[str, Any], table: Any) -> None:
@@ -584,11 +585,13 @@ def _dates(strings: Any, period: bool) -> tuple[IntArray, IntArray, BoolArray]:
             parsed = pc.coalesce(parsed, pc.strptime(pc.utf8_slice_codeunits(strings, 0, 10), format="%Y-%m-%d",
                                                      unit="s", error_is_null=True))
         if not parsed.null_count:
-            months = np.asarray(parsed.cast(pa.int64())).astype("datetime64[s]").astype("datetime64[M]").astype(np.int64)
+            seconds = np.asarray(parsed.cast(pa.int64())).astype("datetime64[s]")
+            months = seconds.astype("datetime64[M]").astype(np.int64)
             return months // 12 + 1970, months % 12 + 1, np.ones(n, dtype=bool)
     strings = pc.utf8_trim_whitespace(strings)
     patterns = ([r"^(?P<m>\d{1,2})\s*[/.\-]\s*(?P<y>\d{4})$", r"^(?P<y>\d{4})\s*[-/.]?\s*(?P<m>\d{1,2})$"] if period
-                else [r"^\d{1,2}\.(?P<m>\d{1,2})\.(?P<y>\d{4})(?:$|\s)", r"^(?P<y>\d{4})-(?P<m>\d{1,2})-\d{1,2}(?:$|[\sT])",
+                else [r"^\d{1,2}\.(?P<m>\d{1,2})\.(?P<y>\d{4})(?:$|\s)",
+                      r"^(?P<y>\d{4})-(?P<m>\d{1,2})-\d{1,2}(?:$|[\sT])",
                       r"^(?P<y>\d{4})(?P<m>\d{2})\d{2}$", r"^\d{1,2}/(?P<m>\d{1,2})/(?P<y>\d{4})$"])
     year = np.zeros(n, dtype=np.int64)
     month = np.zeros(n, dtype=np.int64)
