@@ -259,3 +259,15 @@ def test_report_page_breaks_repeat_their_heads_without_losing_rows(tmp_path: Pat
     assert details(read_data_csv(into.read_bytes(), "t.csv")) == details(bundled)
     pages = (len(body) + 99) // 100
     assert f"sivunvaihtojen toistetut otsikkorivit {4 * pages}" in report.summary()
+
+
+def test_period_and_year_columns_and_amounts_with_a_currency(tmp_path: Path) -> None:
+    data = ("Tilikausi;Jakso;Kustannuspaikka;Tili;Summa\n"
+            "2023;1;1101;3001;1 234,56 EUR\n2023;2;1101;3001;100,00 €\n2023;02;1101;4001;-34,56 eur\n").encode()
+    (tmp_path / "k.csv").write_bytes(data)
+    report = import_ledger(tmp_path / "k.csv", tmp_path / "uusi.csv", period="1-2/2023")
+    review = read_data_csv((tmp_path / "uusi.csv").read_bytes(), "uusi.csv")
+    tot = [c.heading for c in review.columns].index("TOT 2023 2 kk (€)")
+    assert review.area("Työllisyyspalvelut").value("myyntituotot", tot) == 1334.56
+    assert review.area("Työllisyyspalvelut").value("henkilostokulut", tot) == -34.56
+    assert report.result.cents_in == 130000

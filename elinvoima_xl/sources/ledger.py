@@ -584,7 +584,8 @@ def _decide_sign(scan: ExportScan, sums: IntArray, targets: list[str], areas: li
     why = "tuottotilien ja talousarvion/tietojen etumerkit ristiriidassa" if agree + disagree else "ei vertailukohtaa"
     raise InputError(f"kirjanpidon etumerkkiä ei voi päätellä luotettavasti ({why}).",
                      Place(file=scan.name),
-                     "Anna etumerkki: --sign income (tuotot +, kulut −) tai --sign debit (kirjanpidon debet +).")
+                     "Anna etumerkki: --sign income (tuotot +, kulut −) tai --sign debit (kirjanpidon debet +); "
+                     "Excelissä rivi 'etumerkki;debet' tai 'etumerkki;tulos' välilehdelle Tuontiprofiili.")
 
 
 def _compare(ledger: IntArray, ref: npt.NDArray[np.float64] | IntArray, targets: list[str]) -> tuple[float, float]:

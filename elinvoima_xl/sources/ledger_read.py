@@ -60,12 +60,13 @@ ROLE_NAMES: dict[str, tuple[str, ...]] = {
               "kirjattu summa", "summa euroina", "netto", "nettosumma", "toteuma", "toteuma eur"),
     "debet": ("debet", "debet eur", "debit", "veloitus", "debet euroa"),
     "kredit": ("kredit", "kredit eur", "credit", "hyvitys", "kredit euroa"),
+    "vuosi": ("vuosi", "tilikausi", "kirjanpitovuosi", "tilivuosi"),
     "talousarvio": ("talousarvio", "ta", "budjetti", "talousarvio eur", "muutettu talousarvio",
                     "ta muutoksineen", "talousarvio muutoksineen"),
 }
 _LABELS = {"kustannuspaikka": "kustannuspaikka", "tili": "tili", "pvm": "päivämäärä (tai jakso)",
            "jakso": "jakso", "summa": "summa (tai Debet ja Kredit)", "debet": "Debet", "kredit": "Kredit",
-           "talousarvio": "talousarvio"}
+           "talousarvio": "talousarvio", "vuosi": "vuosi"}
 _TOTAL_WORDS = ("yhteensä", "yhteensa", "yht.", "kaikki yhteensä", "loppusumma", "total", "summa yhteensä")
 
 
@@ -284,6 +285,12 @@ class ExportScan:
         else:
             year, month, ok = _dates(cols["jakso"], period=True)
             what, col = "jakso", cols["jakso"]
+            if not ok.all() and "vuosi" in cols:      # Jakso 1..12 beside a Vuosi / Tilikausi column
+                alone, alone_ok = _codes(cols["jakso"])
+                years, years_ok = _codes(cols["vuosi"])
+                use = ~ok & alone_ok & years_ok
+                year, month = np.where(use, years, year), np.where(use, alone, month)
+                ok = (year >= 1900) & (year <= 2199) & (month >= 1) & (month <= 12)
         if not ok.all():
             raise self._bad(rows, ~ok, col, what,
                             "Päivämäärä muodossa 31.3.2023 tai 2023-03-31; jakso muodossa 3/2023, 2023-03 tai 202303.")
@@ -544,6 +551,7 @@ def _cents(strings: Any) -> tuple[IntArray, BoolArray, npt.NDArray[np.float64]]:
     s = pc.utf8_trim_whitespace(strings)
     for space in ("\u00a0", "\u202f", " ", "€"):
         s = pc.replace_substring(s, space, "")
+    s = pc.replace_substring_regex(s, "(?i)eur(oa)?$", "")
     s = pc.replace_substring(s, "\u2212", "-")
     trailing = pc.fill_null(pc.ends_with(s, "-"), False)
     s = pc.if_else(trailing, pc.binary_join_element_wise("-", pc.utf8_slice_codeunits(s, 0, -1), ""), s)
