@@ -271,3 +271,20 @@ def test_period_and_year_columns_and_amounts_with_a_currency(tmp_path: Path) -> 
     assert review.area("Työllisyyspalvelut").value("myyntituotot", tot) == 1334.56
     assert review.area("Työllisyyspalvelut").value("henkilostokulut", tot) == -34.56
     assert report.result.cents_in == 130000
+
+
+def test_amount_with_a_debit_credit_column(tmp_path: Path, bundled: Review, entries: list[Entry]) -> None:
+    rows = ["Tietoevry Talous;;;;;", "Kirjanpitoraportti;;;;;", "Kp;Tili;Kirjauspäivä;Selite;Summa;D/K"]
+    gross = 0
+    for c, a, y, mo, d, x, t in entries:     # amounts without sign: D for costs (debit), K for revenue (credit)
+        rows.append(f"{c};{a};{d}.{mo}.{y};{t};{abs(x) // 100},{abs(x) % 100:02d};{'K' if x > 0 else 'D'}")
+        gross += abs(x)
+    rows.append(f"Yhteensä;;;;{gross // 100},{gross % 100:02d};")
+    (tmp_path / "k.csv").write_text("\n".join(rows) + "\n", encoding="cp1252")
+    into = target(tmp_path)
+    report = import_ledger(tmp_path / "k.csv", into)
+    assert details(read_data_csv(into.read_bytes(), "t.csv")) == details(bundled)
+    assert "Debet- ja Kredit-sarakkeista" in report.summary() and "täsmää" in report.summary()
+    bad = "\n".join(rows[:4] + [rows[4].rsplit(";", 1)[0] + ";X"]) + "\n"
+    (tmp_path / "toinen").mkdir()
+    refused(tmp_path / "toinen", bad.encode("cp1252"), "k.csv", "rivi 5: 'X'")

@@ -60,13 +60,14 @@ ROLE_NAMES: dict[str, tuple[str, ...]] = {
               "kirjattu summa", "summa euroina", "netto", "nettosumma", "toteuma", "toteuma eur"),
     "debet": ("debet", "debet eur", "debit", "veloitus", "debet euroa"),
     "kredit": ("kredit", "kredit eur", "credit", "hyvitys", "kredit euroa"),
+    "puoli": ("d k", "dk", "debet kredit", "puoli", "debet tai kredit"),
     "vuosi": ("vuosi", "tilikausi", "kirjanpitovuosi", "tilivuosi"),
     "talousarvio": ("talousarvio", "ta", "budjetti", "talousarvio eur", "muutettu talousarvio",
                     "ta muutoksineen", "talousarvio muutoksineen"),
 }
 _LABELS = {"kustannuspaikka": "kustannuspaikka", "tili": "tili", "pvm": "päivämäärä (tai jakso)",
            "jakso": "jakso", "summa": "summa (tai Debet ja Kredit)", "debet": "Debet", "kredit": "Kredit",
-           "talousarvio": "talousarvio", "vuosi": "vuosi"}
+           "talousarvio": "talousarvio", "vuosi": "vuosi", "puoli": "D/K"}
 _TOTAL_WORDS = ("yhteensä", "yhteensa", "yht.", "kaikki yhteensä", "loppusumma", "total", "summa yhteensä")
 
 
@@ -156,6 +157,11 @@ class ExportScan:
 
     @property
     def has_debet_kredit(self) -> bool:
+        """Debit and credit told apart: two columns, or a Summa with a D/K column."""
+        return "debet" in self.roles or "kredit" in self.roles or "puoli" in self.roles
+
+    @property
+    def _two_columns(self) -> bool:
         return "debet" in self.roles or "kredit" in self.roles
 
     @property
@@ -294,9 +300,19 @@ class ExportScan:
         if not ok.all():
             raise self._bad(rows, ~ok, col, what,
                             "Päivämäärä muodossa 31.3.2023 tai 2023-03-31; jakso muodossa 3/2023, 2023-03 tai 202303.")
-        if self.has_debet_kredit:
+        if self._two_columns:
             debet = self._amount(cols, "debet", rows)
             kredit = self._amount(cols, "kredit", rows)
+            cents = debet - kredit
+        elif "puoli" in cols:       # Summa with a D/K column (D = debit, K = credit)
+            amount = self._amount(cols, "summa", rows)
+            side = np.asarray(pc.utf8_upper(pc.utf8_slice_codeunits(pc.utf8_trim_whitespace(cols["puoli"]), 0, 1)))
+            bad = ~np.isin(side, ["D", "K", "C"])
+            if bad.any():
+                raise self._bad(rows, bad, cols["puoli"], "D/K-merkintä",
+                                "D/K-sarakkeessa pitää olla D (debet) tai K (kredit).")
+            debet = np.where(side == "D", amount, 0)
+            kredit = np.where(side == "D", 0, amount)
             cents = debet - kredit
         else:
             cents = self._amount(cols, "summa", rows)
@@ -443,7 +459,7 @@ class ExportScan:
 
     def _total_amounts(self, cells: Any, line: int, by_position: bool) -> tuple[int, ...]:
         """The control total's amounts: (summa,) or (debet, kredit)."""
-        roles = ("debet", "kredit") if self.has_debet_kredit else ("summa",)
+        roles = ("debet", "kredit") if self._two_columns else ("summa",)
         place = Place(file=self.name, line=line)
         if by_position:
             texts = [cells.get(r, "") for r in roles]
@@ -487,14 +503,20 @@ class ExportScan:
         if not self.totals:
             return
         self.totals.sort()
-        pick = (lambda r: (r[1], r[2])) if self.has_debet_kredit else (lambda r: (r[0],))
-        before: tuple[int, ...] = (0, 0) if self.has_debet_kredit else (0,)
+        two = self._two_columns
+        pick = (lambda r: (r[1], r[2])) if two else (lambda r: (r[0],))
+        before: tuple[int, ...] = (0, 0) if two else (0,)
+        gross_before = 0
         for line, amounts in self.totals:
             running = pick(self._running_at[line])
             segment = tuple(a - b for a, b in zip(running, before))
-            before = running
-            # a group's subtotal (rows since the previous total row) or a running / grand total
-            if tuple(amounts) in (segment, running):
+            gross = self._running_at[line][1] + self._running_at[line][2]
+            gross_segment = gross - gross_before
+            before, gross_before = running, gross
+            # a group's subtotal (rows since the previous total row) or a running / grand total;
+            # with a D/K column the total may also be of debits and credits alike
+            allowed = [segment, running] + ([(gross_segment,), (gross,)] if "puoli" in self.roles else [])
+            if tuple(amounts) in allowed:
                 continue
             ours = segment if line != self.totals[-1][0] else running
             self._total_error(line, amounts, ours)
