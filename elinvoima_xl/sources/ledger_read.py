@@ -622,6 +622,7 @@ def _dates(strings: Any, period: bool) -> tuple[IntArray, IntArray, BoolArray]:
     patterns = ([r"^(?P<m>\d{1,2})\s*[/.\-]\s*(?P<y>\d{4})$", r"^(?P<y>\d{4})\s*[-/.]?\s*(?P<m>\d{1,2})$"] if period
                 else [r"^\d{1,2}\.(?P<m>\d{1,2})\.(?P<y>\d{4})(?:$|\s)",
                       r"^(?P<y>\d{4})-(?P<m>\d{1,2})-\d{1,2}(?:$|[\sT])",
+                      r"^\d{1,2}\.(?P<m>\d{1,2})\.(?P<y>\d{2})$",
                       r"^(?P<y>\d{4})(?P<m>\d{2})\d{2}$", r"^\d{1,2}/(?P<m>\d{1,2})/(?P<y>\d{4})$"])
     year = np.zeros(n, dtype=np.int64)
     month = np.zeros(n, dtype=np.int64)
@@ -642,6 +643,7 @@ def _dates(strings: Any, period: bool) -> tuple[IntArray, IntArray, BoolArray]:
             ms = dates.astype("datetime64[M]").astype(np.int64) % 12 + 1
             year = np.where(serial, ys, year)
             month = np.where(serial, ms, month)
+    year = np.where((year > 0) & (year < 100), year + 2000, year)     # 31.3.23
     ok = (year >= 1900) & (year <= 2199) & (month >= 1) & (month <= 12)
     return year, month, ok
 
