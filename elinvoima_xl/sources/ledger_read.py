@@ -710,12 +710,16 @@ def _decode(data: bytes, name: str) -> tuple[bytes, int, str]:
         if start:
             raise InputError("tiedosto alkaa UTF-8-tunnisteella, mutta siinä on muita kuin UTF-8-merkkejä.",
                              Place(file=name), "Tallenna raportti uudelleen UTF-8-muodossa.") from None
+    out = bytearray()        # transcoded in chunks: a single-byte code page has no characters across them
     try:
-        return data.decode("cp1252").encode("utf-8"), 0, "Windows-1252"
+        for i in range(0, len(data), _CHUNK):
+            at = i
+            out += data[i:i + _CHUNK].decode("cp1252").encode("utf-8")
+        return out, 0, "Windows-1252"     # type: ignore[return-value]
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
+        line = data.count(b"\n", 0, at + exc.start) + 1
         raise InputError(
-            f"tavu 0x{data[exc.start]:02X} ei ole UTF-8- eikä Windows-1252-merkki, joten merkistöä ei voi päätellä.",
+            f"tavu 0x{data[at + exc.start]:02X} ei ole UTF-8- eikä Windows-1252-merkki, joten merkistöä ei voi päätellä.",
             Place(file=name, line=line),
             "Tallenna raportti UTF-8-muodossa (Excel: CSV UTF-8) ja tuo se uudelleen.") from None
 
