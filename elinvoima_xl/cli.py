@@ -251,14 +251,21 @@ def job(name: str, path: Path | None) -> None:
               help="Kohdistustaulukko (oletus: työkirjan Kohdistus-välilehti tai mukana tuleva).")
 @click.option("--kohdistamattomat", is_flag=True,
               help="Kohdistamattomat rivit riville/alueelle Kohdistamattomat (muuten tuonti pysähtyy).")
-def import_(ledger: Path, into: Path, budget: Path | None, mapping: Path | None, kohdistamattomat: bool) -> None:
+@click.option("--period", "period", default=None,
+              help="Katsauskausi, esim. 1-9/2023 (oletus: tietojen TOT-sarake).")
+@click.option("--sign", "sign", type=click.Choice(["income", "debit"]), default=None,
+              help="Etumerkki: income (tuotot +, kulut −) tai debit (kirjanpidon debet +); oletus: päätellään.")
+@click.option("--profile", "profile", type=click.Path(path_type=Path), default=None,
+              help="Sarakeprofiili: rooli;otsikko-rivit (oletus: työkirjan Tuontiprofiili-välilehti).")
+def import_(ledger: Path, into: Path, budget: Path | None, mapping: Path | None, kohdistamattomat: bool,
+            period: str | None, sign: str | None, profile: Path | None) -> None:
     """Tuo kirjanpidon raportti tietotiedostoon tai tiimin työkirjaan.
 
     LEDGER: kirjanpidon raportti (.csv tai .xlsx).
     """
     from .importer import import_ledger
 
-    report = import_ledger(ledger, into, budget, mapping, kohdistamattomat)
+    report = import_ledger(ledger, into, budget, mapping, kohdistamattomat, period, sign, profile)
     click.echo(report.summary() + (f" Edellinen versio: {report.backup.name}" if report.backup else ""))
 
 

@@ -1,4 +1,7 @@
-"""Ledger import: exact sums from a generated ledger, nothing dropped, clear errors, idempotent, into CSV and workbook."""
+"""Ledger import: exact sums from a generated ledger, nothing dropped, clear errors, idempotent, into CSV and workbook.
+
+Export shapes of real systems: test_ledger_exports.py; period, coverage and sign: test_ledger_period.py.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +20,8 @@ from elinvoima_xl.importer import IMPORTS_SHEET, MAPPING_SHEET, import_ledger
 from elinvoima_xl.load import bundled_path, load_review
 from elinvoima_xl.model import Review
 from elinvoima_xl.sources.datafile import read_data_csv
-from elinvoima_xl.sources.ledger import DEFAULT_MAPPING, aggregate, read_ledger, read_mapping
+from elinvoima_xl.sources.ledger import DEFAULT_MAPPING, Period, aggregate, read_mapping
+from elinvoima_xl.sources.ledger_read import scan_export
 from elinvoima_xl.sources.ledger_generator import ledger_for_review
 from elinvoima_xl.structure import Kind
 from elinvoima_xl.team_workbook import build_workbook
@@ -62,6 +66,10 @@ def test_generated_ledger_reproduces_the_bundled_figures_through_the_cli(bundled
     r = _run("generate-ledger", "-o", "kirjanpito.csv", "--budget-output", "ta.csv", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     r = _run("import", "kirjanpito.csv", "--budget", "ta.csv", "--into", "tiedot.csv", cwd=tmp_path)
+    assert r.returncode == 2 and "--period 1-6/2023" in r.stderr and "Traceback" not in r.stderr   # a new file: no period
+    assert not (tmp_path / "tiedot.csv").exists()
+    r = _run("import", "kirjanpito.csv", "--budget", "ta.csv", "--into", "tiedot.csv", "--period", "1-6/2023",
+             cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     imported = read_data_csv((tmp_path / "tiedot.csv").read_bytes(), "tiedot.csv")
     assert [c.heading for c in imported.columns] == [c.heading for c in bundled.columns]
@@ -83,14 +91,15 @@ def test_unmapped_rows_stop_the_import_and_are_listed(tmp_path: Path, generated:
     text = str(err.value)
     n = ledger.decode("utf-8-sig").count("\n")
     assert "2 riviä (49,50 €) ilman kohdistusta" in text
-    assert f"rivi {n - 1}: kp 9999, tili 3001, 100,00 € (kustannuspaikka)" in text and f"rivi {n}: kp 1101, tili 8888" in text
+    assert f"rivi {n - 1}: kp 9999, tili 3001, 3/2023, 100,00 € (kustannuspaikka)" in text
+    assert f"rivi {n}: kp 1101, tili 8888, 3/2023, -50,50 € (tili)" in text
     assert target.read_bytes() == BUNDLED.read_bytes()                  # nothing written
     assert not (tmp_path / "tiedot.csv.tuonnit.csv").exists()
 
 
 def test_unmapped_rows_kept_visibly_on_request(tmp_path: Path, generated: tuple[bytes, bytes]) -> None:
     (tmp_path / "k.csv").write_bytes(generated[0] + "9999;3001;3.3.2023;100,00;x\r\n1101;8888;4.3.2023;-50,50;y\r\n".encode())
-    report = import_ledger(tmp_path / "k.csv", tmp_path / "tiedot.csv", keep_unallocated=True)
+    report = import_ledger(tmp_path / "k.csv", tmp_path / "tiedot.csv", keep_unallocated=True, period="1-6/2023")
     assert report.result.cents_in == report.result.cents_out
     assert report.result.unallocated_rows == 2 and report.result.unallocated_cents == 4950
     review = read_data_csv((tmp_path / "tiedot.csv").read_bytes(), "tiedot.csv")
@@ -104,19 +113,28 @@ def test_reimport_is_idempotent_and_a_new_period_replaces(bundled: Review, mappi
     (tmp_path / "k.csv").write_bytes(generated[0])
     (tmp_path / "ta.csv").write_bytes(generated[1])
     target = tmp_path / "tiedot.csv"
+    target.write_bytes(BUNDLED.read_bytes())
     import_ledger(tmp_path / "k.csv", target, tmp_path / "ta.csv")
     first = target.read_bytes()
     import_ledger(tmp_path / "k.csv", target, tmp_path / "ta.csv")
     assert target.read_bytes() == first
     log = (tmp_path / "tiedot.csv.tuonnit.csv").read_text(encoding="utf-8-sig").splitlines()
     assert len(log) == 3 and log[1].split(";")[2] == log[2].split(";")[2]   # same file, same hash, twice
-    # the 1–9 ledger: this year's actual is replaced by the new period, not added to
-    nine = generated[0] + "1101;3001;15.9.2023;1 000,00;syyskuu\r\n".encode()
+    # the 1–9 ledger: this year's actual is replaced by the new period, not added to; asked for explicitly
+    nine = generated[0] + "".join(f"1101;3001;15.{mm}.2023;{x};kk {mm}\r\n"
+                                  for mm, x in ((7, "400,00"), (8, "-400,00"), (9, "1 000,00"))).encode()
     (tmp_path / "k9.csv").write_bytes(nine)
-    import_ledger(tmp_path / "k9.csv", target, tmp_path / "ta.csv")
+    with pytest.raises(InputError, match="3 riviä .* ovat kauden 1–6/2023 jälkeen"):
+        import_ledger(tmp_path / "k9.csv", target, tmp_path / "ta.csv")
+    assert target.read_bytes() == first
+    report = import_ledger(tmp_path / "k9.csv", target, tmp_path / "ta.csv", period="1-9/2023")
+    assert "TOT 2023 9 kk: korvattu (TOT 2023 6 kk → TOT 2023 9 kk)" in report.summary()
     review = read_data_csv(target.read_bytes(), "tiedot.csv")
     headings = [c.heading for c in review.columns]
-    assert "TOT 2023 9 kk (€)" in headings and "TOT 2023 6 kk (€)" not in headings and len(headings) == 4
+    # last year's months 7–9 are in the ledger: TOT 2022 9 kk takes the place of TOT 2022 6 kk, in € because
+    # its sums are not whole tens of euros (1000 € with two decimals would round cents away)
+    assert headings == ["TP 2022 (1000 €)", "TOT 2022 9 kk (€)", "TA 2023 +muutos (€)", "TOT 2023 9 kk (€)"]
+    assert "TOT 2022 9 kk: korvattu (TOT 2022 6 kk → TOT 2022 9 kk), yksikkö 1000 € → €" in report.summary()
     j = headings.index("TOT 2023 9 kk (€)")
     assert review.area("Työllisyyspalvelut").value("myyntituotot", j) == \
         bundled.area("Työllisyyspalvelut").value("myyntituotot", 3) + 1000.0
@@ -124,33 +142,36 @@ def test_reimport_is_idempotent_and_a_new_period_replaces(bundled: Review, mappi
 
 @pytest.mark.parametrize("content, expected", [
     (b"", "tyhjä"),
-    (HEAD.encode(), "vain otsikkorivi"),
-    (b"kustannuspaikka;tili;summa\n1101;3001;5\n", "sarake 'pvm' puuttuu"),
-    (b"kustannuspaikka|tili|pvm|summa\n1101|3001|1.1.2023|5\n", "erottimia"),
+    (HEAD.encode(), "ei ole yhtään kirjausta"),
+    (b"kustannuspaikka;tili;summa\n1101;3001;5\n", "puuttuu päivämäärä .*löytyi otsikko 'kustannuspaikka; tili; summa'"),
+    (b"kustannuspaikka|tili|pvm|summa\n1101|3001|1.1.2023|5\n", "puuttuu kustannuspaikka, tili, päivämäärä"),
     ((HEAD + "1101;3001;1.1.2023;paljon\n").encode(), "rivi 2: 'paljon'"),
-    ((HEAD + "1101;3001;1.1.2023;5\n1101;3001;2.1.2023\n").encode(), "rivi 3"),     # truncated
-    ((HEAD + "1101;3001;32.13.2023;5\n").encode(), "päivämäärä"),
-    ((HEAD + "11x1;3001;1.1.2023;5\n").encode(), "kustannuspaikka"),
+    ((HEAD + "1101;3001;1.1.2023;5\n1101;3001;2.1.2023\n").encode(), "rivi 3: rivillä on 3 saraketta"),  # truncated
+    ((HEAD + "1101;3001;32.13.2023;5\n").encode(), "rivi 2: '32.13.2023'"),
+    ((HEAD + "11x1;3001;1.1.2023;5\n").encode(), "rivi 2: '11x1'"),
 ])
 def test_malformed_ledgers_get_a_clear_error(tmp_path: Path, content: bytes, expected: str) -> None:
     (tmp_path / "k.csv").write_bytes(content)
+    target = tmp_path / "tiedot.csv"
+    target.write_bytes(BUNDLED.read_bytes())
     with pytest.raises(InputError, match=expected) as err:
-        import_ledger(tmp_path / "k.csv", tmp_path / "tiedot.csv")
+        import_ledger(tmp_path / "k.csv", target)
     assert "k.csv" in str(err.value)
-    assert not (tmp_path / "tiedot.csv").exists()
+    assert target.read_bytes() == BUNDLED.read_bytes()
 
 
 def test_finnish_number_and_file_formats(mapping: object) -> None:
     rows = ("kustannuspaikka;tili;pvm;summa\r\n"
             "1101;3001;31.3.2023;1\u00a0234,56\r\n"
             "1101;3001;2023-03-01;1 234,56-\r\n"
-            "1101;4001;1.2.2023;\u22122 000\r\n")
+            "1101;4001;1.2.2023;\u22122 000\r\n"
+            "1101;4001;11.1.2023;0,00\r\n")
     for data in (rows.encode("utf-8-sig"), rows.replace("\u2212", "-").encode("cp1252"), rows.encode("utf-8")):
-        result = aggregate(read_ledger(data, "k.csv"), mapping)  # type: ignore[arg-type]
+        result = aggregate(scan_export(data, "k.csv"), mapping, Period(2023, 3, True))  # type: ignore[arg-type]
         figures = result.figures["Työllisyyspalvelut"]
-        assert sum(figures["myyntituotot"].values()) == 0.0
-        assert sum(figures["henkilostokulut"].values()) == -2000.0
-        assert result.cents_in == result.cents_out == -200000
+        assert figures["myyntituotot"]["tot"] == 0.0                 # 1 234,56 − 1 234,56
+        assert figures["henkilostokulut"]["tot"] == -2000.0
+        assert result.cents_in == -200000 and result.covered["tot"] == "" and result.covered["tp"]
 
 
 def test_xlsx_ledger_gives_the_same_figures(mapping: object, generated: tuple[bytes, bytes]) -> None:
@@ -164,8 +185,9 @@ def test_xlsx_ledger_gives_the_same_figures(mapping: object, generated: tuple[by
         for c, v in enumerate(line.split(";")):
             ws.write_string(r, c, v)
     wb.close()
-    from_csv = aggregate(read_ledger(generated[0], "k.csv"), mapping)  # type: ignore[arg-type]
-    from_xlsx = aggregate(read_ledger(buf.getvalue(), "k.xlsx"), mapping)  # type: ignore[arg-type]
+    period = Period(2023, 6)
+    from_csv = aggregate(scan_export(generated[0], "k.csv"), mapping, period)  # type: ignore[arg-type]
+    from_xlsx = aggregate(scan_export(buf.getvalue(), "k.xlsx"), mapping, period)  # type: ignore[arg-type]
     assert from_xlsx.figures == from_csv.figures and from_xlsx.cents_in == from_csv.cents_in
 
 
@@ -173,8 +195,8 @@ def test_text_that_looks_like_a_formula_stays_text(tmp_path: Path) -> None:
     (tmp_path / "map.csv").write_text(
         "tyyppi;alku;loppu;kohde\nkustannuspaikka;1100;1199;=HYPERLINK(\"http://x\",\"y\")\ntili;3000;3999;Myyntituotot\n",
         encoding="utf-8")
-    (tmp_path / "k.csv").write_text(HEAD + "1101;3001;1.2.2023;5,00\n", encoding="utf-8")
-    import_ledger(tmp_path / "k.csv", tmp_path / "tiedot.csv", map_path=tmp_path / "map.csv")
+    (tmp_path / "k.csv").write_text(HEAD + "1101;3001;1.1.2023;5,00\n1101;3001;1.2.2023;5,00\n", encoding="utf-8")
+    import_ledger(tmp_path / "k.csv", tmp_path / "tiedot.csv", map_path=tmp_path / "map.csv", period="1-2/2023")
     raw = (tmp_path / "tiedot.csv").read_text(encoding="utf-8-sig")
     assert "'=HYPERLINK" in raw                                       # marked as text for Excel
     review = read_data_csv((tmp_path / "tiedot.csv").read_bytes(), "tiedot.csv")
@@ -193,7 +215,9 @@ def test_import_into_the_team_workbook(tmp_path: Path, generated: tuple[bytes, b
     built = build_workbook(bundled)
     workbook.write_bytes(built)
     report = import_ledger(tmp_path / "k.csv", workbook, tmp_path / "ta.csv")
-    assert report.errors == 0 and report.backup is not None
+    # the only errors are the seed's own: the printed investment total ELINVOIMA (TULOT and NETTO, TP 2022),
+    # kept because the ledger has no investment rows
+    assert report.errors == 2 and report.backup is not None
     data = workbook.read_bytes()
     with zipfile.ZipFile(io.BytesIO(built)) as a, zipfile.ZipFile(io.BytesIO(data)) as b:
         assert a.read("xl/vbaProject.bin") == b.read("xl/vbaProject.bin")
@@ -205,6 +229,10 @@ def test_import_into_the_team_workbook(tmp_path: Path, generated: tuple[bytes, b
 
     imported = read_data_xlsx(data, "Elinvoima.xlsm", sheet="Tiedot")
     assert _area_details(imported) == _area_details(bundled)
+    assert imported.division == "Elinvoimalautakunnan toimiala"
+    assert [(t.name, np.nan_to_num(t.values, nan=-1e9).tolist()) for t in imported.investments] == \
+        [(t.name, np.nan_to_num(t.values, nan=-1e9).tolist()) for t in bundled.investments]
+    assert log[0][9:11] == ("Kausi", "Etumerkki") and log[1][9] == "1–6/2023"
     import_ledger(tmp_path / "k.csv", workbook, tmp_path / "ta.csv")      # again: same figures, one more log row
     again = openpyxl.load_workbook(workbook)
     assert len(list(again[IMPORTS_SHEET].iter_rows(values_only=True))) == 3
