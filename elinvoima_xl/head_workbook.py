@@ -114,7 +114,7 @@ def head_workbook_name(area: str, review: Review) -> str:
 def figures_version(review: Review, table: Table) -> str:
     """A short hash of exactly the figures and headings a head receives: the version of what was sent."""
     h = hashlib.sha256()
-    h.update("\x1f".join((review.division, review.title, table.name, *(c.heading for c in review.columns))).encode())
+    h.update("\x1f".join((table.name, *(c.heading for c in review.columns))).encode())
     h.update(np.ascontiguousarray(np.round(np.nan_to_num(table.values), 2)).tobytes())
     return h.hexdigest()[:16]
 
@@ -186,7 +186,7 @@ def _area_sheet(review: Review, table: Table, ct: ComputedTable, name: str, sett
             sheet.hidden_rows.discard(r)
     year = review.columns[review.roles.actual].year
     expected_col, own_col, why_col = grid.width, grid.width + 1, grid.width + 2
-    sheet.put(3, expected_col, "Odotettu %\n30.6. mennessä", style=HEAD)
+    sheet.put(3, expected_col, f"Odotettu %\n{period_label(review)}", style=HEAD)
     sheet.put(3, own_col, f"Oma ennuste {year}\n€", style=HEAD)
     sheet.put(3, why_col, "Selitys poikkeamalle", style=HEAD_LEFT)
     for key, share in deviating.items():

@@ -37,7 +37,7 @@ from .fileio import write_atomic
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 PLACEHOLDERS = ("nimi", "alue", "kausi", "katsaus", "maaraaika")
 
-DEFAULT_TEMPLATE = """Aihe: {katsaus}: palvelualueen {alue} vastaukset {maaraaika} mennessä
+DEFAULT_TEMPLATE = """Aihe: Osavuosikatsaus {kausi}: palvelualueen {alue} vastaukset {maaraaika} mennessä
 
 Hei {nimi},
 
@@ -191,7 +191,8 @@ class SmtpTransport:
                 c, r = conn.rcpt(address)
                 if c not in (250, 251):
                     refused_cc.append(f"kopio {address}: {c} {r.decode(errors='replace')}")
-            code, resp = conn.data(message.as_bytes())
+            # smtplib fixes line ends of str data only: bytes must already be CRLF (RFC 5321).
+            code, resp = conn.data(message.as_bytes(policy=message.policy.clone(linesep="\r\n")))
             text = f"{code} {resp.decode(errors='replace')}"
             if refused_cc:
                 text += "; " + "; ".join(refused_cc)
