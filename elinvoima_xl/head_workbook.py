@@ -1,15 +1,17 @@
 """One service-area head's workbook (.xlsx): built from that area's data alone, answer cells unlocked, identified for collecting.
 
 The area's table is laid out by `layout` (the review's one layout of a financial table), with
-the figures as values instead of references to the team's data sheet, and rendered by the
-xlsxwriter writer: native formulas with their computed values stored, so a preview that does
-not calculate shows numbers. Beside the table: the share of the year expected by now, the
-head's own year-end forecast and, for each line whose execution deviates from the expected
-share, an explanation. The goals sheet holds the goals the head answers for. Every cell the
-head fills is unlocked, yellow and has a workbook-scoped defined name (`Vastaus_…`) so that
-collecting reads answers by name, not by position; everything else is protected. Custom
-document properties identify the area, the review, the period and the version of the
-figures sent (a hash of exactly what the file shows).
+the figures as values instead of references to the team's data sheet: native formulas with
+their computed values stored, so a preview that does not calculate shows numbers. Beside the
+table: the share of the year expected by now, the head's own year-end forecast and, for each
+line whose execution deviates from the expected share, an explanation. The goals sheet holds
+the goals the head answers for. Every cell the head fills is unlocked, yellow and has a
+workbook-scoped defined name (`Vastaus_…`) so that collecting reads answers by name, not by
+position; everything else is protected. Custom document properties identify the area, the
+review, the period and the version of the figures sent (a hash of the figures themselves).
+`head_package` renders the layout fast (200 areas in about a second); `render_xlsxwriter`
+renders the same layout through the project's xlsxwriter writer, the reference it is tested
+against. No chart: the heads' file holds cells only.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ __all__ = [
     "ANSWER_PREFIX",
     "DEVIATION_POINTS",
     "GOALS_SHEET",
+    "Answer",
+    "HeadLayout",
     "HeadWorkbook",
     "INSTRUCTION_SHEET",
     "PROPERTY_AREA",
@@ -30,9 +34,11 @@ __all__ = [
     "deviating_lines",
     "figures_version",
     "goals_for_area",
+    "head_layout",
     "head_workbook",
     "head_workbook_name",
     "period_label",
+    "render_xlsxwriter",
 ]
 
 import datetime as dt
@@ -55,7 +61,6 @@ from .layout import (
     SUBTITLE,
     TILA_FILLS,
     TITLE,
-    Chart,
     SheetLayout,
     TextRule,
     Validation,
@@ -192,12 +197,6 @@ def _area_sheet(review: Review, table: Table, ct: ComputedTable, name: str, sett
     for key, share in deviating.items():
         sheet.put(rows[key], expected_col, round(share, 1), style=style(number_format=PCT))
     sheet.widths.update({expected_col: 13.5, own_col: 15.0, why_col: 60.0})
-    last = 4 + len(INCOME_STATEMENT.lines) - 1
-    roles = review.roles
-    sheet.charts.append(Chart(f"{table.name}: talousarvio ja toteuma", (0, 4, last),
-                              ((review.columns[roles.budget].label, grid.figure(roles.budget)),
-                               (review.columns[roles.actual].label, grid.figure(roles.actual))),
-                              (last + 3, 0)))
     return sheet, rows, grid
 
 
@@ -256,15 +255,43 @@ def _instruction_sheet(review: Review, area: str, sheet_name: str, version: str,
     return sheet
 
 
-# ---------------------------------------------------------------------------- rendering
+# ---------------------------------------------------------------------------- the whole workbook
+
+@dataclass(frozen=True)
+class Answer:
+    """A cell the head fills: unlocked, yellow, named `Vastaus_…` (how collecting finds it)."""
+
+    sheet: str
+    row: int
+    col: int
+    kind: str                 # "amount" or "text"
+    value: str | None
+    name: str
+
+
+@dataclass
+class HeadLayout:
+    """Everything one head's workbook holds, as data; rendered by `head_package` (fast) or `render_xlsxwriter`."""
+
+    area: str
+    filename: str
+    version: str
+    period: str
+    title: str
+    company: str
+    properties: tuple[tuple[str, str], ...]
+    sheets: list[SheetLayout]
+    answers: list[Answer]
+    active: int = 1
+
 
 def _defined_name(*parts: str) -> str:
     return ANSWER_PREFIX + "_".join(parts)
 
 
-def head_workbook(review: Review, table: Table, settings: Settings = Settings(),
-                  goals: list[tuple[int, Goal]] | None = None, deadline: str = "") -> HeadWorkbook:
-    """The workbook of the head of `table`'s area, from that area's figures and `goals` alone."""
+def head_layout(review: Review, table: Table, settings: Settings = Settings(),
+                goals: list[tuple[int, Goal]] | None = None, deadline: str = "") -> HeadLayout:
+    """The layout of the workbook of the head of `table`'s area, from that area's figures and `goals` alone."""
     ct = computed_table(table, settings, recompute=True)
     deviating = deviating_lines(review, ct, settings)
     goals = goals or []
@@ -273,66 +300,76 @@ def head_workbook(review: Review, table: Table, settings: Settings = Settings(),
     area_sheet, rows, grid = _area_sheet(review, table, ct, name, settings, deviating)
     sheets = [_instruction_sheet(review, table.name, name, version, deadline, bool(goals), len(deviating)),
               area_sheet]
+    answers: list[Answer] = []
+    own_col, why_col = grid.width + 1, grid.width + 2
+    for li, line in enumerate(INCOME_STATEMENT.lines):
+        if line.kind is not Kind.DETAIL or not ct.present[li]:
+            continue
+        r = rows[line.key]
+        answers.append(Answer(name, r, own_col, "amount", None, _defined_name("Ennuste", line.key)))
+        if line.key in deviating:
+            answers.append(Answer(name, r, why_col, "text", None, _defined_name("Selitys", line.key)))
     if goals:
         sheets.append(_goals_sheet(goals))
+        for r, (n, g) in enumerate(goals, start=1):
+            answers.append(Answer(GOALS_SHEET, r, 6, "text", g.toteuma_30_6 or None,
+                                  _defined_name(f"Tavoite{n}", "Toteuma")))
+            answers.append(Answer(GOALS_SHEET, r, 7, "text", (g.tila_printed or g.tila) or None,
+                                  _defined_name(f"Tavoite{n}", "Tila")))
+    properties = ((PROPERTY_KIND, WORKBOOK_KIND), (PROPERTY_AREA, table.name), (PROPERTY_DIVISION, review.division),
+                  (PROPERTY_REVIEW, review.title), (PROPERTY_PERIOD, period_label(review)),
+                  (PROPERTY_VERSION, version))
+    return HeadLayout(table.name, head_workbook_name(table.name, review), version, period_label(review),
+                      f"{review.title}: {table.name}", review.division, properties, sheets, answers)
 
+
+def head_workbook(review: Review, table: Table, settings: Settings = Settings(),
+                  goals: list[tuple[int, Goal]] | None = None, deadline: str = "") -> HeadWorkbook:
+    """The workbook of the head of `table`'s area, from that area's figures and `goals` alone."""
+    from .head_package import render_head_package
+
+    hl = head_layout(review, table, settings, goals, deadline)
+    return HeadWorkbook(hl.area, hl.filename, hl.version, hl.period, render_head_package(hl))
+
+
+ANSWER_SPECS: dict[str, dict[str, Any]] = {
+    "amount": {"locked": False, "bg_color": ANSWER_FILL, "pattern": 1, "valign": "top", "border": 1,
+               "border_color": "#BFBFBF", "num_format": AMOUNT},
+    "text": {"locked": False, "bg_color": ANSWER_FILL, "pattern": 1, "valign": "top", "border": 1,
+             "border_color": "#BFBFBF", "text_wrap": True},
+}
+PROTECTION = {"format_columns": True, "format_rows": True, "select_locked_cells": True, "select_unlocked_cells": True}
+
+
+def render_xlsxwriter(hl: HeadLayout) -> bytes:
+    """`hl` rendered by xlsxwriter through the project's writer (the reference the fast package is tested against)."""
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False,
                                    "strings_to_numbers": False, "strings_to_urls": False})
-    wb.set_properties({"created": _FIXED_TIME, "title": f"{review.title}: {table.name}", "author": "elinvoima-xl",
-                       "company": review.division})
-    for key, value in ((PROPERTY_KIND, WORKBOOK_KIND), (PROPERTY_AREA, table.name),
-                       (PROPERTY_DIVISION, review.division), (PROPERTY_REVIEW, review.title),
-                       (PROPERTY_PERIOD, period_label(review)), (PROPERTY_VERSION, version)):
+    wb.set_properties({"created": _FIXED_TIME, "title": hl.title, "author": "elinvoima-xl", "company": hl.company})
+    for key, value in hl.properties:
         wb.set_custom_property(key, value, "text")
     wb.set_calc_mode("auto")
     formats = _Formats(wb)
-    answer: dict[str, Any] = {}
-
-    def answer_format(kind: str) -> Any:
-        if kind not in answer:
-            spec: dict[str, Any] = {"locked": False, "bg_color": ANSWER_FILL, "pattern": 1, "valign": "top",
-                                    "border": 1, "border_color": "#BFBFBF"}
-            if kind == "amount":
-                spec["num_format"] = AMOUNT
-            else:
-                spec["text_wrap"] = True
-            answer[kind] = wb.add_format(spec)
-        return answer[kind]
-
-    quoted = {s.name: quote_sheet(s.name) for s in sheets}
-    for sheet in sheets:
+    answer = {kind: wb.add_format(spec) for kind, spec in ANSWER_SPECS.items()}
+    for sheet in hl.sheets:
         ws = _write_sheet(wb, formats, sheet, {})
-        if sheet is area_sheet:
-            own_col, why_col = grid.width + 1, grid.width + 2
-            for li, line in enumerate(INCOME_STATEMENT.lines):
-                if line.kind is not Kind.DETAIL or not ct.present[li]:
-                    continue
-                r = rows[line.key]
-                ws.write_blank(r, own_col, None, answer_format("amount"))
-                wb.define_name(_defined_name("Ennuste", line.key), f"={quoted[name]}!${_abs(r, own_col)}")
-                if line.key in deviating:
-                    ws.write_blank(r, why_col, None, answer_format("text"))
-                    wb.define_name(_defined_name("Selitys", line.key), f"={quoted[name]}!${_abs(r, why_col)}")
-        elif sheet.name == GOALS_SHEET:
-            for r, (n, g) in enumerate(goals, start=1):
-                for col, text in ((6, g.toteuma_30_6), (7, g.tila_printed or g.tila)):
-                    if text:
-                        ws.write_string(r, col, text, answer_format("text"))
-                    else:
-                        ws.write_blank(r, col, None, answer_format("text"))
-                wb.define_name(_defined_name(f"Tavoite{n}", "Toteuma"), f"={quoted[GOALS_SHEET]}!${_abs(r, 6)}")
-                wb.define_name(_defined_name(f"Tavoite{n}", "Tila"), f"={quoted[GOALS_SHEET]}!${_abs(r, 7)}")
-        ws.protect("", {"format_columns": True, "format_rows": True, "select_locked_cells": True,
-                        "select_unlocked_cells": True})
-    wb.worksheets()[1].activate()
+        for a in hl.answers:
+            if a.sheet != sheet.name:
+                continue
+            if a.value:
+                ws.write_string(a.row, a.col, a.value, answer[a.kind])
+            else:
+                ws.write_blank(a.row, a.col, None, answer[a.kind])
+            wb.define_name(a.name, f"={quote_sheet(a.sheet)}!${_abs(a.row, a.col)}")
+        ws.protect("", PROTECTION)
+    wb.worksheets()[hl.active].activate()
     wb.close()
-    return HeadWorkbook(table.name, head_workbook_name(table.name, review), version, period_label(review),
-                        buf.getvalue())
+    return buf.getvalue()
 
 
 def _abs(row: int, col: int) -> str:
-    """"$C$5" without the leading "$" (the caller adds it): an absolute reference for a defined name."""
+    """"C$5": with a leading "$" (the caller adds it) an absolute reference for a defined name."""
     ref = cell_ref(row, col)
     letters = ref.rstrip("0123456789")
     return f"{letters}${ref[len(letters):]}"
