@@ -170,11 +170,18 @@ def _sheet_xml(sheet: SheetLayout, book: StyleBook, answers: dict[tuple[int, int
         out.append(f'<sheetViews><sheetView{tab} workbookViewId="0"/></sheetViews>')
     out.append('<sheetFormatPr defaultRowHeight="15"/>')
     if sheet.widths:
-        out.append("<cols>")
+        runs: list[list[float]] = []          # [first, last, width]: neighbouring columns of one width joined
         for c in sorted(sheet.widths):
-            pixels = int(sheet.widths[c] * 7 + 0.5) + 5 if sheet.widths[c] >= 1 else int(sheet.widths[c] * 12 + 0.5)
+            w = sheet.widths[c]
+            if runs and runs[-1][1] == c - 1 and runs[-1][2] == w:
+                runs[-1][1] = c
+            else:
+                runs.append([c, c, w])
+        out.append("<cols>")
+        for first, last, w in runs:
+            pixels = int(w * 7 + 0.5) + 5 if w >= 1 else int(w * 12 + 0.5)   # Excel's character width to pixels
             width = (pixels * 256 // 7) / 256.0
-            out.append(f'<col min="{c + 1}" max="{c + 1}" width="{width:.16g}" customWidth="1"/>')
+            out.append(f'<col min="{int(first) + 1}" max="{int(last) + 1}" width="{width:.16g}" customWidth="1"/>')
         out.append("</cols>")
     out.append("<sheetData>")
     for r in rows:
