@@ -199,8 +199,7 @@ def split(path: Path | None, out_dir: Path, recipients: Path | None, deadline: s
         if not recipients.is_file():
             raise click.BadParameter(f"tiedostoa {recipients} ei löydy.", param_hint="--recipients")
         rows = [tuple(r) for r in csv_rows(recipients.read_bytes(), recipients.name)]
-    books = split_review(inp, deadline=deadline, recipient_rows=rows,
-                         on_progress=lambda text: click.echo(text, err=True))
+    books = split_review(inp, deadline=deadline, recipient_rows=rows)
     out_dir.mkdir(parents=True, exist_ok=True)
     for book in books:
         write_atomic(out_dir / book.filename, book.data)

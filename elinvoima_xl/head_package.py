@@ -43,10 +43,11 @@ def _text(value: str) -> str:
 
 
 def _num(x: float) -> str:
-    x = float(x)
-    if x != x or x in (float("inf"), float("-inf")):
-        return "0"
-    return repr(x).removesuffix(".0") if x.is_integer() and abs(x) < 1e16 else repr(x)
+    """A number as the cell stores it: the shortest text that reads back exactly."""
+    text = repr(float(x))
+    if text.endswith(".0"):
+        return text[:-2]
+    return "0" if text in ("nan", "inf", "-inf") else text
 
 
 # ---------------------------------------------------------------------------- styles, once
@@ -325,6 +326,7 @@ def render_head_package(hl: HeadLayout, book: StyleBook | None = None) -> bytes:
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
         for name, data in parts:
             info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
+            # The theme is the same in every file: stored, not compressed again 200 times.
+            info.compress_type = zipfile.ZIP_STORED if name.startswith("xl/theme/") else zipfile.ZIP_DEFLATED
             z.writestr(info, data.encode("utf-8") if isinstance(data, str) else data, compresslevel=1)
     return buf.getvalue()

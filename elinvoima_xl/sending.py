@@ -22,6 +22,7 @@ __all__ = [
     "journal_sheet_layout",
     "run_send",
     "send_from_cli",
+    "build_books",
     "split_review",
     "write_journal_sheet",
 ]
@@ -94,23 +95,42 @@ def input_from_file(path: Path | None) -> SendInput:
     return SendInput(load_review(path), path.name if path else "katsaus", path)
 
 
-def split_review(inp: SendInput, settings: Settings = Settings(), deadline: str = "",
-                 recipient_rows: Rows | None = None,
-                 on_progress: Callable[[str], None] | None = None) -> list[HeadWorkbook]:
-    """Every area's workbook, each built from that area's figures and goals alone."""
-    titles = responsible_titles(recipient_rows or inp.recipient_rows or [])
-    out = []
-    for i, table in enumerate(inp.review.areas, start=1):
-        goals = goals_for_area(inp.review, table.name, titles.get(table.name.casefold(), ()))
-        out.append(head_workbook(inp.review, table, settings, goals, deadline))
-        if on_progress is not None and (i % 20 == 0 or i == len(inp.review.areas)):
-            on_progress(f"Palvelualueiden työkirjat: {i}/{len(inp.review.areas)}")
-    names = [w.filename.casefold() for w in out]
-    if len(set(names)) != len(names):
-        dup = next(n for n in names if names.count(n) > 1)
+PARALLEL_FROM = 40      # areas; below this a second process costs more than it saves
+
+
+def _books(review: Review, names: list[str], settings: Settings, deadline: str,
+           titles: dict[str, tuple[str, ...]]) -> list[HeadWorkbook]:
+    return [head_workbook(review, review.area(name), settings,
+                          goals_for_area(review, name, titles.get(name.casefold(), ())), deadline) for name in names]
+
+
+def build_books(review: Review, settings: Settings = Settings(), deadline: str = "",
+                titles: dict[str, tuple[str, ...]] | None = None) -> list[HeadWorkbook]:
+    """Every area's workbook, each from that area's figures and goals alone; many areas in two processes."""
+    from .team_workbook import in_background
+
+    titles = titles or {}
+    names = [t.name for t in review.areas]
+    if len(names) < PARALLEL_FROM:
+        out = _books(review, names, settings, deadline, titles)
+    else:
+        half = len(names) // 2
+        with in_background(_books, review, names[half:], settings, deadline, titles) as second:
+            out = _books(review, names[:half], settings, deadline, titles)
+            out += second()
+    files = [w.filename.casefold() for w in out]
+    if len(set(files)) != len(files):
+        dup = next(n for n in files if files.count(n) > 1)
         raise ElinvoimaError(f"kahdella palvelualueella olisi sama tiedostonimi ({dup}). "
                              "Nimeä palvelualueet Tiedot-välilehdellä erottuvammin.")
     return out
+
+
+def split_review(inp: SendInput, settings: Settings = Settings(), deadline: str = "",
+                 recipient_rows: Rows | None = None) -> list[HeadWorkbook]:
+    """Every area's workbook; the goals by the recipients' `vastuu` titles where the recipients give them."""
+    titles = responsible_titles(recipient_rows or inp.recipient_rows or [])
+    return build_books(inp.review, settings, deadline, titles)
 
 
 def journal_path(inp: SendInput) -> Path:
@@ -244,10 +264,7 @@ def run_send(inp: SendInput, transport: Transport | None, settings: Settings = S
     titles = {a.casefold(): r.responsible for a, r in by_area.items()}
     passwords = _passwords(password_file) if password_file is not None else {}
     report = SendReport(journal=jpath)
-    books = []
-    for table in review.areas:
-        goals = goals_for_area(review, table.name, titles.get(table.name.casefold(), ()))
-        books.append(head_workbook(review, table, settings, goals, deadline))
+    books = build_books(review, settings, deadline, titles)
     if password_file is not None:
         for book in books:
             passwords.setdefault(book.area, "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(16)))
