@@ -327,6 +327,70 @@ def _usage_message(exc: click.UsageError) -> str:
     return f"{what.rstrip('.')}. Ohje: {command} --help"
 
 
+@main.command()
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option("-o", "--output", "out_dir", required=True, type=click.Path(path_type=Path, file_okay=False),
+              help="Kansio, johon palvelualueiden työkirjat kirjoitetaan.")
+@click.option("--recipients", "recipients", type=click.Path(path_type=Path), default=None,
+              help="Vastaanottajat (CSV alue;nimi;sähköposti;kopio;vastuu): vastuu kertoo tavoitteet.")
+@click.option("--deadline", default="", help="Palautuspäivä ohjeeseen, esim. 15.8.2023.")
+def split(path: Path | None, out_dir: Path, recipients: Path | None, deadline: str) -> None:
+    """Kirjoita jokaiselle palvelualueelle oma .xlsx-työkirja vain sen omista tiedoista.
+
+    PATH: katsaus (.txt), tietotiedosto (.csv, .xlsx) tai tiimin työkirja (.xlsm); oletus mukana tuleva.
+    """
+    from .fileio import write_atomic
+    from .sending import input_from_file, split_review
+
+    inp = input_from_file(path)
+    rows = None
+    if recipients is not None:
+        from .recipients import csv_rows
+
+        if not recipients.is_file():
+            raise click.BadParameter(f"tiedostoa {recipients} ei löydy.", param_hint="--recipients")
+        rows = [tuple(r) for r in csv_rows(recipients.read_bytes(), recipients.name)]
+    books = split_review(inp, deadline=deadline, recipient_rows=rows)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for book in books:
+        write_atomic(out_dir / book.filename, book.data)
+    click.echo(f"Kirjoitettu {len(books)} työkirjaa kansioon {out_dir}.")
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--recipients", "recipients", type=click.Path(path_type=Path), default=None,
+              help="Vastaanottajat CSV (alue;nimi;sähköposti;kopio); oletus: työkirjan Vastaanottajat-välilehti.")
+@click.option("--template", "template", type=click.Path(path_type=Path), default=None,
+              help="Viestipohja: 1. rivi 'Aihe: …', sitten teksti; paikat {nimi} {alue} {kausi} {katsaus} {maaraaika}.")
+@click.option("--drafts", "drafts", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Kirjoita viestit luonnoksina (.eml, X-Unsent) tähän kansioon; mitään ei lähetetä.")
+@click.option("--smtp", "smtp", default=None, help="Postipalvelin HOST:PORT (STARTTLS).")
+@click.option("--no-starttls", is_flag=True, help="Ilman salausta: vain testipalvelimelle omalla koneella.")
+@click.option("--login", is_flag=True, help="Kysy käyttäjätunnus ja salasana (ellei ympäristössä).")
+@click.option("--from", "sender", default=None, help="Lähettäjän osoite (oletus ELINVOIMA_SMTP_FROM).")
+@click.option("--deadline", default="", help="Palautuspäivä viestiin ja ohjeeseen, esim. 15.8.2023.")
+@click.option("--password-file", "password_file", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Salaa liitteet; kunkin palvelualueen salasana tähän tiedostoon (ei viestiin).")
+@click.option("--dry-run", is_flag=True, help="Näytä mitä lähetettäisiin; mitään ei lähetetä eikä kirjoiteta.")
+def send(path: Path, recipients: Path | None, template: Path | None, drafts: Path | None, smtp: str | None,
+         no_starttls: bool, login: bool, sender: str | None, deadline: str, password_file: Path | None,
+         dry_run: bool) -> None:
+    """Lähetä jokaiselle palvelualueen johtajalle oma työkirja sähköpostilla (tai luonnoksina).
+
+    PATH: tiimin työkirja (.xlsm), katsaus (.txt) tai tietotiedosto (.csv, .xlsx). Lähetysloki kirjoitetaan
+    PATHin viereen; uusi ajo lähettää vain sen, mitä palvelin ei vielä ole ottanut vastaan.
+    """
+    from .sending import send_from_cli
+
+    report = send_from_cli(path, recipients, template, drafts, smtp, no_starttls, login, sender, deadline,
+                           password_file, dry_run, on_progress=lambda text: click.echo(text, err=True))
+    for o in report.outcomes:
+        click.echo(f"{o.area}\t{o.email}\t{o.status}\t{o.reply}")
+    click.echo(report.summary())
+    sys.exit(1 if report.failures else 0)
+
+
 def run() -> None:
     """Console entry point: a user's mistake ends as one Finnish line on stderr and exit 2, never a traceback."""
     try:

@@ -103,9 +103,11 @@ def build_workbook(review: Review, settings: Settings = Settings(), macros_dir: 
     """
     from .writers.xlsx import render_xlsx
 
-    names = sheet_names(review)
+    from .recipients import add_recipients_sheet, with_recipients_sheet
+
+    names = with_recipients_sheet(sheet_names(review))
     with in_background(vba_project, names, macros_dir) as project:
-        layout = workbook_layout(review, run_checks(review, settings), settings)
+        layout = add_recipients_sheet(workbook_layout(review, run_checks(review, settings), settings), review)
         data = render_xlsx(layout, project())
     return finish_package(data, _ribbon_xml(macros_dir))
 

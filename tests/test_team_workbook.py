@@ -138,7 +138,8 @@ def test_layout_details(built: bytes) -> None:
     assert lists and lists[0].formula1 == '"Toteutuu,Toteutuu osittain,Ei toteudu"'
     assert len(goals.conditional_formatting) >= 1
     for ws in wb.worksheets:
-        assert (OWNED_NAME in ws.defined_names) == (ws.title not in (DATA_SHEET, "Tavoitteet", "Tunnusluvut", "Riskit"))
+        assert (OWNED_NAME in ws.defined_names) == (ws.title not in (DATA_SHEET, "Tavoitteet", "Tunnusluvut", "Riskit",
+                                                                     "Vastaanottajat"))
 
 
 def test_checks_sheet_links_to_the_wrong_figure_and_marks_it(built: bytes) -> None:
