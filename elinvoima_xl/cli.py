@@ -80,14 +80,25 @@ def show(path: Path | None, as_json: bool, abs_pct: bool, forecast: str) -> None
 @main.command()
 @_PATH
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
-              help="Kohdetiedosto: .csv tai .xlsx.")
-def export(path: Path | None, output: Path) -> None:
-    """Write the figures of PATH as a data file (.csv or .xlsx)."""
+              help="Kohdetiedosto: .csv tai .xlsx (tiedot), .pdf (hallituksen katsaus).")
+@click.option("--board", is_flag=True,
+              help="Hallitukselle valmis katsaus: .xlsx tulostusasetuksin (ilman tätä .xlsx on tietotiedosto).")
+def export(path: Path | None, output: Path, board: bool) -> None:
+    """Write the figures of PATH as a data file (.csv, .xlsx), or the board's review (.pdf, or .xlsx with --board)."""
     from .fileio import write_atomic
     from .sources.datafile import write_data_csv, write_data_xlsx
 
+    suffix = output.suffix.lower()
+    if board or suffix == ".pdf":
+        from .board import board_from_path
+
+        if suffix not in (".pdf", ".xlsx"):
+            raise click.BadParameter("hallituksen katsaus on .pdf tai .xlsx.", param_hint="--output")
+        write_atomic(output, board_from_path(path, pdf=suffix == ".pdf"))
+        click.echo(f"Kirjoitettu {output}")
+        return
     review = load_review(path)
-    data = write_data_xlsx(review) if output.suffix.lower() == ".xlsx" else write_data_csv(review)
+    data = write_data_xlsx(review) if suffix == ".xlsx" else write_data_csv(review)
     write_atomic(output, data)
     click.echo(f"Kirjoitettu {output}")
 
