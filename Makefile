@@ -28,6 +28,7 @@ bench: setup
 	$(BIN)/python benchmarks/bench_checks.py
 	$(BIN)/python benchmarks/bench_udfs.py
 	$(BIN)/python benchmarks/bench_workbook.py
+	$(BIN)/python benchmarks/bench_split.py
 	$(BIN)/python benchmarks/bench_ledger.py
 
 clean:

@@ -67,9 +67,9 @@ from .layout import (
     _Grid,
     _sheet_frame,
     _table_rows,
-    area_sheet_names,
     cell_ref,
     quote_sheet,
+    safe_sheet_name,
     style,
 )
 from .model import Goal, Review, Table
@@ -295,7 +295,7 @@ def head_layout(review: Review, table: Table, settings: Settings = Settings(),
     ct = computed_table(table, settings, recompute=True)
     deviating = deviating_lines(review, ct, settings)
     goals = goals or []
-    name = area_sheet_names(Review(review.title, review.division, review.columns, [table]))[table.name]
+    name = safe_sheet_name(table.name, {INSTRUCTION_SHEET.casefold(), GOALS_SHEET.casefold()})
     version = figures_version(review, table)
     area_sheet, rows, grid = _area_sheet(review, table, ct, name, settings, deviating)
     sheets = [_instruction_sheet(review, table.name, name, version, deadline, bool(goals), len(deviating)),

@@ -26,7 +26,7 @@ JOBS: dict[str, tuple[str, str | None, str]] = {
     "Luo palvelualueiden välilehdet": ("luo_valilehdet", "luo_valilehdet", "elinvoima job luo_valilehdet"),
     "Päivitä yhteenveto": ("paivita_yhteenveto", "paivita_yhteenveto", "elinvoima job paivita_yhteenveto"),
     "Tarkista summat": ("tarkista_summat", "tarkista_summat", "elinvoima job tarkista_summat"),
-    "Lähetä palvelualueille": ("laheta_palvelualueille", None, "elinvoima send"),
+    "Lähetä palvelualueille": ("laheta_palvelualueille", "send", "elinvoima send"),
     "Kerää vastaukset": ("keraa_vastaukset", None, "elinvoima collect"),
 }
 
@@ -57,6 +57,14 @@ def _run(label: str, ledger: str | None = None, budget: str | None = None) -> No
                 raise ElinvoimaError("Valitse kirjanpidon raportti.")
             result, report = import_live(LiveBackend(book), Path(ledger), Path(budget) if budget else None)
             book.app.status_bar = f"{label}: {result.summary()} {report.summary()}"
+        elif job == "send":
+            from .sending import send_live
+
+            sent = send_live(LiveBackend(book), Path(book.fullname))
+            book.app.status_bar = False
+            book.app.alert(f"{label}: {sent.summary()} Lähetyspäiväkirja: välilehti Lähetykset ja {sent.journal}.",
+                           title=TITLE)
+            return
         else:
             report = run_job(LiveBackend(book), job)
             book.app.status_bar = f"{label}: {report.summary()}"

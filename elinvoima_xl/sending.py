@@ -22,6 +22,7 @@ __all__ = [
     "journal_sheet_layout",
     "run_send",
     "send_from_cli",
+    "send_live",
     "build_books",
     "split_review",
     "write_journal_sheet",
@@ -57,6 +58,7 @@ TEMPLATE_SHEET = "Viestipohja"
 JOURNAL_HEADS = ("aika", "alue", "nimi", "sähköposti", "kopio", "versio", "tiedosto", "tapa", "tulos", "vastaus")
 ACCEPTED = "hyväksytty"
 REFUSED = "ei lähetetty"
+DRAFTED = "luonnos"
 Rows = list[tuple[object, ...]]
 _PASSWORD_ALPHABET = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -171,8 +173,10 @@ def journal_sheet_layout(rows: list[list[str]]) -> SheetLayout:
 
 def write_journal_sheet(port: Any, rows: list[list[str]]) -> None:
     """The journal as the sheet `Lähetykset` of the team's workbook (replacing the previous one)."""
-    remove = [JOURNAL_SHEET] if JOURNAL_SHEET in port.sheet_names() else []
-    port.replace([journal_sheet_layout(rows)], remove, None)
+    names = port.sheet_names()
+    remove = [JOURNAL_SHEET] if JOURNAL_SHEET in names else []
+    after = None if remove else (RECIPIENTS_SHEET if RECIPIENTS_SHEET in names else None)
+    port.replace([journal_sheet_layout(rows)], remove, after)
     port.save()
 
 
@@ -293,7 +297,7 @@ def run_send(inp: SendInput, transport: Transport | None, settings: Settings = S
                                                f"{msg['Subject']} ({book.filename}, {len(data)} tavua)"))
                 continue
             delivery = transport.deliver(msg)
-            status = ACCEPTED if delivery.accepted else REFUSED
+            status = (ACCEPTED if transport.kind == "smtp" else DRAFTED) if delivery.accepted else REFUSED
             report.outcomes.append(Outcome(book.area, head.email, status, delivery.reply))
             journal.append([now().isoformat(timespec="seconds"), book.area, head.name, head.email, ", ".join(head.cc),
                             book.version, book.filename, transport.kind, status, delivery.reply])
@@ -364,4 +368,30 @@ def send_from_cli(path: Path, recipients: Path | None, template: Path | None, dr
         port = FileBackend(path.read_bytes(), path.name)
         write_journal_sheet(port, report.journal_rows)
         save_workbook(path, port.data)
+    return report
+
+
+def send_live(port: Any, workbook_path: Path, settings: Settings = Settings()) -> SendReport:
+    """The ribbon's send on the open workbook: by SMTP when ELINVOIMA_SMTP names a server (HOST:PORT; credentials
+    and sender from ELINVOIMA_SMTP_USER / _PASSWORD / _FROM), else drafts in a folder beside the workbook."""
+    import os
+
+    from .mail import DraftTransport
+
+    inp = input_from_port(port, workbook_path)
+    smtp = os.environ.get("ELINVOIMA_SMTP", "").strip()
+    transport: Transport
+    if smtp:
+        sender = os.environ.get("ELINVOIMA_SMTP_FROM") or None
+        if not sender:
+            raise ElinvoimaError("lähettäjän osoite puuttuu: aseta ympäristömuuttuja ELINVOIMA_SMTP_FROM.")
+        run_send(inp, None, settings, sender=sender)       # recipients and template checked before connecting
+        transport = _smtp_transport(smtp, os.environ.get("ELINVOIMA_SMTP_STARTTLS", "1") == "0", False)
+    else:
+        run_send(inp, None, settings)
+        transport = DraftTransport(workbook_path.with_name(f"{workbook_path.stem} luonnokset"))
+        sender = None
+    report = run_send(inp, transport, settings, sender=sender, on_progress=port.progress)
+    write_journal_sheet(port, report.journal_rows)
+    port.progress("")
     return report

@@ -134,7 +134,7 @@ def test_ribbon_buttons_run_on_the_caller(built: bytes, monkeypatch: pytest.Monk
     assert book.app._alerts == [("Elinvoima", "Tarkistuksissa löytyi 7 virhettä. Katso välilehti Tarkistukset.")]
     assert "Tarkista summat: " in book.app.status_bar
     assert book._saved == 0      # the team saves
-    ribbon.laheta_palvelualueille()
+    ribbon.keraa_vastaukset()
     assert "ei vielä toimi Excelin sisältä" in book.app._alerts[-1][1]
 
 

@@ -154,6 +154,10 @@ def test_every_head_gets_their_own_workbook_intact(server: tuple[Handler, int], 
                                      deadline="15.8.2023").data
         wb = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
         assert wb.custom_doc_props["ElinvoimaAlue"].value == area
+        if area == "Työllisyyspalvelut":     # its vastuu title names goals 5 and 8 of the team's Tavoitteet
+            goals = wb["Tavoitteet"]
+            assert [goals.cell(r, 1).value for r in (2, 3)] == [5, 8]
+            assert goals.cell(2, 8).value == "Toteutuu osittain"
         ws = wb[area[:31]]
         r = FIRST + INCOME_STATEMENT.index["toimintakate"]
         assert ws.cell(r, 5).value == pytest.approx(float(seed_review.area(area).value("toimintakate", 3)), abs=1)
@@ -366,3 +370,19 @@ def test_a_template_file_makes_the_message(server: tuple[Handler, int], workbook
 def test_split_and_send_read_the_same_source(seed_review: Review) -> None:
     books = split_review(SendInput(seed_review, "t", None))
     assert len({b.version for b in books}) == len(books)
+
+
+def test_login_without_a_terminal_is_a_clear_error(workbook: Path, tmp_path: Path) -> None:
+    recipients = _recipients_csv(tmp_path / "r.csv")
+    result = subprocess.run([sys.executable, "-m", "elinvoima_xl", "send", str(workbook), "--recipients",
+                             str(recipients), "--smtp", "127.0.0.1:9", "--no-starttls", "--login", "--from",
+                             "talous@heinola.fi"], capture_output=True, text=True, cwd=ROOT, stdin=subprocess.DEVNULL,
+                            env={k: v for k, v in os.environ.items() if not k.startswith("ELINVOIMA_SMTP")})
+    assert result.returncode == 2 and "päätettä ei ole" in result.stderr
+    assert "ELINVOIMA_SMTP_PASSWORD" in result.stderr
+
+
+def test_one_of_smtp_drafts_or_dry_run_is_asked(workbook: Path, tmp_path: Path) -> None:
+    recipients = _recipients_csv(tmp_path / "r.csv")
+    result = _cli("send", str(workbook), "--recipients", str(recipients))
+    assert result.returncode == 2 and "--smtp" in result.stderr and "--drafts" in result.stderr

@@ -122,7 +122,7 @@ def test_each_file_has_only_its_own_sheets_names_and_properties(seed_review: Rev
         assert not any(n.endswith((".bin", "vbaProject.bin")) or "externalLink" in n for n in parts)
         assert "macroEnabled" not in parts["[Content_Types].xml"]
         wb = openpyxl.load_workbook(io.BytesIO(book.data))
-        assert wb.sheetnames[:2] == ["Ohje", book.area[:31]]
+        assert wb.sheetnames[:2] == ["Ohje", book.area[:31]]   # the bundled names fit as they are
         assert all(ws.sheet_state == "visible" for ws in wb.worksheets)
         props = {p.name: p.value for p in wb.custom_doc_props.props}
         assert props[PROPERTY_KIND] == WORKBOOK_KIND
@@ -251,3 +251,14 @@ def test_openxml_audit_finds_no_errors(tmp_path: Path, seed_review: Review) -> N
         result = subprocess.run([str(Path(sys.executable).with_name("openxml-audit")), "-f", "microsoft365", str(path)],
                                 capture_output=True, text=True)
         assert "Errors: 0" in result.stdout, (book.area, result.stdout[-2000:])
+
+
+@pytest.mark.parametrize("name", ["Ohje", "tavoitteet"])
+def test_an_area_named_like_a_fixed_sheet_gets_its_own_sheet_name(seed_review: Review, name: str) -> None:
+    t = copy.deepcopy(seed_review.area("Kulttuuri"))
+    t.name = name
+    review = Review(seed_review.title, seed_review.division, seed_review.columns, [t], goals=seed_review.goals)
+    book = head_workbook(review, t, goals=[(1, seed_review.goals[4])])
+    wb = openpyxl.load_workbook(io.BytesIO(book.data))
+    assert wb.sheetnames == ["Ohje", f"{name} (2)", "Tavoitteet"]
+    assert wb.custom_doc_props["ElinvoimaAlue"].value == name
