@@ -22,6 +22,7 @@ import subprocess
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from .calc import Settings
 from .checks import Finding
@@ -250,6 +251,11 @@ def board_from_path(path: Path | None, settings: Settings = Settings(), pdf: boo
     return board_pdf(xlsx) if pdf else xlsx
 
 
-def _collected_notes(port: object) -> dict[str, list[AreaNote]]:
+def _collected_notes(port: Any) -> dict[str, list[AreaNote]]:
     """The heads' explanations and forecasts that `collect` put on the team's workbook (none before collecting)."""
-    return {}
+    from .collect import EXPLANATIONS_SHEET, notes_from_rows
+
+    if EXPLANATIONS_SHEET not in port.sheet_names():
+        return {}
+    return {area: [AreaNote(*n) for n in notes]
+            for area, notes in notes_from_rows(port.read(EXPLANATIONS_SHEET)).items()}

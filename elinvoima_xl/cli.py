@@ -247,6 +247,24 @@ def send(path: Path, recipients: Path | None, template: Path | None, drafts: Pat
     sys.exit(1 if report.failures else 0)
 
 
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--into", "into", required=True, type=click.Path(path_type=Path, dir_okay=False),
+              help="Tiimin työkirja (.xlsm), johon vastaukset yhdistetään.")
+@click.option("--password-file", "password_file", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Salattujen liitteiden salasanat (send --password-file).")
+def collect(paths: tuple[Path, ...], into: Path, password_file: Path | None) -> None:
+    """Merge the heads' returned workbooks (a folder or files) into the team's workbook; exit 1 on conflicts."""
+    from .collect import collect_into_file
+
+    report, backup = collect_into_file(into, list(paths), password_file,
+                                       on_progress=lambda text: click.echo(text, err=True))
+    for line in report.lines():
+        click.echo(line)
+    click.echo(report.summary() + (f" Edellinen versio: {backup.name}" if backup else ""))
+    sys.exit(1 if report.needs_attention else 0)
+
+
 def run() -> None:
     """Console entry point: user mistakes end as one line on stderr and exit 2, never a traceback."""
     try:
