@@ -24,6 +24,7 @@ __all__ = [
     "AreaOutcome",
     "CollectReport",
     "collect_into_file",
+    "collect_live",
     "explanation_findings",
     "gather_files",
     "notes_from_rows",
@@ -541,3 +542,37 @@ def collect_into_file(target: Path, paths: Sequence[Path], password_file: Path |
         raise InputError("työkirja muuttui keräämisen aikana.", Place(file=target.name),
                          "Mitään ei kirjoitettu. Kerää uudelleen.")
     return report, save_workbook(target, checked.data)
+
+
+ANSWERS_FOLDER = "Vastaukset"
+
+
+def collect_live(book: Any, folder: Path | None = None, settings: Settings = Settings()) -> CollectReport:
+    """The ribbon's Kerää vastaukset: the returned files from `folder` (default `Vastaukset` beside the workbook)
+    merged into the open workbook through the live backend; the checks run after; the workbook is left unsaved."""
+    from .backends.live import LiveBackend
+    from .jobs import run_job
+    from .sending import JOURNAL_HEADS
+
+    path = Path(book.fullname)
+    folder = folder or path.with_name(ANSWERS_FOLDER)
+    if not folder.is_dir():
+        raise InputError("palautettujen työkirjojen kansiota ei ole.", Place(file=str(folder)),
+                         f"Tallenna palvelualueiden palauttamat työkirjat kansioon {folder} ja paina uudelleen.")
+    files = [(p.name, p.read_bytes(), p.stat().st_mtime) for p in gather_files([folder])]
+    passwords = read_passwords(path.with_name(f"{path.stem}.salasanat.csv")) \
+        if path.with_name(f"{path.stem}.salasanat.csv").is_file() else []
+    journal_csv = path.with_name(f"{path.stem}.lahetykset.csv")
+    journal: Rows = []
+    if journal_csv.is_file():
+        journal = [tuple(r) for r in csv.reader(io.StringIO(journal_csv.read_text(encoding="utf-8-sig")),
+                                                delimiter=";")]
+        if journal and [_text(h) for h in journal[0]] != list(JOURNAL_HEADS):
+            journal = []
+
+    def progress(text: str) -> None:
+        book.app.status_bar = text or False
+
+    report = run_collect(LiveBackend(book), files, settings, passwords, journal, progress)
+    run_job(LiveBackend(book), "tarkista_summat", settings)
+    return report
