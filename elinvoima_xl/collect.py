@@ -27,6 +27,7 @@ __all__ = [
     "collect_live",
     "explanation_findings",
     "gather_files",
+    "journal_csv_rows",
     "notes_from_rows",
     "read_passwords",
     "run_collect",
@@ -176,6 +177,17 @@ def read_passwords(path: Path | None) -> list[str]:
     return [r[2] for r in rows[1:] if len(r) >= 3 and r[2]]
 
 
+def journal_csv_rows(workbook: Path) -> Rows:
+    """The send journal `<workbook>.lahetykset.csv` beside the workbook, if there is one with the journal's header."""
+    from .sending import JOURNAL_HEADS
+
+    path = workbook.with_name(f"{workbook.stem}.lahetykset.csv")
+    if not path.is_file():
+        return []
+    rows: Rows = [tuple(r) for r in csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig")), delimiter=";")]
+    return rows if rows and [_text(h) for h in rows[0]] == list(JOURNAL_HEADS) else []
+
+
 # ---------------------------------------------------------------------------- merging (pure)
 
 def _journal(rows: Rows) -> dict[str, tuple[str, str]]:
@@ -240,9 +252,8 @@ def _goal_row(rows: Rows, number: int, tavoite: str) -> int | None:
     return found[0] if len(found) == 1 else None
 
 
-def merge_answers(review: Review, goal_rows: Rows, explanation_rows: Rows, status_rows: Rows, journal_rows: Rows,
-                  returned: list[tuple[Returned, float]], settings: Settings = Settings(),
-                  ) -> _Merged:
+def merge_answers(review: Review, goal_rows: Rows, explanation_rows: Rows, status_rows: Rows,
+                  returned: list[tuple[Returned, float]], settings: Settings = Settings()) -> _Merged:
     """The team's goals, explanations and the per-area outcomes with the heads' answers merged in (pure)."""
     goals = [list(r) for r in goal_rows] or [["Taso", "Strateginen päämäärä", "Tavoite", "Mittari ja tavoitetaso",
                                                "Toteuma 31.3.", "Toteuma 30.6.", "Vastuu", "Tila"]]
@@ -304,11 +315,12 @@ def merge_answers(review: Review, goal_rows: Rows, explanation_rows: Rows, statu
                 continue
             toteuma = _text(ret.answers.get(f"{ANSWER_PREFIX}Tavoite{n}_Toteuma"))
             tila = _text(ret.answers.get(f"{ANSWER_PREFIX}Tavoite{n}_Tila"))
+            changed = (toteuma and toteuma != _text(goals[row][5])) or (tila and tila != _text(goals[row][7]))
             if toteuma:
                 goals[row][5] = toteuma
             if tila:
                 goals[row][7] = tila
-            merged_goals += bool(toteuma or tila)
+            merged_goals += bool(changed)
             if not _text(goals[row][7]):
                 o.missing.append(f"Tila: tavoite {n}")
             elif _text(goals[row][7]) not in TILA_CHOICES:
@@ -494,8 +506,8 @@ def run_collect(port: Any, files: list[tuple[str, bytes, float]], settings: Sett
         _refuse_goal_sheet_extras(port)
     read = {s: port.read(s) if s in names else [] for s in (GOALS_SHEET, EXPLANATIONS_SHEET, STATUS_SHEET)}
     journal = port.read(JOURNAL_SHEET) if JOURNAL_SHEET in names else (journal_rows or [])
-    merged = merge_answers(review, read[GOALS_SHEET], read[EXPLANATIONS_SHEET], read[STATUS_SHEET], journal,
-                           returned, settings)
+    merged = merge_answers(review, read[GOALS_SHEET], read[EXPLANATIONS_SHEET], read[STATUS_SHEET], returned,
+                           settings)
     versions = {t.name: figures_version(review, t) for t in review.areas}
     progress("Kirjoitetaan vastaukset…")
     sheets = [goals_sheet_layout(merged.goal_rows), explanations_sheet_layout(merged.explanation_rows),
@@ -517,7 +529,6 @@ def collect_into_file(target: Path, paths: Sequence[Path], password_file: Path |
     """
     from .backends.file import FileBackend
     from .jobs import run_job
-    from .sending import JOURNAL_HEADS
     from .team_workbook import refuse_if_open, save_workbook
 
     target = Path(target)
@@ -526,13 +537,7 @@ def collect_into_file(target: Path, paths: Sequence[Path], password_file: Path |
     refuse_if_open(target)
     files = [(p.name, p.read_bytes(), p.stat().st_mtime) for p in gather_files(paths)]
     passwords = read_passwords(password_file)
-    journal_csv = target.with_name(f"{target.stem}.lahetykset.csv")
-    journal: Rows = []
-    if journal_csv.is_file():
-        journal = [tuple(r) for r in csv.reader(io.StringIO(journal_csv.read_text(encoding="utf-8-sig")),
-                                                delimiter=";")]
-        if journal and [_text(h) for h in journal[0]] != list(JOURNAL_HEADS):
-            journal = []
+    journal = journal_csv_rows(target)
     original = target.read_bytes()
     port = FileBackend(original, target.name, on_progress)
     report = run_collect(port, files, settings, passwords, journal, on_progress)
@@ -552,7 +557,6 @@ def collect_live(book: Any, folder: Path | None = None, settings: Settings = Set
     merged into the open workbook through the live backend; the checks run after; the workbook is left unsaved."""
     from .backends.live import LiveBackend
     from .jobs import run_job
-    from .sending import JOURNAL_HEADS
 
     path = Path(book.fullname)
     folder = folder or path.with_name(ANSWERS_FOLDER)
@@ -562,13 +566,7 @@ def collect_live(book: Any, folder: Path | None = None, settings: Settings = Set
     files = [(p.name, p.read_bytes(), p.stat().st_mtime) for p in gather_files([folder])]
     passwords = read_passwords(path.with_name(f"{path.stem}.salasanat.csv")) \
         if path.with_name(f"{path.stem}.salasanat.csv").is_file() else []
-    journal_csv = path.with_name(f"{path.stem}.lahetykset.csv")
-    journal: Rows = []
-    if journal_csv.is_file():
-        journal = [tuple(r) for r in csv.reader(io.StringIO(journal_csv.read_text(encoding="utf-8-sig")),
-                                                delimiter=";")]
-        if journal and [_text(h) for h in journal[0]] != list(JOURNAL_HEADS):
-            journal = []
+    journal = journal_csv_rows(path)
 
     def progress(text: str) -> None:
         book.app.status_bar = text or False

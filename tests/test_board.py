@@ -274,3 +274,23 @@ def test_board_needs_pdf_or_xlsx_and_libreoffice(tmp_path: Path) -> None:
     assert r.returncode == 2, r.stdout + r.stderr
     assert "LibreOffice" in r.stderr and "Traceback" not in r.stderr
     assert not (tmp_path / "k.pdf").exists()
+
+
+@pytest.mark.libreoffice
+def test_many_explanations_keep_the_table_on_its_own_page(tmp_path: Path) -> None:
+    soffice()
+    from elinvoima_xl.board import board_pdf as to_pdf
+
+    review = bundled_review()
+    labels = [ln.label for ln in INCOME_STATEMENT.lines if ln.kind is Kind.DETAIL][:12]
+    long = "Selitys, joka jatkuu usealle riville: " + "kausivaihtelu ja kertaluonteiset erät " * 6
+    notes = {"Kulttuuri": [AreaNote(label, f"{long}({i})\nToinen kappale – åäö.", None) for i, label in
+                           enumerate(labels)]}
+    pdf = tmp_path / "k.pdf"
+    pdf.write_bytes(to_pdf(board_xlsx(review, notes=notes)))
+    pages = pages_text(pdf)
+    titles = [first_line(p) for p in pages]
+    page = pages[titles.index("Kulttuuri")]
+    assert "TOIMINTATUOTOT" in page and "TILIKAUDEN TULOS" in page     # the whole table on the area's first page
+    text = "\n".join(pages[titles.index("Kulttuuri"):])
+    assert all(f"({i})" in text for i in range(12))                  # every explanation printed, none cut off

@@ -302,3 +302,27 @@ def test_an_answer_of_another_review_is_refused(fresh: tuple[Path, Path], tmp_pa
     f = tmp_path / "satama.xlsx"
     f.write_bytes(head_workbook(other, other.areas[0]).data)
     assert "Satama" in _refused(team, f)
+
+
+def test_sent_when_from_the_journal_csv_beside_a_workbook_without_the_sheet(tmp_path: Path) -> None:
+    review = unanswered(bundled_review())
+    team = tmp_path / "Talous.xlsm"
+    team.write_bytes(build_workbook(review))
+    (tmp_path / "Talous.lahetykset.csv").write_text(
+        "aika;alue;nimi;sähköposti;kopio;versio;tiedosto;tapa;tulos;vastaus\r\n"
+        "2023-08-01T09:00:00+00:00;Kulttuuri;Kaisa;kaisa@heinola.example.fi;;v1;k.xlsx;smtp;ei lähetetty;550\r\n"
+        "2023-08-02T10:30:00+00:00;Kulttuuri;Kaisa;kaisa@heinola.example.fi;;v1;k.xlsx;smtp;hyväksytty;250 OK\r\n",
+        encoding="utf-8-sig")
+    area = review.area("Kulttuuri")
+    sent = tmp_path / "k.xlsx"
+    sent.write_bytes(head_workbook(review, area, goals=goals_for_area(review, area.name, ("Kulttuurisihteerit",))).data)
+    answer(sent, tmp_path / "vastaus.xlsx", {"Vastaus_Tavoite7_Tila": "Toteutuu", "Vastaus_Tavoite7_Toteuma": "Valmis."})
+    r = run_cli("collect", str(tmp_path / "vastaus.xlsx"), "--into", str(team))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "Yhdistetty 1 tavoitteen tietoja" in r.stdout
+    wb = openpyxl.load_workbook(team)
+    rows = {row[0]: row for row in wb[STATUS_SHEET].iter_rows(min_row=2, values_only=True)}
+    assert rows["Kulttuuri"][1] == "2023-08-02T10:30:00+00:00"         # the accepted message, not the refused one
+    assert rows["Työllisyyspalvelut"][1] == "ei lähetetty"
+    assert wb["Tavoitteet"]["H8"].value == "Toteutuu" and wb["Tavoitteet"]["F8"].value == "Valmis."
+    audit(team)
