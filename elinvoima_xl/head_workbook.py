@@ -75,7 +75,7 @@ from .layout import (
 from .model import Goal, Review, Table
 from .sources.review_text import TILA_CHOICES
 from .structure import INCOME_STATEMENT, Kind
-from .writers.xlsx import _Formats, _Worksheet, _write_sheet
+from .writers.xlsx import _Formats, _write_sheet
 
 INSTRUCTION_SHEET = "Ohje"
 GOALS_SHEET = "Tavoitteet"

@@ -140,6 +140,7 @@ class SmtpTransport:
         self.user, self.password, self.timeout = user, password, timeout
         self.context = context
         self._conn: smtplib.SMTP | None = None
+        self._connected_once = False
 
     def _connect(self) -> smtplib.SMTP:
         if self._conn is not None:
@@ -173,7 +174,13 @@ class SmtpTransport:
         return conn
 
     def deliver(self, message: EmailMessage) -> Delivery:
-        conn = self._connect()
+        try:
+            conn = self._connect()
+        except ElinvoimaError as exc:
+            if not self._connected_once:
+                raise               # the server was never reached: nothing can go, say so at once
+            return Delivery(False, str(exc))   # it went away mid-run: this head fails, the others are tried
+        self._connected_once = True
         sender = message["From"] or self.user or ""
         to = [message["To"]]
         cc = [a.strip() for a in (message["Cc"] or "").split(",") if a.strip()]

@@ -71,8 +71,8 @@ def _run(label: str, ledger: str | None = None, budget: str | None = None) -> No
 
             sent = send_live(LiveBackend(book), Path(book.fullname))
             book.app.status_bar = False
-            book.app.alert(f"{label}: {sent.summary()} Lähetyspäiväkirja: välilehti Lähetykset ja {sent.journal}.",
-                           title=TITLE)
+            book.app.alert(f"{label}: {sent.summary().rstrip('.')}. Lähetyspäiväkirja: välilehti Lähetykset ja "
+                           f"{sent.journal}.", title=TITLE)
             return
         else:
             report = run_job(LiveBackend(book), job)

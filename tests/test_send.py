@@ -386,3 +386,44 @@ def test_one_of_smtp_drafts_or_dry_run_is_asked(workbook: Path, tmp_path: Path) 
     recipients = _recipients_csv(tmp_path / "r.csv")
     result = _cli("send", str(workbook), "--recipients", str(recipients))
     assert result.returncode == 2 and "--smtp" in result.stderr and "--drafts" in result.stderr
+
+
+def test_a_server_that_goes_away_fails_the_rest_and_a_rerun_sends_them(seed_review: Review, tmp_path: Path) -> None:
+    handler = Handler()
+    port = _free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    data = tmp_path / "tiedot.csv"
+    data.write_bytes((ROOT / "elinvoima_xl/data/heinola_elinvoima_1-6_2023.csv").read_bytes())
+    recipients = _recipients_csv(tmp_path / "r.csv")
+
+    class StopsAfterTwo(SmtpTransport):
+        def deliver(self, message: EmailMessage) -> Any:
+            result = super().deliver(message)
+            if len(handler.accepted) == 2 and controller.loop.is_running():
+                self.close()
+                controller.stop()
+            return result
+
+    inp = input_from_file(data)
+    report = run_send(inp, StopsAfterTwo("127.0.0.1", port, starttls=False), recipients_file=recipients,
+                      sender="talous@heinola.fi")
+    assert [o.status for o in report.outcomes] == ["hyväksytty"] * 2 + ["ei lähetetty"] * 3
+    assert all("ei saada yhteyttä" in o.reply for o in report.failures)
+    assert "Epäonnistuneet: Kulttuuri" in report.summary()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        again = run_send(inp, SmtpTransport("127.0.0.1", port, starttls=False), recipients_file=recipients,
+                         sender="talous@heinola.fi")
+    finally:
+        controller.stop()
+    assert [o.status for o in again.outcomes] == ["ohitettu"] * 2 + ["hyväksytty"] * 3
+    assert sorted(rcpt[0] for _, rcpt, _ in handler.accepted) == sorted(a for _, a, _ in HEADS.values())
+
+
+def test_no_server_at_all_is_one_clear_error(workbook: Path, tmp_path: Path) -> None:
+    recipients = _recipients_csv(tmp_path / "r.csv")
+    result = _cli("send", str(workbook), "--recipients", str(recipients), "--smtp", f"127.0.0.1:{_free_port()}",
+                  "--no-starttls", "--from", "talous@heinola.fi")
+    assert result.returncode == 2 and "ei saada yhteyttä" in result.stderr and "Traceback" not in result.stderr
