@@ -262,11 +262,10 @@ def merge_answers(review: Review, goal_rows: Rows, explanation_rows: Rows, statu
     by_area: dict[str, list[tuple[Returned, float]]] = {}
     for ret, mtime in returned:
         by_area.setdefault(review.area(ret.area).name, []).append((ret, mtime))
-    kept_lines = [list(r) for r in explanation_rows[1:] if r and _text(r[0]).casefold()
-                  not in {a.casefold() for a in by_area}] if explanation_rows else []
     previous = {_text(r[0]).casefold(): list(r) for r in status_rows[1:] if r and _text(r[0])} if status_rows else {}
     outcomes: list[AreaOutcome] = []
     new_lines: list[list[object]] = []
+    replaced: set[str] = set()          # areas whose rows on Selitykset this run writes anew
     merged_goals = merged_lines = 0
     for table in review.areas:
         answers = by_area.get(table.name)
@@ -282,6 +281,16 @@ def merge_answers(review: Review, goal_rows: Rows, explanation_rows: Rows, statu
             outcomes.append(o)
             continue
         versions = sorted({r.version for r, _ in answers})
+        current = figures_version(review, table)
+        prev = previous.get(table.name.casefold())
+        earlier = _text(prev[5]) if prev is not None and len(prev) > 5 else ""
+        if len(versions) == 1 and versions[0] != current and earlier == current:
+            # An answer to the current figures is already in: an older one must not replace it.
+            o = AreaOutcome(table.name, CONFLICT, ", ".join(r.file for r, _ in answers))
+            o.notes = [f"{answers[0][0].file} vastaa versioon {versions[0]}, mutta työkirjassa on jo vastaus nykyiseen "
+                       f"versioon {current} ({_text(prev[6])}). Mitään ei yhdistetty."]
+            outcomes.append(o)
+            continue
         if len(versions) > 1:
             o = AreaOutcome(table.name, CONFLICT, ", ".join(r.file for r, _ in answers))
             o.notes = [f"vastaukset eri versioihin: " + "; ".join(f"{r.file} (versio {r.version})" for r, _ in answers)
@@ -291,10 +300,10 @@ def merge_answers(review: Review, goal_rows: Rows, explanation_rows: Rows, statu
             continue
         answers.sort(key=lambda rm: (rm[0].modified or dt.datetime.fromtimestamp(rm[1], dt.timezone.utc), rm[1]))
         ret, _mtime = answers[-1]
+        replaced.add(table.name.casefold())
         o = AreaOutcome(table.name, ANSWERED, ret.file, ret.version,
                         ret.modified or dt.datetime.fromtimestamp(_mtime, dt.timezone.utc))
         o.notes += [f"myöhempi vastaus {ret.file} korvaa tiedoston {r.file}" for r, _ in answers[:-1]]
-        current = figures_version(review, table)
         o.changes = _figure_changes(review, ret, settings)
         if ret.version != current:
             o.status = OLD
@@ -350,6 +359,7 @@ def merge_answers(review: Review, goal_rows: Rows, explanation_rows: Rows, statu
                               forecast, ret.version, when, ret.file])
             merged_lines += bool(why or forecast is not None)
         outcomes.append(o)
+    kept_lines = [list(r) for r in explanation_rows[1:] if r and _text(r[0]).casefold() not in replaced]
     order = {t.name.casefold(): i for i, t in enumerate(review.areas)}
     lines = sorted(kept_lines + new_lines, key=lambda r: order.get(_text(r[0]).casefold(), len(order)))
     return _Merged([tuple(r) for r in goals], lines, outcomes, merged_goals, merged_lines)

@@ -326,3 +326,20 @@ def test_sent_when_from_the_journal_csv_beside_a_workbook_without_the_sheet(tmp_
     assert rows["Työllisyyspalvelut"][1] == "ei lähetetty"
     assert wb["Tavoitteet"]["H8"].value == "Toteutuu" and wb["Tavoitteet"]["F8"].value == "Valmis."
     audit(team)
+
+
+def test_an_old_answer_never_replaces_a_collected_answer_to_the_current_figures(fresh: tuple[Path, Path],
+                                                                                tmp_path: Path) -> None:
+    team, files = fresh
+    answer(files / "Elinkeinopalvelut 1-6-2023.xlsx", tmp_path / "uusi.xlsx", {"Vastaus_Ennuste_henkilostokulut": -1})
+    assert run_cli("collect", str(tmp_path / "uusi.xlsx"), "--into", str(team)).returncode == 0
+    old = copy.deepcopy(unanswered(bundled_review()))
+    t = old.area("Elinkeinopalvelut")
+    t.values[INCOME_STATEMENT.index["myyntituotot"], old.roles.budget] += 500
+    (tmp_path / "vanha.xlsx").write_bytes(head_workbook(old, t).data)
+    r = run_cli("collect", str(tmp_path / "vanha.xlsx"), "--into", str(team))
+    assert r.returncode == 1 and "Elinkeinopalvelut: ristiriita" in r.stdout, r.stdout + r.stderr
+    wb = openpyxl.load_workbook(team)
+    lines = {(row[0], row[1]): row for row in wb[EXPLANATIONS_SHEET].iter_rows(min_row=2, values_only=True)}
+    assert lines[("Elinkeinopalvelut", "Henkilöstökulut")][5] == -1 and \
+        lines[("Elinkeinopalvelut", "Henkilöstökulut")][8] == "uusi.xlsx"
