@@ -145,9 +145,11 @@ def show(path: Path | None, as_json: bool, abs_pct: bool, forecast: str) -> None
 @main.command()
 @_PATH
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
-              help="Kohdetiedosto: .csv tai .xlsx.")
-def export(path: Path | None, output: Path) -> None:
-    """Kirjoita PATHin luvut tietotiedostoksi (.csv tai .xlsx).
+              help="Kohdetiedosto: .csv tai .xlsx (tiedot), .pdf (hallituksen katsaus).")
+@click.option("--board", is_flag=True,
+              help="Hallitukselle valmis katsaus: .xlsx tulostusasetuksin (ilman tätä .xlsx on tietotiedosto).")
+def export(path: Path | None, output: Path, board: bool) -> None:
+    """Kirjoita PATHin luvut tietotiedostoksi (.csv, .xlsx) tai hallituksen katsaukseksi (.pdf, .xlsx --board).
 
     PATH: julkaistu katsaus tekstinä (.txt), tietotiedosto (.csv) tai Excel-tiedosto, jonka
     välilehti Tiedot luetaan (.xlsx, .xlsm); ilman PATHia mukana tuleva katsaus 1–6/2023.
@@ -155,8 +157,17 @@ def export(path: Path | None, output: Path) -> None:
     from .fileio import write_atomic
     from .sources.datafile import write_data_csv, write_data_xlsx
 
+    suffix = output.suffix.lower()
+    if board or suffix == ".pdf":
+        from .board import board_from_path
+
+        if suffix not in (".pdf", ".xlsx"):
+            raise click.BadParameter("hallituksen katsaus on .pdf tai .xlsx.", param_hint="--output")
+        write_atomic(output, board_from_path(path, pdf=suffix == ".pdf"))
+        click.echo(f"Kirjoitettu {output}")
+        return
     review = load_review(path)
-    data = write_data_xlsx(review) if output.suffix.lower() == ".xlsx" else write_data_csv(review)
+    data = write_data_xlsx(review) if suffix == ".xlsx" else write_data_csv(review)
     write_atomic(output, data)
     click.echo(f"Kirjoitettu {output}")
 
@@ -389,6 +400,27 @@ def send(path: Path, recipients: Path | None, template: Path | None, drafts: Pat
         click.echo(f"{o.area}\t{o.email}\t{o.status}\t{o.reply}")
     click.echo(report.summary())
     sys.exit(1 if report.failures else 0)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--into", "into", required=True, type=click.Path(path_type=Path, dir_okay=False),
+              help="Tiimin työkirja (.xlsm), johon vastaukset yhdistetään.")
+@click.option("--password-file", "password_file", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Salattujen liitteiden salasanat (send --password-file).")
+def collect(paths: tuple[Path, ...], into: Path, password_file: Path | None) -> None:
+    """Yhdistä palvelualueiden palauttamat työkirjat (kansio tai tiedostot) tiimin työkirjaan.
+
+    Talouden lukuja ei koskaan korvata; poikkeamat ja versioristiriidat raportoidaan (poistumiskoodi 1).
+    """
+    from .collect import collect_into_file
+
+    report, backup = collect_into_file(into, list(paths), password_file,
+                                       on_progress=lambda text: click.echo(text, err=True))
+    for line in report.lines():
+        click.echo(line)
+    click.echo(report.summary() + (f" Edellinen versio: {backup.name}" if backup else ""))
+    sys.exit(1 if report.needs_attention else 0)
 
 
 def run() -> None:

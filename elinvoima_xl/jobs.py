@@ -148,6 +148,10 @@ def run_job(port: WorkbookPort, job: str, settings: Settings = Settings()) -> Jo
     review, dmap = read_review(port)
     port.progress("Tarkistetaan summat…")
     findings = run_checks(review, settings)
+    if "Selitykset" in port.sheet_names():   # the heads' answers are in: deviations without an explanation
+        from .collect import EXPLANATIONS_SHEET, explanation_findings
+
+        findings += explanation_findings(port.read(EXPLANATIONS_SHEET), port.name)
     layout = workbook_layout(review, findings, settings, data_map=dmap)
     owned = port.owned_sheets()
     new = {s.name: s for s in layout.sheets if s.owned}

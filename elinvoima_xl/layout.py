@@ -22,6 +22,7 @@ __all__ = [
     "Chart",
     "DataMap",
     "Mark",
+    "PageSetup",
     "SheetLayout",
     "Style",
     "TextRule",
@@ -158,6 +159,19 @@ class Mark:
     severity: str
 
 
+@dataclass(frozen=True)
+class PageSetup:
+    """How a sheet prints (the board's document): A4, orientation, fit to pages, repeated rows, breaks."""
+
+    landscape: bool = True
+    fit_width: int = 1                            # pages across (0: as many as needed)
+    fit_height: int = 0                           # pages down (0: as many as needed)
+    repeat_rows: tuple[int, int] | None = None    # first and last row printed on top of every page
+    area: tuple[int, int, int, int] | None = None  # first row, first col, last row, last col
+    row_breaks: tuple[int, ...] = ()              # a new page starts at each of these rows
+    footer: str = ""                              # Excel header/footer codes, e.g. "&R&P / &N"
+
+
 @dataclass
 class SheetLayout:
     name: str
@@ -170,6 +184,9 @@ class SheetLayout:
     validations: list[Validation] = field(default_factory=list)
     rules: list[TextRule] = field(default_factory=list)
     tab_color: str | None = None
+    heights: dict[int, float] = field(default_factory=dict)            # row -> height in points
+    merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # first row, col, last row, col
+    page: PageSetup | None = None                                       # print settings, where they matter
 
     def put(self, row: int, col: int, value: str | float | bool | None = None, formula: str | None = None,
             style: Style = PLAIN) -> None:

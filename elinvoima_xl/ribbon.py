@@ -29,7 +29,7 @@ JOBS: dict[str, tuple[str, str | None, str]] = {
     "Päivitä yhteenveto": ("paivita_yhteenveto", "paivita_yhteenveto", "elinvoima job paivita_yhteenveto"),
     "Tarkista summat": ("tarkista_summat", "tarkista_summat", "elinvoima job tarkista_summat"),
     "Lähetä palvelualueille": ("laheta_palvelualueille", "send", "elinvoima send"),
-    "Kerää vastaukset": ("keraa_vastaukset", None, "elinvoima collect"),
+    "Kerää vastaukset": ("keraa_vastaukset", "collect", "elinvoima collect KANSIO --into"),
 }
 
 
@@ -57,6 +57,15 @@ def _run(label: str, ledger: str | None = None, budget: str | None = None) -> No
                 raise ElinvoimaError("Valitse kirjanpidon raportti.")
             result, report = import_live(LiveBackend(book), Path(ledger), Path(budget) if budget else None)
             book.app.status_bar = f"{label}: {result.summary()} {report.summary()}"
+        elif job == "collect":
+            from .collect import collect_live
+
+            collected = collect_live(book, Path(ledger) if ledger else None)
+            book.app.status_bar = False
+            book.app.alert(f"{label}: {collected.summary()} Katso välilehdet Vastaukset ja Tarkistukset."
+                           + ("\n\n" + "\n".join(collected.lines()[:25]) if collected.needs_attention else ""),
+                           title=TITLE)
+            return
         elif job == "send":
             from .sending import send_live
 
@@ -114,5 +123,6 @@ def laheta_palvelualueille() -> None:
     _run("Lähetä palvelualueille")
 
 
-def keraa_vastaukset() -> None:
-    _run("Kerää vastaukset")
+def keraa_vastaukset(folder: str | None = None) -> None:
+    """The returned workbooks from `folder`, by default the folder `Vastaukset` beside the workbook."""
+    _run("Kerää vastaukset", folder)

@@ -134,8 +134,8 @@ def test_ribbon_buttons_run_on_the_caller(built: bytes, monkeypatch: pytest.Monk
     assert book.app._alerts == [("Elinvoima", "Tarkistuksissa löytyi 7 virhettä. Katso välilehti Tarkistukset.")]
     assert "Tarkista summat: " in book.app.status_bar
     assert book._saved == 0      # the team saves
-    ribbon.keraa_vastaukset()
-    assert "ei vielä toimi Excelin sisältä" in book.app._alerts[-1][1]
+    ribbon.keraa_vastaukset()      # no folder of returned workbooks beside it: says where to put them
+    assert "palautettujen työkirjojen kansiota ei ole" in book.app._alerts[-1][1]
 
 
 def test_ribbon_reports_a_data_problem_in_finnish(built: bytes, monkeypatch: pytest.MonkeyPatch) -> None:

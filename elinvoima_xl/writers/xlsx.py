@@ -13,7 +13,7 @@ from typing import Any
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from ..layout import DATA_SHEET, FILL, OWNED_NAME, SheetLayout, Style, WorkbookLayout, quote_sheet
+from ..layout import DATA_SHEET, FILL, OWNED_NAME, PageSetup, SheetLayout, Style, WorkbookLayout, quote_sheet
 
 _FIXED_TIME = dt.datetime(2023, 1, 1, 0, 0, 0)   # same bytes for the same layout
 
@@ -81,14 +81,18 @@ def _write_sheet(wb: Any, formats: _Formats, sheet: SheetLayout, fills: dict[tup
     ws = wb.add_worksheet(sheet.name, worksheet_class=_Worksheet)
     for c, w in sheet.widths.items():
         ws.set_column(c, c, w)
-    for r in sorted(sheet.hidden_rows):
-        ws.set_row(r, None, None, {"hidden": True})
+    for r in sorted(sheet.hidden_rows | set(sheet.heights)):
+        ws.set_row(r, sheet.heights.get(r), None, {"hidden": True} if r in sheet.hidden_rows else None)
+    merged = {(m[0], m[1]): m for m in sheet.merges}
     for cell in sheet.cells:
         look = cell.style
         if fills and (cell.row, cell.col) in fills:
             look = replace(look, fill=fills[(cell.row, cell.col)])
         fmt = formats.get(look)
         v = cell.value
+        if (cell.row, cell.col) in merged:
+            m = merged[(cell.row, cell.col)]
+            ws.merge_range(*m, "", fmt)     # a merged range's first cell carries the value
         if cell.formula is not None:
             ws.write_formula(cell.row, cell.col, cell.formula, fmt, v if v is not None else 0)
         elif isinstance(v, bool):
@@ -103,6 +107,8 @@ def _write_sheet(wb: Any, formats: _Formats, sheet: SheetLayout, fills: dict[tup
         ws.freeze_panes(*sheet.freeze)
     if sheet.tab_color:
         ws.set_tab_color("#" + sheet.tab_color)
+    if sheet.page is not None:
+        _page_setup(ws, sheet.page)
     for chart in sheet.charts:
         ch = wb.add_chart({"type": "bar"})
         col, first, last = chart.categories
@@ -123,6 +129,25 @@ def _write_sheet(wb: Any, formats: _Formats, sheet: SheetLayout, fills: dict[tup
                               {"type": "cell", "criteria": "==", "value": f'"{rule.text}"',
                                "format": wb.add_format({"bg_color": "#" + rule.fill})})
     return ws
+
+
+def _page_setup(ws: Any, page: PageSetup) -> None:
+    ws.set_paper(9)   # A4
+    if page.landscape:
+        ws.set_landscape()
+    else:
+        ws.set_portrait()
+    ws.fit_to_pages(page.fit_width, page.fit_height)
+    ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
+    ws.center_horizontally()
+    if page.repeat_rows is not None:
+        ws.repeat_rows(*page.repeat_rows)
+    if page.area is not None:
+        ws.print_area(*page.area)
+    if page.row_breaks:
+        ws.set_h_pagebreaks(list(page.row_breaks))
+    if page.footer:
+        ws.set_footer(page.footer)
 
 
 def render_xlsx(layout: WorkbookLayout, vba: tuple[bytes, str, dict[str, str]] | None = None) -> bytes:

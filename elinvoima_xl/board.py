@@ -1,0 +1,261 @@
+"""The finished review for the board: the team workbook's own layout made print-ready, as a clean .xlsx and as a PDF.
+
+The sheets are those of `layout.workbook_layout` (the division summary with the council
+table and investments, one sheet per area, the goals), with figures as values instead of
+references to the data sheet, subtotals and Jäljellä / TOT-% / Ennuste still native
+formulas with their values stored, no macros, no UDFs, no charts. On top come print
+settings (A4, landscape, fit to width, the title and column heads on every page, a page
+break before the investments) and Finnish number formats that carry their locale
+(`[$-40B]`), so a space separates thousands and a comma the decimals whatever the locale
+of the machine that prints. Each area's sheet lists the heads' explanations of deviations
+below its table. The PDF is LibreOffice's rendering of the same .xlsx (headless).
+"""
+
+from __future__ import annotations
+
+__all__ = ["AMOUNT_FI", "NOTES_SHEET", "PCT_FI", "AreaNote", "board_layout", "board_pdf", "board_xlsx", "find_soffice"]
+
+import math
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from .calc import Settings
+from .checks import Finding
+from .errors import ElinvoimaError
+from .layout import (
+    AMOUNT,
+    DATA_SHEET,
+    HEAD_LEFT,
+    SUBTITLE,
+    TITLE,
+    GOALS_SHEET,
+    PCT,
+    SUMMARY_SHEET,
+    Cell,
+    PageSetup,
+    SheetLayout,
+    WorkbookLayout,
+    quote_sheet,
+    style,
+    workbook_layout,
+)
+from .model import Review
+from .structure import INCOME_STATEMENT
+
+# Finnish, whatever the printing machine's locale: the format names its locale (fi-FI, 0x040B),
+# and a negative amount gets the minus sign of Finnish typography (U+2212).
+AMOUNT_FI = '[$-40B]#,##0;[$-40B]"\u2212"#,##0;0'
+PCT_FI = "[$-40B]0.0"
+FOOTER = "&L&8&A&R&8&P / &N"
+_DATA_REF = quote_sheet(DATA_SHEET) + "!"
+_TEXT_WIDTH = 1.0     # characters per unit of column width at the default font, for row heights
+
+
+@dataclass(frozen=True)
+class AreaNote:
+    """A head's answer for one line of an area's table: the explanation of a deviation and/or a forecast."""
+
+    line: str                       # the line's label as printed
+    explanation: str
+    forecast: float | None = None   # the head's year-end forecast in €
+
+
+def _print_cell(cell: Cell) -> Cell:
+    """A cell of the team's layout as the board gets it: data-sheet figures as values, Finnish formats."""
+    formula = cell.formula
+    if formula is not None and formula.startswith("=" + _DATA_REF):
+        formula = None                       # the figure itself; the cached value is the figure
+    fmt = cell.style.number_format
+    look = cell.style
+    if fmt == AMOUNT:
+        look = replace(look, number_format=AMOUNT_FI)
+    elif fmt == PCT:
+        look = replace(look, number_format=PCT_FI)
+    if look is cell.style and formula is cell.formula:
+        return cell
+    return cell._replace(formula=formula, style=style(**{f: getattr(look, f) for f in look.__dataclass_fields__}))
+
+
+def _lines_needed(text: str, width_chars: float, bold: bool = False) -> int:
+    per_line = max(int(width_chars * _TEXT_WIDTH * (0.85 if bold else 1.0)), 6)
+    return sum(max(1, math.ceil(len(part) / per_line)) for part in text.split("\n"))
+
+
+def _add_notes(sheet: SheetLayout, notes: list[AreaNote], width: int) -> int:
+    """The heads' explanations below an area's table; returns the last row used."""
+    top = max(c.row for c in sheet.cells) + 2
+    sheet.put(top, 0, "Poikkeamien selitykset (palvelualue)", style=style(bold=True))
+    text_width = sum(sheet.widths.get(c, 8.43) for c in range(1, width))
+    r = top
+    for note in notes:
+        r += 1
+        text = note.explanation or "(ei selitystä)"
+        if note.forecast is not None:
+            amount = f"{note.forecast:,.0f}".replace(",", "\u00a0").replace("-", "\u2212")
+            text += f"\nPalvelualueen ennuste vuoden lopussa: {amount} €"
+        sheet.put(r, 0, note.line, style=style(bold=True, wrap=True))
+        sheet.put(r, 1, text, style=style(wrap=True))
+        sheet.merges.append((r, 1, r, width - 1))
+    return r
+
+
+def _fit_rows(sheet: SheetLayout) -> None:
+    """Row heights for wrapped text, set explicitly: neither Excel nor LibreOffice fits them on opening."""
+    spans = {(m[0], m[1]): sum(sheet.widths.get(c, 8.43) for c in range(m[1], m[3] + 1)) for m in sheet.merges}
+    need: dict[int, int] = {}
+    for c in sheet.cells:
+        if c.style.wrap and isinstance(c.value, str) and c.formula is None and c.row not in sheet.hidden_rows:
+            width = spans.get((c.row, c.col), sheet.widths.get(c.col, 8.43))
+            lines = _lines_needed(c.value, width, c.style.bold)
+            if lines > 1 or "\n" in c.value:
+                need[c.row] = max(need.get(c.row, 1), lines)
+    sheet.heights.update({r: 15.0 * n for r, n in need.items()})
+
+
+NOTES_SHEET = "Huomautukset"
+
+
+def _errors_sheet(findings: list[Finding]) -> SheetLayout:
+    """The checks' errors, for the board to see where printed figures and the sums of the areas disagree."""
+    sheet = SheetLayout(NOTES_SHEET, owned=False, tab_color="C00000")
+    sheet.put(0, 0, "Tarkastushuomautukset", style=TITLE)
+    sheet.put(1, 0, "Painetut luvut, jotka eivät täsmää osiensa summaan. Katsauksen taulukot näyttävät "
+                    "palvelualueiden summat.", style=SUBTITLE)
+    heads = ("Taulukko", "Rivi", "Sarake", "Painettu", "Osien summa", "Ero")
+    for c, h in enumerate(heads):
+        sheet.put(3, c, h, style=HEAD_LEFT)
+    amount = style(number_format=AMOUNT_FI)
+    for r, f in enumerate((f for f in findings if f.severity == "error"), start=4):
+        sheet.put(r, 0, f.area or "", style=style(wrap=True))
+        sheet.put(r, 1, f.line or "")
+        sheet.put(r, 2, f.column or "")
+        for c, v in ((3, f.actual), (4, f.expected), (5, f.gap)):
+            sheet.put(r, c, None if v is None or math.isnan(v) else float(v), style=amount)
+    sheet.widths = {0: 34, 1: 26, 2: 16, 3: 15, 4: 15, 5: 13}
+    _fit_rows(sheet)
+    last = max(c.row for c in sheet.cells)
+    sheet.page = PageSetup(landscape=True, repeat_rows=(3, 3), area=(0, 0, last, len(heads) - 1), footer=FOOTER)
+    return sheet
+
+
+def board_layout(review: Review, settings: Settings = Settings(),
+                 notes: dict[str, list[AreaNote]] | None = None) -> WorkbookLayout:
+    """The board's document as a layout: summary, council table, investments, every area with notes, goals.
+
+    Where the checks find errors (a printed division table that is not the sum of its areas),
+    a sheet `Huomautukset` after the summary lists them with the printed figure and the sum.
+    """
+    from .checks import run_checks
+
+    notes = notes or {}
+    team = workbook_layout(review, [], settings)
+    findings = run_checks(review, settings)
+    keep = {SUMMARY_SHEET, GOALS_SHEET, *team.area_sheets.values()}
+    by_area = {sheet: area for area, sheet in team.area_sheets.items()}
+    sheets: list[SheetLayout] = []
+    for s in team.sheets:
+        if s.name not in keep:
+            continue
+        sheet = SheetLayout(s.name, owned=False, cells=[_print_cell(c) for c in s.cells], widths=dict(s.widths),
+                            freeze=s.freeze, hidden_rows=set(s.hidden_rows), rules=list(s.rules),
+                            tab_color=s.tab_color)
+        width = max(c.col for c in sheet.cells) + 1
+        if s.name == GOALS_SHEET:
+            sheet.page = PageSetup(landscape=True, repeat_rows=(0, 0), footer=FOOTER)
+            # The heads' fields as the board reads them: narrower columns, the text wraps.
+            sheet.widths = {0: 18, 1: 24, 2: 34, 3: 34, 4: 30, 5: 34, 6: 20, 7: 16}
+        elif s.name == SUMMARY_SHEET:
+            invest = next((c.row for c in sheet.cells if c.col == 0 and c.value == "INVESTOINNIT"), None)
+            last = max(c.row for c in sheet.cells)
+            sheet.page = PageSetup(landscape=True, repeat_rows=(0, 3), area=(0, 0, last, width - 1),
+                                   row_breaks=(invest,) if invest is not None else (), footer=FOOTER)
+        else:
+            area_notes = notes.get(by_area[s.name], [])
+            last = _add_notes(sheet, area_notes, width) if area_notes else max(c.row for c in sheet.cells)
+            # One area's table on one page: fit to one page wide; long explanations may take a second.
+            table_end = 4 + len(INCOME_STATEMENT.lines)
+            sheet.page = PageSetup(landscape=True, fit_height=1 if not area_notes else 0,
+                                   repeat_rows=(0, 3), area=(0, 0, last, width - 1),
+                                   row_breaks=(table_end + 1,) if len(area_notes) > 8 else (), footer=FOOTER)
+        _fit_rows(sheet)
+        sheets.append(sheet)
+        if s.name == SUMMARY_SHEET and any(f.severity == "error" for f in findings):
+            sheets.append(_errors_sheet(findings))
+    return WorkbookLayout(sheets, [], team.area_sheets)
+
+
+def board_xlsx(review: Review, settings: Settings = Settings(), notes: dict[str, list[AreaNote]] | None = None) -> bytes:
+    """The board's document as a clean .xlsx (values and native formulas; no macros, no UDFs, no links)."""
+    from .writers.xlsx import render_xlsx
+
+    return render_xlsx(board_layout(review, settings, notes))
+
+
+def find_soffice() -> str:
+    """LibreOffice's `soffice`: $ELINVOIMA_SOFFICE, else on PATH, else its usual Windows and macOS places."""
+    candidates = [os.environ.get("ELINVOIMA_SOFFICE") or "", shutil.which("soffice") or "",
+                  shutil.which("libreoffice") or "",
+                  r"C:\Program Files\LibreOffice\program\soffice.exe",
+                  "/Applications/LibreOffice.app/Contents/MacOS/soffice"]
+    for c in candidates:
+        if c and Path(c).is_file():
+            return c
+    raise ElinvoimaError("PDF tehdään LibreOfficella, mutta sitä (soffice) ei löydy. Asenna LibreOffice tai anna "
+                         "sen polku ympäristömuuttujassa ELINVOIMA_SOFFICE; Excel-versio syntyy ilman: "
+                         "-o katsaus.xlsx --board.")
+
+
+def board_pdf(xlsx: bytes, timeout: float = 240.0) -> bytes:
+    """The .xlsx `xlsx` printed to PDF by LibreOffice headless, with a profile of its own (no user settings)."""
+    soffice = find_soffice()
+    with tempfile.TemporaryDirectory(prefix="elinvoima-pdf-") as tmp:
+        src = Path(tmp) / "katsaus.xlsx"
+        src.write_bytes(xlsx)
+        profile = Path(tmp) / "profile"
+        try:
+            result = subprocess.run(
+                [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
+                 "--convert-to", "pdf", "--outdir", tmp, str(src)],
+                capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise ElinvoimaError(f"LibreOffice ei saanut PDF:ää valmiiksi {timeout:.0f} sekunnissa. "
+                                 "Mitään ei kirjoitettu. Sulje muut LibreOffice-ikkunat ja yritä uudelleen.") from None
+        out = Path(tmp) / "katsaus.pdf"
+        if result.returncode != 0 or not out.is_file():
+            detail = (result.stderr or result.stdout).strip().splitlines()[-1:] or [""]
+            raise ElinvoimaError(f"LibreOffice ei tehnyt PDF:ää ({detail[0]}). Mitään ei kirjoitettu.")
+        return out.read_bytes()
+
+
+def board_from_path(path: Path | None, settings: Settings = Settings(), pdf: bool = False) -> bytes:
+    """The board's document for PATH (the team's workbook with the heads' collected answers, a data file,
+    a review text, or None for the bundled review), as .xlsx bytes or, with `pdf`, PDF bytes."""
+    from .load import load_review
+
+    notes: dict[str, list[AreaNote]] = {}
+    if path is not None and path.suffix.lower() == ".xlsm" and path.is_file():
+        from .backends.file import FileBackend
+        from .jobs import read_review
+
+        port = FileBackend(path.read_bytes(), path.name)
+        review, _ = read_review(port)
+        notes = _collected_notes(port)
+    else:
+        review = load_review(path)
+    xlsx = board_xlsx(review, settings, notes)
+    return board_pdf(xlsx) if pdf else xlsx
+
+
+def _collected_notes(port: Any) -> dict[str, list[AreaNote]]:
+    """The heads' explanations and forecasts that `collect` put on the team's workbook (none before collecting)."""
+    from .collect import EXPLANATIONS_SHEET, notes_from_rows
+
+    if EXPLANATIONS_SHEET not in port.sheet_names():
+        return {}
+    return {area: [AreaNote(*n) for n in notes]
+            for area, notes in notes_from_rows(port.read(EXPLANATIONS_SHEET)).items()}
