@@ -19,6 +19,7 @@ __all__ = [
     "data_groups",
     "data_row_keys",
     "data_rows",
+    "figure",
     "has_formula",
     "read_data",
     "read_data_csv",
@@ -31,15 +32,18 @@ __all__ = [
 
 import csv
 import io
+import math
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputError, Place
+from ..errors import InputError, NumberFormatError, Place
 from ..labels import match_label, normalize_label
 from ..model import Column, Review, Source, Table, column_roles
-from ..numbers import format_fi, parse_fi_number
+from ..excel_values import EXCEL_ERRORS
+from ..names import FORMULA_START, area_key, text_for_csv
+from ..numbers import MAX_FIGURE, format_fi, parse_fi_number
 from ..structure import COUNCIL, INCOME_STATEMENT, INVESTMENT, Block, Kind, Structure
 from . import decode_text
 
@@ -61,28 +65,48 @@ def read_data_csv(data: bytes, name: str = "<csv>") -> Review:
     text = decode_text(data, name)
     first = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
     reader = csv.reader(io.StringIO(text), delimiter=_delimiter(first))
-    rows: Iterator[tuple[int, list[object]]] = ((n, list(row)) for n, row in enumerate(reader, start=1))
-    return _build(rows, lambda n, col: Place(file=name, line=n, column=col), name,
-                  lambda n: Source(file=name, line=n))
+    return _build(_csv_rows(reader, name), lambda n, col: Place(file=name, line=n, column=col), name,
+                  lambda n: Source(file=name, line=n), sheet=False)
+
+
+def _csv_rows(reader: Iterator[list[str]], name: str) -> Iterator[tuple[int, list[object]]]:
+    """The CSV's rows numbered from 1; what the csv module cannot read (a field of over 128 KB, an
+    open quote running to the end) ends as one line naming the line."""
+    n = 0
+    try:
+        for n, row in enumerate(reader, start=1):   # noqa: B007 (n is the line of the error below)
+            yield n, list(row)
+    except csv.Error as exc:
+        raise InputError(f"riviä ei voi lukea CSV-muodossa ({exc}).", Place(file=name, line=n + 1),
+                         "Tarkista lainausmerkit ja että tiedosto on puolipisteillä eroteltu tietotiedosto.") from None
+
+
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 def read_data_xlsx(data: bytes, name: str = "<xlsx>", sheet: str | None = None) -> Review:
     import openpyxl  # only the xlsx path needs it
+
+    if data.startswith(_OLE):
+        raise InputError("tiedosto on vanhan Excelin .xls-muodossa tai suojattu salasanalla, ei .xlsx-työkirja.",
+                         Place(file=name), "Tallenna se Excelissä .xlsx-muodossa ilman salasanaa.")
 
     def load(data_only: bool) -> list[tuple[object, ...]]:
         nonlocal sheet
         try:
             wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=data_only)
         except Exception as exc:  # openpyxl raises many types for a broken package
-            raise InputError(f"tiedostoa ei voi avata Excel-työkirjana ({type(exc).__name__}: {exc}).",
-                             Place(file=name), "Tallenna tiedosto Excelissä .xlsx-muodossa.") from None
+            raise unreadable_workbook(exc, name) from None
         try:
             if sheet is None:
                 sheet = SHEET_NAME if SHEET_NAME in wb.sheetnames else wb.sheetnames[0]
             if sheet not in wb.sheetnames:
                 raise InputError(f"välilehteä '{sheet}' ei ole.", Place(file=name),
                                  f"Välilehdet: {', '.join(wb.sheetnames)}.")
-            return list(wb[sheet].iter_rows(values_only=True))
+            try:
+                return list(wb[sheet].iter_rows(values_only=True))
+            except Exception as exc:  # a cell openpyxl cannot convert (<v>INF</v> in a number cell)
+                raise unreadable_workbook(exc, name, sheet, data) from None
         finally:
             wb.close()
 
@@ -93,6 +117,46 @@ def read_data_xlsx(data: bytes, name: str = "<xlsx>", sheet: str | None = None) 
     values = load(data_only=True)
     refuse_uncalculated(formulas, values, name, sheet or SHEET_NAME)
     return review_from_rows(values, name, sheet or SHEET_NAME)
+
+
+def unreadable_workbook(exc: BaseException, name: str, sheet: str | None = None,
+                        data: bytes | None = None) -> InputError:
+    """One Finnish line for whatever a spreadsheet library raised on a broken package or cell.
+
+    With the package's bytes and the sheet, a number cell openpyxl could not convert is named,
+    with what `figure` says of its value (the same words as when another reader met it).
+    """
+    if data is not None and sheet is not None:
+        located = _bad_cell_error(data, name, sheet)
+        if located is not None:
+            return located
+    detail = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
+    where = "välilehden soluja ei voi lukea" if sheet else "tiedostoa ei voi avata Excel-työkirjana"
+    return InputError(f"{where} ({detail}).", Place(file=name, sheet=sheet),
+                      "Avaa tiedosto Excelissä ja tallenna se .xlsx-muodossa, tai anna tiedot CSV-tiedostona.")
+
+
+def _bad_cell_error(data: bytes, name: str, sheet: str) -> InputError | None:
+    from ..splice import sheet_parts
+    from .sheet_rows import bad_number_cell
+
+    try:
+        found = bad_number_cell(data, sheet_parts(data)[sheet])
+    except Exception:  # the package itself is broken: the caller says so
+        return None
+    if found is None:
+        return None
+    cell, text = found
+    place = Place(file=name, sheet=sheet, cell=cell)
+    try:
+        value: object = float(text)
+    except ValueError:
+        value = text
+    try:
+        figure(value, place, sheet=True)
+    except InputError as exc:
+        return exc
+    return InputError(f"solun arvo {text[:30]!r} ei ole luku.", place, _NOT_NUMBER_HINT)
 
 
 def has_formula(rows: list[tuple[object, ...]]) -> bool:
@@ -131,7 +195,65 @@ def review_from_rows(values: list[tuple[object, ...]], name: str, title: str) ->
     header_index: dict[str, int] = {}
     if rows:
         header_index = {str(h).strip(): i for i, h in enumerate(rows[0][1]) if str(h).strip()}
-    return _build(iter(rows), place, name, lambda n: Source(file=name, sheet=title, row=n))
+    return _build(iter(rows), place, name, lambda n: Source(file=name, sheet=title, row=n), sheet=True)
+
+
+_NOT_NUMBER_HINT = "Kirjoita soluun luku (tai jätä se tyhjäksi)."
+
+
+def figure(value: object, place: Place, sheet: bool) -> float | None:
+    """The number a data cell holds, None when it is empty: the one rule for every reader of the data.
+
+    In CSV every cell is text: Finnish and plain number text is read (`parse_fi_number`). In a
+    spreadsheet cell (an .xlsx data file, the workbook's Tiedot by file or in live Excel) a figure
+    must be a number: the area sheets' formulas point at the cell, and Excel computes nothing from
+    text, an error value or TRUE, so those are refused with the cell's address instead of being
+    read as something the formulas would not see.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        if text.upper() in EXCEL_ERRORS:
+            raise NumberFormatError(f"solussa on virhearvo {text} eikä luku.", place,
+                                    "Korjaa kaava tai luku, josta virhe tulee, ja yritä uudelleen.")
+        if not sheet:
+            return parse_fi_number(text, place)
+        try:
+            as_number = parse_fi_number(text)
+        except NumberFormatError:
+            as_number = None
+        if as_number is not None:
+            raise NumberFormatError(
+                f"luku on tallennettu tekstinä ({text[:30]!r}).", place,
+                "Excelin kaavat eivät laske tekstistä: muunna solu luvuksi (Excel: Muunna luvuksi) "
+                "tai kirjoita luku uudelleen, ja yritä uudelleen.")
+        raise NumberFormatError(f"odotettiin lukua, löytyi teksti {text[:30]!r}.", place, _NOT_NUMBER_HINT)
+    if isinstance(value, bool):
+        raise NumberFormatError(f"odotettiin lukua, löytyi totuusarvo {'TOSI' if value else 'EPÄTOSI'}.", place,
+                                _NOT_NUMBER_HINT)
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        try:
+            number = float(value)
+        except OverflowError:
+            number = math.inf
+        if math.isnan(number):
+            raise NumberFormatError("solussa ei ole lukua (NaN).", place, _NOT_NUMBER_HINT)
+        if not abs(number) < MAX_FIGURE:
+            raise NumberFormatError("luku on liian suuri.", place,
+                                    "Excel laskee tarkasti 15 numeroon asti; tarkista luku.")
+        return number
+    raise NumberFormatError(f"odotettiin lukua, löytyi {_kind(value)}.", place, _NOT_NUMBER_HINT)
+
+
+def _kind(value: object) -> str:
+    import datetime as dt
+
+    if isinstance(value, (dt.date, dt.time, dt.timedelta)):
+        return f"päivämäärä tai aika ({value})"
+    return type(value).__name__
 
 
 def read_data(path: Path) -> Review:
@@ -142,7 +264,7 @@ def read_data(path: Path) -> Review:
 
 
 def _build(rows: Iterator[tuple[int, list[object]]], place: Callable[[int, str | None], Place], name: str,
-           source: Callable[[int], Source]) -> Review:
+           source: Callable[[int], Source], sheet: bool) -> Review:
     header_row = next(((n, r) for n, r in rows if any(str(c).strip() for c in r)), None)
     if header_row is None:
         raise InputError("tiedostossa ei ole otsikkoriviä eikä tietoja.", Place(file=name),
@@ -173,6 +295,7 @@ def _build(rows: Iterator[tuple[int, list[object]]], place: Callable[[int, str |
     tables: dict[tuple[str, str], Table] = {}
     blocks: dict[tuple[str, str], Block | None] = {}
     order: list[tuple[str, str]] = []
+    spelling: dict[tuple[str, str], tuple[str, int]] = {}   # (level, area key) -> (name as first written, row)
     any_rows = False
     for n, row in rows:
         cells = list(row) + [""] * (len(heads) - len(row))
@@ -188,13 +311,20 @@ def _build(rows: Iterator[tuple[int, list[object]]], place: Callable[[int, str |
         if not area:
             raise InputError("alue puuttuu.", place(n, heads[key_idx["alue"]]), "Kirjoita palvelualueen nimi.")
         structure = LEVELS[level]
-        tkey = (level, area)
+        tkey = (level, area_key(area))
+        first = spelling.setdefault(tkey, (area, n))
+        if first[0] != area:
+            # Excel takes names equal but for case as one: two sheets would read one area's rows.
+            raise InputError(
+                f"alueet '{first[0]}' (rivi {first[1]}) ja '{area}' (rivi {n}) eroavat vain kirjainkooltaan "
+                "tai välilyönneiltään.", place(n, heads[key_idx["alue"]]),
+                "Kirjoita saman alueen nimi joka riville samoin, tai anna eri alueille eri nimet.")
         if tkey not in tables:
             tables[tkey] = Table.empty(area, structure, cols)
             blocks[tkey] = None
             order.append(tkey)
         table = tables[tkey]
-        numbers = [(i, what, j, parse_fi_number(cells[i], place(n, heads[i]))) for i, what, j in mapping]
+        numbers = [(i, what, j, figure(cells[i], place(n, heads[i]), sheet)) for i, what, j in mapping]
         has_figures = any(v is not None for *_, v in numbers)
         match = match_label(label, structure, blocks[tkey], has_figures=has_figures)
         if match is None:
@@ -272,23 +402,19 @@ def data_rows(review: Review) -> Iterable[list[object]]:
                None if np.isnan(rem) else float(rem), None if np.isnan(pct) else float(pct)]
 
 
-_FORMULA_START = ("=", "+", "-", "@")
-
-
 def _fmt(v: object) -> str:
     if v is None:
         return ""
     if isinstance(v, float):
         return format_fi(v, 0 if v == int(v) else 2, group="")
-    text = str(v)
     # Text that a spreadsheet would take for a formula gets the apostrophe Excel itself uses
     # to mark text; the reader takes it off again.
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return text_for_csv(str(v))
 
 
 def _text_cell(v: object) -> str:
     text = " ".join(str(v).split())
-    return text[1:] if text.startswith("'") and text[1:].startswith(_FORMULA_START) else text
+    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_START) else text
 
 
 def write_data_csv(review: Review) -> bytes:
