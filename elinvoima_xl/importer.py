@@ -115,6 +115,17 @@ def _import_row(result: ImportResult) -> list[object]:
             ", ".join(c.label for c in result.columns)]
 
 
+def _log_line(row: list[object]) -> str:
+    """One CSV line of the import log: quoted where needed, and a file name a spreadsheet would take
+    for a formula ("=…") kept as text with Excel's apostrophe."""
+    from .names import text_for_csv
+
+    buf = io.StringIO()
+    csv.writer(buf, delimiter=";", lineterminator="\r\n").writerow(
+        [text_for_csv(v) if isinstance(v, str) else v for v in row])
+    return buf.getvalue()
+
+
 @dataclass(frozen=True)
 class ImportReport:
     result: ImportResult
@@ -166,7 +177,7 @@ def import_ledger(ledger_path: Path, into: Path, budget_path: Path | None = None
     merged = merge_import(review, result, into.name)
     log = into.with_name(into.name + ".tuonnit.csv")
     old_log = log.read_text(encoding="utf-8-sig") if log.exists() else ";".join(IMPORT_HEADS) + "\r\n"
-    line = ";".join(str(v) for v in _import_row(result)) + "\r\n"
+    line = _log_line(_import_row(result))
     backup = save_workbook(into, write_data_csv(merged))
     write_atomic(log, (old_log + line).encode("utf-8-sig"))
     return ImportReport(result, into, backup, 0, 0)
