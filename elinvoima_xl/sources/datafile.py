@@ -110,6 +110,9 @@ def read_data_xlsx(data: bytes, name: str = "<xlsx>", sheet: str | None = None) 
         finally:
             wb.close()
 
+    fast = _fast_rows(data, sheet)
+    if fast is not None:
+        return review_from_rows(fast[1], name, fast[0])
     # One pass reads constants and formulas; only a sheet with formulas needs their cached values.
     formulas = load(data_only=False)
     if not has_formula(formulas):
@@ -117,6 +120,22 @@ def read_data_xlsx(data: bytes, name: str = "<xlsx>", sheet: str | None = None) 
     values = load(data_only=True)
     refuse_uncalculated(formulas, values, name, sheet or SHEET_NAME)
     return review_from_rows(values, name, sheet or SHEET_NAME)
+
+
+def _fast_rows(data: bytes, sheet: str | None) -> tuple[str, list[tuple[object, ...]]] | None:
+    """(sheet, rows) read as the file backend reads the team's Tiedot (`sheet_rows`), or None when only
+    openpyxl can read it exactly (or say what is wrong with the package)."""
+    from ..splice import sheet_parts
+    from .sheet_rows import sheet_rows
+
+    try:
+        parts = sheet_parts(data)
+        if sheet is None:
+            sheet = SHEET_NAME if SHEET_NAME in parts else next(iter(parts))
+        rows = sheet_rows(data, sheet, parts[sheet]) if sheet in parts else None
+    except Exception:  # a broken package: openpyxl's reading below reports it
+        return None
+    return None if rows is None else (sheet, rows)
 
 
 def unreadable_workbook(exc: BaseException, name: str, sheet: str | None = None,
@@ -147,7 +166,7 @@ def _bad_cell_error(data: bytes, name: str, sheet: str) -> InputError | None:
     if found is None:
         return None
     cell, text = found
-    place = Place(file=name, sheet=sheet, cell=cell)
+    place = Place(file=name, sheet=sheet, cell=cell, column=_heading(data, sheet, cell))
     try:
         value: object = float(text)
     except ValueError:
@@ -157,6 +176,27 @@ def _bad_cell_error(data: bytes, name: str, sheet: str) -> InputError | None:
     except InputError as exc:
         return exc
     return InputError(f"solun arvo {text[:30]!r} ei ole luku.", place, _NOT_NUMBER_HINT)
+
+
+def _heading(data: bytes, sheet: str, cell: str) -> str | None:
+    """The row-1 heading above `cell`, as `review_from_rows` names a cell's column."""
+    import openpyxl
+
+    from ..layout import parse_ref
+
+    row, col = parse_ref(cell)
+    if row == 0:
+        return None
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+        try:
+            header = next(wb[sheet].iter_rows(max_row=1, values_only=True), ())
+        finally:
+            wb.close()
+    except Exception:  # row 1 itself cannot be read: the cell alone is named
+        return None
+    text = str(header[col]).strip() if col < len(header) and header[col] is not None else ""
+    return text or None
 
 
 def has_formula(rows: list[tuple[object, ...]]) -> bool:
