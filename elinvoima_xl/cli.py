@@ -179,6 +179,14 @@ def generate_ledger(data: Path | None, output: Path, budget_output: Path | None,
     click.echo(f"Kirjoitettu {output}" + (f" ja {budget_output}" if budget_output else ""))
 
 
+_CONTROL = {c: repr(chr(c))[1:-1] for c in (*range(32), 127)}
+
+
+def _one_line(text: str) -> str:
+    """A message on one line: a newline or other control character quoted from the user's file is shown escaped."""
+    return text.translate(_CONTROL)
+
+
 def run() -> None:
     """Console entry point: user mistakes end as one line on stderr and exit 2, never a traceback."""
     try:
@@ -190,10 +198,10 @@ def run() -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except ElinvoimaError as exc:
-        click.echo(f"{type(exc).__name__}: {exc}", err=True)
+        click.echo(f"{type(exc).__name__}: {_one_line(str(exc))}", err=True)
         sys.exit(2)
     except OSError as exc:
-        click.echo(f"{type(exc).__name__}: {exc.strerror or exc}: {exc.filename or ''}", err=True)
+        click.echo(_one_line(f"{type(exc).__name__}: {exc.strerror or exc}: {exc.filename or ''}"), err=True)
         sys.exit(2)
 
 

@@ -170,7 +170,7 @@ def _with_cell(data: bytes, ref: str, cell_xml: str) -> bytes:
             body = src.read(item.filename)
             if item.filename == part:
                 body, n = re.subn(rf'<c r="{ref}"([^>]*)>.*?</c>'.encode(),
-                                  lambda m: cell_xml.format(ref=ref, s=m.group(1).decode()).encode(), body, count=1)
+                                  lambda m: cell_xml.format(ref=ref, s=re.sub(r'\s+t="[^"]*"', "", m.group(1).decode())).encode(), body, count=1)
                 assert n == 1
             dst.writestr(item, body)
     return out.getvalue()
@@ -230,6 +230,14 @@ def test_one_reading_of_tiedot_on_every_path(workbook: bytes, case: str) -> None
     line = got["check"]
     assert f"Elinvoima.xlsm, Tiedot!{ref}, sarake 'TA 2023 +muutos (€)'" in line, line
     assert words in line and "\n" not in line
+
+
+def test_an_error_value_as_an_area_name_is_refused_on_every_path(workbook: bytes) -> None:
+    ref = f"B{_area_row(workbook)}"
+    data = _with_cell(workbook, ref, '<c r="{ref}"{s} t="e"><v>#N/A</v></c>')
+    got = _errors_on_every_path(data, "na", ref)
+    assert len(set(got.values())) == 1, got
+    assert f"Tiedot!{ref}, sarake 'alue'" in got["check"] and "virhearvo #N/A" in got["check"]
 
 
 def test_a_refused_rebuild_leaves_the_file_as_it_was(workbook: bytes, tmp_path: Path) -> None:

@@ -21,7 +21,6 @@ logging.getLogger("fastexcel.types.dtype").setLevel(logging.ERROR)
 
 _DIMENSION_A1 = re.compile(rb'<dimension ref="A1[:"]')
 _FORMULA_WITHOUT_VALUE = re.compile(rb"(?:</f>|<f\b[^>]*/>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>")
-_ERROR_OR_BOOLEAN = re.compile(rb'<c\b[^>]*\bt="[eb]"')
 _LOOKS_NUMERIC = re.compile(r"^[\s\d+\-\u2212.,()%€\u00a0\u202f]*\d[\s\d+\-\u2212.,()%€\u00a0\u202f]*$")
 _PLAIN_TYPES = ("double", "int64", "string", "large_string", "null")
 
@@ -32,7 +31,9 @@ def sheet_rows(data: bytes, sheet: str, sheet_part: str) -> list[tuple[object, .
 
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         xml = z.read(sheet_part)
-    if not _DIMENSION_A1.search(xml[:4096]) or _FORMULA_WITHOUT_VALUE.search(xml) or _ERROR_OR_BOOLEAN.search(xml):
+    if not _DIMENSION_A1.search(xml[:4096]) or _FORMULA_WITHOUT_VALUE.search(xml):
+        return None
+    if b't="e"' in xml or b't="b"' in xml:   # an error value or TRUE/FALSE: calamine loses the type
         return None
     try:
         reader = fastexcel.read_excel(data)
