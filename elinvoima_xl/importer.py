@@ -23,6 +23,7 @@ from .errors import ElinvoimaError, InputError, Place
 from .jobs import JobReport, WorkbookPort
 from .layout import DATA_SHEET, HEAD_LEFT, PLAIN, SheetLayout, data_sheet_layout
 from .model import Column, ColumnKind, Review, Table, column_roles
+from .names import area_key
 from .sources.datafile import read_data_csv, write_data_csv
 from .sources.ledger import (
     DEFAULT_MAPPING,
@@ -65,7 +66,10 @@ def merge_import(review: Review | None, result: ImportResult, name: str) -> Revi
     columns = tuple(cols)
     imported = {j for j, c in enumerate(columns) if any(_same_slot(c, n) for n in result.columns)}
     old_areas = {t.name: t for t in (review.areas if review is not None else [])}
-    names = list(old_areas) + [a for a in result.figures if a not in old_areas]
+    # An area is the same area whatever its case: the mapping's "LIIKUNTA" fills the data's "Liikunta".
+    spelling = {area_key(a): a for a in old_areas}
+    figures = {spelling.get(area_key(a), a): f for a, f in result.figures.items()}
+    names = list(old_areas) + [a for a in figures if a not in old_areas]
     areas = []
     for area in names:
         table = Table.empty(area, INCOME_STATEMENT, columns)
@@ -77,7 +81,7 @@ def merge_import(review: Review | None, result: ImportResult, name: str) -> Revi
                 table.values[:, j] = old.values[:, old_cols.index(c)]
             table.labels = dict(old.labels)
             table.sources = {}
-        for key, values in result.figures.get(area, {}).items():
+        for key, values in figures.get(area, {}).items():
             li = INCOME_STATEMENT.index[key]
             for col, v in values.items():
                 j = next(j for j in imported if _same_slot(columns[j], col))

@@ -227,3 +227,28 @@ def test_import_log_keeps_a_formula_like_file_name_as_text(tmp_path: Path) -> No
 
     line = _log_line(["2023-07-01", "=HYPERLINK(\"x\");k.csv", "ab", 3, 1.5])
     assert line == "2023-07-01;\"'=HYPERLINK(\"\"x\"\");k.csv\";ab;3;1.5\r\n"
+
+
+def test_mapping_areas_equal_but_for_case() -> None:
+    """Within the mapping two spellings are refused; against the data, the data's spelling is the area."""
+    from elinvoima_xl.errors import InputError
+    from elinvoima_xl.sources.ledger import read_mapping
+
+    with pytest.raises(InputError) as exc:
+        read_mapping(b"tyyppi;alku;loppu;kohde\nkustannuspaikka;1100;1199;Liikunta\n"
+                     b"tili;3000;3099;Myyntituotot\nkustannuspaikka;1200;1299;LIIKUNTA\n", "kohdistus.csv")
+    assert "kohdistus.csv, rivi 4" in str(exc.value) and "'Liikunta' (rivi 2)" in str(exc.value)
+
+
+def test_import_fills_the_area_whatever_the_case(tmp_path: Path) -> None:
+    (tmp_path / "tiedot.csv").write_bytes(
+        "taso;alue;rivi;TA 2023 (€);TOT 2023 3 kk (€)\npalvelualue;Liikunta;Myyntituotot;100;10\n".encode())
+    (tmp_path / "map.csv").write_bytes(b"tyyppi;alku;loppu;kohde\nkustannuspaikka;1100;1199;LIIKUNTA\n"
+                                       b"tili;3000;3099;Myyntituotot\n")
+    (tmp_path / "k.csv").write_bytes(b"kustannuspaikka;tili;pvm;summa\n1101;3001;15.2.2023;250,00\n"
+                                     b"1101;3001;20.3.2023;-50,00\n")
+    r = _cli("import", tmp_path / "k.csv", "--into", tmp_path / "tiedot.csv", "--map", tmp_path / "map.csv")
+    assert r.returncode == 0, r.stderr
+    lines = (tmp_path / "tiedot.csv").read_text(encoding="utf-8-sig").splitlines()
+    # One area, spelt as the data spells it; its actual is the ledger's 250 − 50 = 200 €, its budget kept.
+    assert lines[1:] == ["palvelualue;Liikunta;Myyntituotot;100;200;;;;"], lines

@@ -79,6 +79,19 @@ class Mapping:
         return np.where(ok, name_index[np.clip(pos, 0, None)], -1), names
 
 
+def _same_spelling(centres: list[tuple[int, int, str, int]], name: str) -> None:
+    """Refuse a service area written in two ways that Excel takes for one name (`Liikunta`, `LIIKUNTA`)."""
+    from ..names import area_key
+
+    first: dict[str, tuple[str, int]] = {}
+    for _, _, target, n in centres:
+        other = first.setdefault(area_key(target), (target, n))
+        if other[0] != target:
+            raise InputError(f"palvelualueet '{other[0]}' (rivi {other[1]}) ja '{target}' (rivi {n}) eroavat vain "
+                             "kirjainkooltaan.", Place(file=name, line=n),
+                             "Kirjoita saman palvelualueen nimi joka riville samoin.")
+
+
 def read_mapping(data: bytes, name: str) -> Mapping:
     """The mapping CSV: `tyyppi;alku;loppu;kohde` (tyyppi kustannuspaikka or tili; loppu may be empty)."""
     text = decode_text(data, name).lstrip("\ufeff")
@@ -124,6 +137,7 @@ def read_mapping(data: bytes, name: str) -> Mapping:
             accounts.append((a, b, match.line.key, n))
         else:
             raise InputError(f"tyyppi '{kind}' on tuntematon.", place, "Tyyppi on kustannuspaikka tai tili.")
+    _same_spelling(centres, name)
     for what, ranges in (("kustannuspaikka", centres), ("tili", accounts)):
         ranges.sort()
         for (a1, b1, _t1, n1), (a2, _b2, _t2, n2) in zip(ranges, ranges[1:]):
