@@ -155,6 +155,9 @@ def test_hostile_names_pass_openxml_audit(hostile_workbook: Path, tmp_path: Path
     target.write_bytes(hostile_workbook.read_bytes())
     assert _cli("rebuild", target).returncode == 0
     assert_valid_package(target.read_bytes(), "Elinvoima.xlsm")
+    r = _cli("export", hostile_workbook.parent / "tiedot.csv", "-o", tmp_path / "tiedot.xlsx")
+    assert r.returncode == 0, r.stderr
+    assert_valid_package(tmp_path / "tiedot.xlsx", "tiedot.xlsx")
 
 
 def test_area_text_stays_text(hostile_workbook: Path) -> None:
