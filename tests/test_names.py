@@ -255,3 +255,13 @@ def test_import_fills_the_area_whatever_the_case(tmp_path: Path) -> None:
     lines = (tmp_path / "tiedot.csv").read_text(encoding="utf-8-sig").splitlines()
     # One area, spelt as the data spells it; its actual is the ledger's 250 − 50 = 200 €, its budget kept.
     assert lines[1:] == ["palvelualue;Liikunta;Myyntituotot;100;200;;;;"], lines
+
+
+def test_exported_csv_keeps_formula_like_names_as_text_and_reads_them_back() -> None:
+    from elinvoima_xl.sources.datafile import read_data_csv, write_data_csv
+
+    review = read_data_csv(_data(["Kulttuuri", *HOSTILE]), "tiedot.csv")
+    exported = write_data_csv(review)
+    cells = [line.split(";")[1] for line in exported.decode("utf-8-sig").splitlines()[1:]]
+    assert "'=Tiedot!A1" in cells and "'+358 palvelut" in cells and "'@Yhteiset" in cells and "O'Brien" in cells
+    assert [t.name for t in read_data_csv(exported, "x.csv").areas] == [t.name for t in review.areas]
