@@ -267,6 +267,21 @@ def test_fast_reader_is_used_only_where_it_keeps_cell_types(workbook: bytes) -> 
         assert sheet_rows(_with_cell(workbook, ref, BAD_CELLS[case][0]), "Tiedot", part) is None, case
 
 
+def test_a_repeated_heading_reads_as_written() -> None:
+    """calamine renames a repeated heading; the fast path steps aside so the heading is the user's."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Tiedot"
+    ws.append([*HEADER.split(";"), "TA 2023 (€)"])
+    ws.append(["palvelualue", "A", "Myyntituotot", 1, 1, 5, 1, 6])
+    buf = io.BytesIO()
+    wb.save(buf)
+    xlsx = read_data_xlsx(buf.getvalue(), "x.xlsx")
+    csv_ = read_data_csv(_csv("palvelualue;A;Myyntituotot;1;1;5;1;6", header=HEADER + ";TA 2023 (€)"), "x.csv")
+    assert [c.heading for c in xlsx.columns] == [c.heading for c in csv_.columns]
+    assert np.array_equal(xlsx.areas[0].values, csv_.areas[0].values, equal_nan=True)
+
+
 def test_csv_reads_finnish_number_text_but_not_error_values() -> None:
     area = read_data_csv(_csv("palvelualue;A;Myyntituotot;1;1;1 234,50;-5"), "x.csv").area("A")
     assert area.values[IS.index["myyntituotot"], 2:].tolist() == [1234.5, -5]

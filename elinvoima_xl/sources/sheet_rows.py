@@ -40,6 +40,9 @@ def sheet_rows(data: bytes, sheet: str, sheet_part: str) -> list[tuple[object, .
         table = reader.load_sheet(sheet, header_row=0, schema_sample_rows=None).to_arrow()
     except Exception:  # whatever calamine cannot read, openpyxl reads or reports with its cell
         return None
+    names = set(table.column_names)
+    if any(re.sub(r"_\d+$", "", n) in names for n in names if re.search(r"_\d+$", n)):
+        return None  # calamine renamed a repeated heading ("TA 2023 (€)_1"): openpyxl gives it as written
     columns = []
     for field, column in zip(table.schema, table.columns):
         if str(field.type) not in _PLAIN_TYPES:
