@@ -461,8 +461,8 @@ class FakeBook(Strict):
             book._sheets.append(sheet)
             for row in values[ws.title].iter_rows():
                 for c in row:
-                    if c.value is not None:
-                        sheet._put(c.row, c.column, XlError(c.value) if c.data_type == "e" else c.value)
+                    if c.value is not None:   # the cell's content as stored (no apostrophe taken off)
+                        sheet._values[(c.row, c.column)] = XlError(c.value) if c.data_type == "e" else c.value
             for n in ws.defined_names:
                 sheet._names._items.append(FakeName(sheet, n, "=TRUE"))
         book.calls.clear()

@@ -33,6 +33,7 @@ __all__ = [
 import csv
 import io
 import math
+import re
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -224,7 +225,8 @@ def review_from_rows(values: list[tuple[object, ...]], name: str, title: str) ->
     """A review from the values of a data sheet already read (row 1 first; formulas resolved)."""
     from openpyxl.utils import get_column_letter
 
-    rows = [(n, ["" if v is None else v for v in row]) for n, row in enumerate(values, start=1)]
+    rows = [(n, ["" if v is None else _unescape_control(v) if isinstance(v, str) and "_x" in v else v for v in row])
+            for n, row in enumerate(values, start=1)]
 
     def place(n: int, col: str | None) -> Place:
         cell = None
@@ -236,6 +238,14 @@ def review_from_rows(values: list[tuple[object, ...]], name: str, title: str) ->
     if rows:
         header_index = {str(h).strip(): i for i, h in enumerate(rows[0][1]) if str(h).strip()}
     return _build(iter(rows), place, name, lambda n: Source(file=name, sheet=title, row=n), sheet=True)
+
+
+# OOXML stores a control character in text as "_x0001_"; calamine and Excel decode it, openpyxl does not.
+_ESCAPED_CONTROL = re.compile("_x(00[01][0-9A-Fa-f]|007[Ff])_")
+
+
+def _unescape_control(text: str) -> str:
+    return _ESCAPED_CONTROL.sub(lambda m: chr(int(m.group(1), 16)), text)
 
 
 _NOT_NUMBER_HINT = "Kirjoita soluun luku (tai jätä se tyhjäksi)."
