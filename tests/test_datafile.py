@@ -351,6 +351,29 @@ def test_hostile_file_is_one_finnish_line(tmp_path: Path, name: str, data: bytes
         assert name in err and all(w in err for w in words), err
 
 
+LEDGER_HEAD = b"kustannuspaikka;tili;pvm;summa\n"
+HOSTILE_LEDGERS: list[tuple[str, bytes, list[str]]] = [
+    ("x81.csv", LEDGER_HEAD + b"1101;3001;15.2.2023;\x81250\n", ["rivi 2", "0x81"]),
+    ("digits.csv", LEDGER_HEAD + b"1101;3001;15.2.2023;" + b"9" * 400 + b"\n", ["rivi 2", "liian suuri"]),
+    ("e400.csv", LEDGER_HEAD + b"1101;3001;15.2.2023;1e400\n", ["rivi 2", "'1e400'"]),
+    ("vanha.csv", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(range(256)), [".xls"]),
+]
+
+
+@pytest.mark.parametrize(("name", "data", "words"), HOSTILE_LEDGERS, ids=[f[0] for f in HOSTILE_LEDGERS])
+def test_hostile_ledger_is_one_finnish_line(tmp_path: Path, name: str, data: bytes, words: list[str]) -> None:
+    """The import's ledger reader: a byte that is no text, a figure that would overflow the cents (it
+    used to be imported as -92 233 720 368 547 760 € with exit 0), an old Excel file."""
+    (tmp_path / name).write_bytes(data)
+    target = tmp_path / "tiedot.csv"
+    target.write_bytes(_csv("palvelualue;A;Myyntituotot;1;1;100;50"))
+    before = target.read_bytes()
+    code, _, err = run_cli("import", str(tmp_path / name), "--into", str(target))
+    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err, err
+    assert name in err and all(w in err for w in words), err
+    assert target.read_bytes() == before
+
+
 def test_xlsx_cell_errors_are_one_line(workbook: bytes, tmp_path: Path) -> None:
     """A number cell openpyxl cannot convert is named by its cell, on one line (it used to be a traceback)."""
     ref = f"F{_area_row(workbook)}"

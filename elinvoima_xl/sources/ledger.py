@@ -33,6 +33,7 @@ import numpy.typing as npt
 from ..errors import InputError, Place
 from ..labels import match_label, normalize_label
 from ..model import Column, ColumnKind
+from ..numbers import MAX_FIGURE
 from ..structure import INCOME_STATEMENT, Kind
 from . import decode_text
 
@@ -213,7 +214,7 @@ def _cents(strings: object, name: str, lines: IntArray, what: str, allow_empty: 
             euros = np.asarray(pc.cast(pc.replace_substring(raw, ",", "."), pa.float64()))
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             euros = None
-        if euros is not None and np.isfinite(euros).all():
+        if euros is not None and (np.abs(euros) < MAX_FIGURE).all():   # also False for inf and NaN
             return np.round(euros * 100.0).astype(np.int64)
     s = pc.utf8_trim_whitespace(raw)
     for space in ("\u00a0", "\u202f", " "):
@@ -230,6 +231,10 @@ def _cents(strings: object, name: str, lines: IntArray, what: str, allow_empty: 
                         "Luvun muoto on esimerkiksi -1 234,56 tai 1 234,56-.")
     s = pc.if_else(empty, "0", s)
     euros = np.asarray(pc.cast(s, pa.float64()))
+    huge = ~(np.abs(euros) < MAX_FIGURE)
+    if huge.any():   # "9" * 400 reads as infinity, which no integer of cents holds
+        raise _bad_rows(name, lines, huge, [str(v)[:20] for v in pc.cast(strings, pa.string()).to_pylist()], what,
+                        "Luku on liian suuri: Excel laskee tarkasti 15 numeroon asti.")
     return np.round(euros * 100.0).astype(np.int64)
 
 
@@ -293,6 +298,7 @@ def _csv_table(data: bytes, name: str) -> tuple[Any, list[str]]:
         body.decode("utf-8")
         encoding = "utf8"
     except UnicodeDecodeError:
+        decode_text(data, name)   # refuses a file that is not text, naming the line of the first bad byte
         encoding = "cp1252"
     first = body.split(b"\n", 1)[0].decode(encoding).rstrip("\r")
     delim = max((";", "\t", ","), key=lambda d: first.count(d))
