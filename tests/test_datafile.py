@@ -325,6 +325,7 @@ HOSTILE_FILES: list[tuple[str, bytes, list[str]]] = [
     ("e400.csv", _csv("palvelualue;A;Myyntituotot;1;1;1e400;50"), ["rivi 2", "'1e400'"]),
     ("digits.csv", _csv(f"palvelualue;A;Myyntituotot;1;1;{'7' * 400};50"), ["rivi 2", "liian suuri"]),
     ("tyhja.csv", b"", ["tyhjä"]),
+    ("bomit.csv", b"\xef\xbb\xbf\xef\xbb\xbf", ["tyhjä"]),   # found by the fuzz: was an IndexError
     ("binaari.csv", bytes(range(256)) * 4, ["nollatavu", "rivi 1"]),
     ("tyokirja.csv", b"PK\x03\x04" + bytes(200), ["zip", ".xlsx"]),
     ("vanha.csv", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(200), [".xls"]),

@@ -19,7 +19,7 @@ _BINARY = (
 def decode_text(data: bytes, name: str) -> str:
     """Text of a file from a Finnish office: UTF-8 (with or without BOM), UTF-16 with BOM (Excel's
     "Unicode text"), else cp1252; anything else is refused naming the line of the first bad byte."""
-    if not data.strip():
+    if not data.replace(b"\xef\xbb\xbf", b"").strip():   # nothing, or byte-order marks alone
         raise InputError("tiedosto on tyhjä.", Place(file=name), "Tallenna tiedostoon otsikkorivi ja tietorivit.")
     for magic, what, hint in _BINARY:
         if data.startswith(magic):

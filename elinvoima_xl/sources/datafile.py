@@ -64,7 +64,7 @@ def _delimiter(first_line: str) -> str:
 
 def read_data_csv(data: bytes, name: str = "<csv>") -> Review:
     text = decode_text(data, name)
-    first = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
+    first = (text.lstrip("\ufeff").splitlines() or [""])[0]   # a file of BOMs alone has no first line
     reader = csv.reader(io.StringIO(text), delimiter=_delimiter(first))
     return _build(_csv_rows(reader, name), lambda n, col: Place(file=name, line=n, column=col), name,
                   lambda n: Source(file=name, line=n), sheet=False)
