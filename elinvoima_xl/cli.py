@@ -423,6 +423,14 @@ def collect(paths: tuple[Path, ...], into: Path, password_file: Path | None) -> 
     sys.exit(1 if report.needs_attention else 0)
 
 
+_CONTROL = {c: repr(chr(c))[1:-1] for c in (*range(32), 127)}
+
+
+def _one_line(text: str) -> str:
+    """A message on one line: a newline or other control character quoted from the user's file is shown escaped."""
+    return text.translate(_CONTROL)
+
+
 def run() -> None:
     """Console entry point: a user's mistake ends as one Finnish line on stderr and exit 2, never a traceback."""
     try:
@@ -444,7 +452,7 @@ def run() -> None:
         if message is None:
             click.echo(unexpected_error_message(), err=True)
             raise                     # a bug: the traceback is for whoever fixes it
-        click.echo(message, err=True)
+        click.echo(_one_line(message), err=True)
         sys.exit(2)
 
 

@@ -69,10 +69,10 @@ from .layout import (
     _table_rows,
     cell_ref,
     quote_sheet,
-    safe_sheet_name,
     style,
 )
 from .model import Goal, Review, Table
+from .names import sheet_name
 from .sources.review_text import TILA_CHOICES
 from .structure import INCOME_STATEMENT, Kind
 from .writers.xlsx import _Formats, _write_sheet
@@ -295,7 +295,7 @@ def head_layout(review: Review, table: Table, settings: Settings = Settings(),
     ct = computed_table(table, settings, recompute=True)
     deviating = deviating_lines(review, ct, settings)
     goals = goals or []
-    name = safe_sheet_name(table.name, {INSTRUCTION_SHEET.casefold(), GOALS_SHEET.casefold()})
+    name = sheet_name(table.name, {INSTRUCTION_SHEET.casefold(), GOALS_SHEET.casefold()})
     version = figures_version(review, table)
     area_sheet, rows, grid = _area_sheet(review, table, ct, name, settings, deviating)
     sheets = [_instruction_sheet(review, table.name, name, version, deadline, bool(goals), len(deviating)),

@@ -28,6 +28,7 @@ from .errors import ElinvoimaError, InputError, Place
 from .jobs import JobReport, WorkbookPort
 from .layout import DATA_SHEET, HEAD_LEFT, PLAIN, SheetLayout, data_sheet_layout
 from .model import Column, ColumnKind, Review, Table, column_roles
+from .names import area_key, text_for_csv
 from .sources.datafile import read_data_csv, write_data_csv
 from .sources.ledger import (
     DEFAULT_MAPPING,
@@ -159,6 +160,10 @@ def merge_import(review: Review | None, result: ImportResult, name: str, csv_tar
         return out
 
     old_areas = {t.name: t for t in (review.areas if review is not None else [])}
+    # An area is the same area whatever its case: the mapping's "LIIKUNTA" fills the data's "Liikunta"
+    # (renamed in the result too, so the sums in and out are compared area by area under one name).
+    spelling = {area_key(a): a for a in old_areas}
+    result.figures = {spelling.get(area_key(a), a): f for a, f in result.figures.items()}
     names = list(old_areas) + [a for a in result.figures if a not in old_areas]
     areas: list[Table] = []
     subtotals = [ln.key for ln in INCOME_STATEMENT.lines if ln.kind is Kind.SUBTOTAL]
@@ -314,6 +319,17 @@ def _log_row(result: ImportResult) -> list[object]:
             result.cents_left_out / 100, "; ".join(x.text() for x in result.left_out)]
 
 
+def _log_line(row: list[object]) -> str:
+    """One CSV line of the import log: quoted where needed, and a file name a spreadsheet would take
+    for a formula ("=…") kept as text with Excel's apostrophe."""
+    from .names import text_for_csv
+
+    buf = io.StringIO()
+    csv.writer(buf, delimiter=";", lineterminator="\r\n").writerow(
+        [text_for_csv(v) if isinstance(v, str) else v for v in row])
+    return buf.getvalue()
+
+
 @dataclass(frozen=True)
 class ImportReport:
     result: ImportResult
@@ -404,7 +420,8 @@ def import_ledger(ledger_path: Path, into: Path, budget_path: Path | None = None
     w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
     if not old_log:
         w.writerow(IMPORT_HEADS)
-    w.writerow(["" if v is None else str(v) for v in _log_row(result)])
+    # A file name a spreadsheet would take for a formula ("=…") stays text, with Excel's apostrophe.
+    w.writerow([text_for_csv("" if v is None else str(v)) for v in _log_row(result)])
     backup = save_workbook(into, data)
     write_atomic(log, (old_log + buf.getvalue()).encode("utf-8-sig"))
     return ImportReport(result, into, backup, 0, 0)

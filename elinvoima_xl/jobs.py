@@ -152,14 +152,16 @@ def run_job(port: WorkbookPort, job: str, settings: Settings = Settings()) -> Jo
         from .collect import EXPLANATIONS_SHEET, explanation_findings
 
         findings += explanation_findings(port.read(EXPLANATIONS_SHEET), port.name)
-    layout = workbook_layout(review, findings, settings, data_map=dmap)
     owned = port.owned_sheets()
+    # Area sheets never take the name of a sheet of the team's (Excel compares names ignoring case).
+    team = [n for n in port.sheet_names() if n not in owned]
+    layout = workbook_layout(review, findings, settings, data_map=dmap, reserved=team)
     new = {s.name: s for s in layout.sheets if s.owned}
     areas = list(layout.area_sheets.values())
     fixed = (SUMMARY_SHEET, CHECKS_SHEET, CONF_SHEET)
     old_areas = [s for s in owned if s not in fixed]
     names = port.sheet_names()
-    clash = [n for n in new if n in names and n not in owned]
+    clash = [n for n in new if n.casefold() in {t.casefold() for t in team}]
     if clash:
         raise InputError(f"välilehti '{clash[0]}' on tiimin oma, mutta työ loisi samannimisen välilehden.",
                          Place(file=port.name), "Nimeä tiimin välilehti toisin ja yritä uudelleen.")

@@ -52,6 +52,7 @@ from .checks import Finding
 from .errors import ElinvoimaError
 from .labels import normalize_label
 from .model import Column, ColumnRoles, Review, Table, column_roles
+from .names import chart_title, quote_sheet, sheet_name
 
 
 @cache
@@ -75,6 +76,7 @@ KPI_SHEET = "Tunnusluvut"
 RISKS_SHEET = "Riskit"
 CONF_SHEET = "xlwings.conf"
 INPUT_SHEETS = (DATA_SHEET, GOALS_SHEET, KPI_SHEET, RISKS_SHEET)   # the team's; rebuild never rewrites them
+TEAM_SHEETS = ("Kohdistus", "Tuonnit")   # the team's sheets the ledger import adds
 UDF_MODULE = "elinvoima_xl.udfs"
 OWNED_NAME = "ElinvoimaOma"        # a sheet-scoped defined name on every sheet the tool owns
 
@@ -84,7 +86,6 @@ PCT = "0.00"                        # the review prints "38,20"
 FILL = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}
 SEVERITY_FI = {"error": "Virhe", "warning": "Varoitus", "info": "Huomio"}
 TILA_FILLS = {"Toteutuu": "C6EFCE", "Toteutuu osittain": "FFEB9C", "Ei toteudu": "FFC7CE"}
-_INVALID_SHEET_CHARS = str.maketrans({c: "-" for c in "[]:*?/\\"})
 
 
 # ---------------------------------------------------------------------------- the objects
@@ -275,10 +276,6 @@ def parse_ref(ref: str) -> tuple[int, int]:
     return int(ref[len(letters):]) - 1, col - 1
 
 
-def quote_sheet(name: str) -> str:
-    return "'" + name.replace("'", "''") + "'"
-
-
 def _num(x: float) -> str:
     """A constant in a formula: shortest exact text."""
     return repr(float(x)).removesuffix(".0") if float(x).is_integer() else repr(float(x))
@@ -290,19 +287,6 @@ def _scaled(ref: str, factor: float) -> str:
 
 def _cached(x: float) -> float:
     return 0.0 if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
-
-
-def safe_sheet_name(name: str, taken: set[str]) -> str:
-    """A valid, unique (case-insensitive) Excel sheet name for an area: ≤ 31 chars, no []:*?/\\."""
-    base = " ".join(name.translate(_INVALID_SHEET_CHARS).split()).strip("'") or "Alue"
-    candidate = base[:31]
-    n = 2
-    while candidate.casefold() in taken:
-        suffix = f" ({n})"
-        candidate = base[:31 - len(suffix)] + suffix
-        n += 1
-    taken.add(candidate.casefold())
-    return candidate
 
 
 def _term_sum(refs: list[str]) -> str:
@@ -446,10 +430,11 @@ def _sheet_frame(sheet: SheetLayout, title: str, subtitle: str, grid: _Grid, fir
 
 # ---------------------------------------------------------------------------- the workbook
 
-def area_sheet_names(review: Review) -> dict[str, str]:
-    """Area name -> its sheet's name (valid, unique, never one of the fixed sheets)."""
-    taken = {n.casefold() for n in (SUMMARY_SHEET, CHECKS_SHEET, CONF_SHEET, *INPUT_SHEETS)}
-    return {t.name: safe_sheet_name(t.name, taken) for t in review.areas}
+def area_sheet_names(review: Review, reserved: Sequence[str] = ()) -> dict[str, str]:
+    """Area name -> its sheet's name (valid, unique ignoring case, never one of the fixed sheets nor
+    one of `reserved`: the team's own sheets in the workbook)."""
+    taken = {n.casefold() for n in (SUMMARY_SHEET, CHECKS_SHEET, CONF_SHEET, *INPUT_SHEETS, *TEAM_SHEETS, *reserved)}
+    return {t.name: sheet_name(t.name, taken) for t in review.areas}
 
 
 def sheet_names(review: Review, with_inputs: bool = True) -> list[str]:
@@ -459,7 +444,7 @@ def sheet_names(review: Review, with_inputs: bool = True) -> list[str]:
 
 
 def workbook_layout(review: Review, findings: list[Finding], settings: Settings = Settings(),
-                    data_map: DataMap | None = None) -> WorkbookLayout:
+                    data_map: DataMap | None = None, reserved: Sequence[str] = ()) -> WorkbookLayout:
     """Every sheet of the team's workbook for `review`; `data_map` places figures on the data sheet.
 
     Without `data_map` the data sheet is written from the review (a new workbook); with one,
@@ -468,7 +453,7 @@ def workbook_layout(review: Review, findings: list[Finding], settings: Settings 
     dmap = data_map or DataMap.as_written(review)
     grid = _Grid(review.columns)
     roles = grid.roles
-    area_sheets = area_sheet_names(review)
+    area_sheets = area_sheet_names(review, reserved)
     locate = _Locator(review, dmap, area_sheets, grid)
     marks, area_fills = locate.marks(findings)
 
@@ -557,7 +542,7 @@ def workbook_layout(review: Review, findings: list[Finding], settings: Settings 
                            fills=area_fills.get(t.name, {}))
         first, last = 4, 4 + len(INCOME_STATEMENT.lines) - 1
         sheet.charts.append(Chart(
-            f"{t.name}: talousarvio ja toteuma",
+            chart_title(f"{t.name}: talousarvio ja toteuma"),
             (0, first, last),
             ((review.columns[roles.budget].label, grid.figure(roles.budget)),
              (review.columns[roles.actual].label, grid.figure(roles.actual))),

@@ -44,5 +44,8 @@ def load_review(path: Path | str | None) -> Review:
         return read_data_csv(data, p.name)
     if suffix in (".txt", ".md", ".text", ""):
         return parse_review_text(decode_text(data, p.name), p.name)
+    if suffix in (".xls", ".ods", ".xlsb", ".numbers"):
+        raise InputError(f"laskentataulukon muotoa '{p.suffix}' ei lueta.", Place(file=p.name),
+                         "Tallenna tiedosto Excelissä .xlsx-muodossa tai CSV-muodossa ja anna se.")
     raise InputError(f"tiedostotyyppiä '{p.suffix}' ei tueta.", Place(file=p.name),
                      "Käytä katsauksen tekstiä (.txt), tietotiedostoa (.csv) tai Excel-tiedostoa (.xlsx).")

@@ -7,7 +7,7 @@ formats the minus as U+2212, which a terminal user would not type back.
 
 from __future__ import annotations
 
-__all__ = ["format_fi", "parse_fi_number", "round_half_away"]
+__all__ = ["MAX_FIGURE", "format_fi", "parse_fi_number", "round_half_away"]
 
 import math
 import re
@@ -17,6 +17,7 @@ import numpy.typing as npt
 
 from .errors import NumberFormatError, Place
 
+MAX_FIGURE = 1e15    # Excel keeps 15 significant digits; no municipal figure in euros comes near
 _SPACES = str.maketrans("", "", " \u00a0\u202f\u2007\u2009\t")
 _MINUSES = str.maketrans({"\u2212": "-", "\u2013": "-", "\u2012": "-"})
 # What a cell can hold instead of a number, in the user's words (never a Python type name).
@@ -66,6 +67,9 @@ def parse_fi_number(text: object, place: Place | None = None) -> float | None:
             "Luvussa saa olla numeroita, välilyöntejä tuhaterottimina, desimaalipilkku ja etumerkki.",
         )
     value = float(s.replace(",", "."))
+    if not abs(value) < MAX_FIGURE:   # also inf: "9" * 400 reads as infinity
+        raise NumberFormatError(f"luku {raw.strip()[:20]!r}{'…' if len(raw.strip()) > 20 else ''} on liian suuri.",
+                                place, "Excel laskee tarkasti 15 numeroon asti; tarkista luku.")
     return -value if negative else value
 
 

@@ -20,6 +20,10 @@ import xlwings.main as xm
 from openpyxl.utils import column_index_from_string, get_column_letter
 
 
+class XlError(str):
+    """An error value in a cell (#DIV/0!): xlwings gives None for it, or its text with `err_to_str=True`."""
+
+
 class Strict:
     """Base: attribute writes only where xlwings has a settable property of that name."""
 
@@ -85,10 +89,12 @@ class FakeFont(Strict):
 class FakeRange(Strict):
     REAL = xm.Range
 
-    def __init__(self, sheet: FakeSheet, areas: list[tuple[int, int, int, int]], ndim: int | None = None) -> None:
+    def __init__(self, sheet: FakeSheet, areas: list[tuple[int, int, int, int]], ndim: int | None = None,
+                 err_to_str: bool = False) -> None:
         self._sheet = sheet
         self._areas = areas
         self._ndim = ndim
+        self._err_to_str = err_to_str
 
     # -- shape
     @property
@@ -124,10 +130,10 @@ class FakeRange(Strict):
 
     def options(self, convert: Any = None, **options: Any) -> FakeRange:
         _call(self, "options")
-        unknown = set(options) - {"ndim", "empty", "numbers", "dates", "expand", "transpose"}
+        unknown = set(options) - {"ndim", "empty", "numbers", "dates", "expand", "transpose", "err_to_str"}
         if convert is not None or unknown:
             raise AttributeError(f"fake Range.options supports only plain conversion, got {convert} {unknown}")
-        return FakeRange(self._sheet, self._areas, options.get("ndim"))
+        return FakeRange(self._sheet, self._areas, options.get("ndim"), bool(options.get("err_to_str")))
 
     # -- contents
     def _cells(self) -> list[tuple[int, int]]:
@@ -137,12 +143,17 @@ class FakeRange(Strict):
     def value(self) -> Any:
         _call(self, "value.get")
         r1, c1, r2, c2 = self._areas[0]
-        grid = [[self._sheet._values.get((r, c)) for c in range(c1, c2 + 1)] for r in range(r1, r2 + 1)]
+        grid = [[self._shown(self._sheet._values.get((r, c))) for c in range(c1, c2 + 1)] for r in range(r1, r2 + 1)]
         if self._ndim == 2:
             return grid
         if r1 == r2 and c1 == c2:
             return grid[0][0]
         return grid[0] if r1 == r2 else [row[0] for row in grid] if c1 == c2 else grid
+
+    def _shown(self, v: Any) -> Any:
+        if isinstance(v, XlError):
+            return str(v) if self._err_to_str else None
+        return v
 
     @value.setter
     def value(self, data: Any) -> None:
@@ -450,8 +461,8 @@ class FakeBook(Strict):
             book._sheets.append(sheet)
             for row in values[ws.title].iter_rows():
                 for c in row:
-                    if c.value is not None:
-                        sheet._put(c.row, c.column, c.value)
+                    if c.value is not None:   # the cell's content as stored (no apostrophe taken off)
+                        sheet._values[(c.row, c.column)] = XlError(c.value) if c.data_type == "e" else c.value
             for n in ws.defined_names:
                 sheet._names._items.append(FakeName(sheet, n, "=TRUE"))
         book.calls.clear()

@@ -86,10 +86,17 @@ class FileBackend:
         passes: list[dict[str, Rows]] = []
         for data_only in (False, True):
             wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=data_only)
+            read: dict[str, Rows] = {}
             try:
-                passes.append({s: [tuple(r) for r in wb[s].iter_rows(values_only=True)] for s in sheets})
+                for s in sheets:
+                    read[s] = [tuple(r) for r in wb[s].iter_rows(values_only=True)]
+            except Exception as exc:  # a cell openpyxl cannot convert: one line naming it
+                from ..sources.datafile import unreadable_workbook
+
+                raise unreadable_workbook(exc, self.name, s, data) from None
             finally:
                 wb.close()
+            passes.append(read)
             if not any(has_formula(rows) for rows in passes[0].values()):
                 return passes[0]
         formulas, values = passes

@@ -121,7 +121,9 @@ class LiveBackend:
     def read(self, sheet: str) -> Rows:
         ws = self.book.sheets[sheet]
         last = ws.used_range.last_cell
-        values = ws.range((1, 1), (last.row, last.column)).options(ndim=2).value
+        # err_to_str: an error value (#DIV/0!) comes as its text, which the data's one reading
+        # (datafile.figure) refuses with its cell, instead of as None, which would read as empty.
+        values = ws.range((1, 1), (last.row, last.column)).options(ndim=2, err_to_str=True).value
         return [tuple(r) for r in values]
 
     # -- writing ------------------------------------------------------------------------

@@ -19,6 +19,7 @@ __all__ = [
     "data_groups",
     "data_row_keys",
     "data_rows",
+    "figure",
     "has_formula",
     "read_data",
     "read_data_csv",
@@ -31,15 +32,19 @@ __all__ = [
 
 import csv
 import io
+import math
+import re
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputError, Place
+from ..errors import InputError, NumberFormatError, Place
 from ..labels import match_label, normalize_label
 from ..model import Column, Review, Source, Table, column_roles
-from ..numbers import format_fi, parse_fi_number
+from ..excel_values import EXCEL_ERRORS
+from ..names import FORMULA_START, area_key, text_for_csv
+from ..numbers import MAX_FIGURE, format_fi, parse_fi_number
 from ..structure import COUNCIL, INCOME_STATEMENT, INVESTMENT, Block, Kind, Structure
 from . import decode_text
 
@@ -59,34 +64,56 @@ def _delimiter(first_line: str) -> str:
 
 def read_data_csv(data: bytes, name: str = "<csv>") -> Review:
     text = decode_text(data, name)
-    first = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
+    first = (text.lstrip("\ufeff").splitlines() or [""])[0]   # a file of BOMs alone has no first line
     reader = csv.reader(io.StringIO(text), delimiter=_delimiter(first))
-    rows: Iterator[tuple[int, list[object]]] = ((n, list(row)) for n, row in enumerate(reader, start=1))
-    return _build(rows, lambda n, col: Place(file=name, line=n, column=col), name,
-                  lambda n: Source(file=name, line=n))
+    return _build(_csv_rows(reader, name), lambda n, col: Place(file=name, line=n, column=col), name,
+                  lambda n: Source(file=name, line=n), sheet=False)
+
+
+def _csv_rows(reader: Iterator[list[str]], name: str) -> Iterator[tuple[int, list[object]]]:
+    """The CSV's rows numbered from 1; what the csv module cannot read (a field of over 128 KB, an
+    open quote running to the end) ends as one line naming the line."""
+    n = 0
+    try:
+        for n, row in enumerate(reader, start=1):   # noqa: B007 (n is the line of the error below)
+            yield n, list(row)
+    except csv.Error as exc:
+        raise InputError(f"riviä ei voi lukea CSV-muodossa ({exc}).", Place(file=name, line=n + 1),
+                         "Tarkista lainausmerkit ja että tiedosto on puolipisteillä eroteltu tietotiedosto.") from None
+
+
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 def read_data_xlsx(data: bytes, name: str = "<xlsx>", sheet: str | None = None) -> Review:
     import openpyxl  # only the xlsx path needs it
 
+    if data.startswith(_OLE):
+        raise InputError("tiedosto on vanhan Excelin .xls-muodossa tai suojattu salasanalla, ei .xlsx-työkirja.",
+                         Place(file=name), "Tallenna se Excelissä .xlsx-muodossa ilman salasanaa.")
+
     def load(data_only: bool) -> list[tuple[object, ...]]:
         nonlocal sheet
         try:
             wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=data_only)
-        except Exception:  # openpyxl raises many types for a broken package
-            raise InputError(("tiedostoa ei voi avata Excel-työkirjana: se ei ole .xlsx- tai .xlsm-tiedosto, "
-                              "tai se on vioittunut."),
-                             Place(file=name), "Tallenna tiedosto Excelissä .xlsx-muodossa.") from None
+        except Exception as exc:  # openpyxl raises many types for a broken package
+            raise unreadable_workbook(exc, name) from None
         try:
             if sheet is None:
                 sheet = SHEET_NAME if SHEET_NAME in wb.sheetnames else wb.sheetnames[0]
             if sheet not in wb.sheetnames:
                 raise InputError(f"välilehteä '{sheet}' ei ole.", Place(file=name),
                                  f"Välilehdet: {', '.join(wb.sheetnames)}.")
-            return list(wb[sheet].iter_rows(values_only=True))
+            try:
+                return list(wb[sheet].iter_rows(values_only=True))
+            except Exception as exc:  # a cell openpyxl cannot convert (<v>INF</v> in a number cell)
+                raise unreadable_workbook(exc, name, sheet, data) from None
         finally:
             wb.close()
 
+    fast = _fast_rows(data, sheet)
+    if fast is not None:
+        return review_from_rows(fast[1], name, fast[0])
     # One pass reads constants and formulas; only a sheet with formulas needs their cached values.
     formulas = load(data_only=False)
     if not has_formula(formulas):
@@ -94,6 +121,84 @@ def read_data_xlsx(data: bytes, name: str = "<xlsx>", sheet: str | None = None) 
     values = load(data_only=True)
     refuse_uncalculated(formulas, values, name, sheet or SHEET_NAME)
     return review_from_rows(values, name, sheet or SHEET_NAME)
+
+
+def _fast_rows(data: bytes, sheet: str | None) -> tuple[str, list[tuple[object, ...]]] | None:
+    """(sheet, rows) read as the file backend reads the team's Tiedot (`sheet_rows`), or None when only
+    openpyxl can read it exactly (or say what is wrong with the package)."""
+    from ..splice import sheet_parts
+    from .sheet_rows import sheet_rows
+
+    try:
+        parts = sheet_parts(data)
+        if sheet is None:
+            sheet = SHEET_NAME if SHEET_NAME in parts else next(iter(parts))
+        rows = sheet_rows(data, sheet, parts[sheet]) if sheet in parts else None
+    except Exception:  # a broken package: openpyxl's reading below reports it
+        return None
+    return None if rows is None else (sheet, rows)
+
+
+def unreadable_workbook(exc: BaseException, name: str, sheet: str | None = None,
+                        data: bytes | None = None) -> InputError:
+    """One Finnish line for whatever a spreadsheet library raised on a broken package or cell.
+
+    With the package's bytes and the sheet, a number cell openpyxl could not convert is named,
+    with what `figure` says of its value (the same words as when another reader met it).
+    """
+    if data is not None and sheet is not None:
+        located = _bad_cell_error(data, name, sheet)
+        if located is not None:
+            return located
+    # The library's own words are English and name its classes: the user gets what to do instead.
+    where = ("välilehden soluja ei voi lukea: tiedosto on vioittunut" if sheet else
+             "tiedostoa ei voi avata Excel-työkirjana: se ei ole .xlsx- tai .xlsm-tiedosto, tai se on vioittunut")
+    return InputError(f"{where}.", Place(file=name, sheet=sheet),
+                      "Avaa tiedosto Excelissä ja tallenna se .xlsx-muodossa, tai anna tiedot CSV-tiedostona.")
+
+
+def _bad_cell_error(data: bytes, name: str, sheet: str) -> InputError | None:
+    from ..splice import sheet_parts
+    from .sheet_rows import bad_number_cell
+
+    try:
+        found = bad_number_cell(data, sheet_parts(data)[sheet])
+    except Exception:  # the package itself is broken: the caller says so
+        return None
+    if found is None:
+        return None
+    cell, text = found
+    place = Place(file=name, sheet=sheet, cell=cell, column=_heading(data, sheet, cell))
+    try:
+        value: object = float(text)
+    except ValueError:
+        value = text
+    try:
+        figure(value, place, sheet=True)
+    except InputError as exc:
+        return exc
+    return InputError(f"solun arvo {text[:30]!r} ei ole luku.", place, _NOT_NUMBER_HINT)
+
+
+def _heading(data: bytes, sheet: str, cell: str) -> str | None:
+    """The row-1 heading above `cell`, as `review_from_rows` names a cell's column."""
+    import openpyxl
+
+    from ..layout import parse_ref
+
+    row, col = parse_ref(cell)
+    if row == 0:
+        return None
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+        try:
+            header = next(wb[sheet].iter_rows(max_row=1, values_only=True), ())
+        finally:
+            wb.close()
+    except Exception:  # row 1 itself cannot be read: the cell alone is named
+        return None
+    text = str(header[col]).strip() if col < len(header) and header[col] is not None else ""
+    return text or None
 
 
 def has_formula(rows: list[tuple[object, ...]]) -> bool:
@@ -121,7 +226,8 @@ def review_from_rows(values: list[tuple[object, ...]], name: str, title: str) ->
     """A review from the values of a data sheet already read (row 1 first; formulas resolved)."""
     from openpyxl.utils import get_column_letter
 
-    rows = [(n, ["" if v is None else v for v in row]) for n, row in enumerate(values, start=1)]
+    rows = [(n, ["" if v is None else _unescape_control(v) if isinstance(v, str) and "_x" in v else v for v in row])
+            for n, row in enumerate(values, start=1)]
 
     def place(n: int, col: str | None) -> Place:
         cell = None
@@ -132,7 +238,73 @@ def review_from_rows(values: list[tuple[object, ...]], name: str, title: str) ->
     header_index: dict[str, int] = {}
     if rows:
         header_index = {str(h).strip(): i for i, h in enumerate(rows[0][1]) if str(h).strip()}
-    return _build(iter(rows), place, name, lambda n: Source(file=name, sheet=title, row=n))
+    return _build(iter(rows), place, name, lambda n: Source(file=name, sheet=title, row=n), sheet=True)
+
+
+# OOXML stores a control character in text as "_x0001_"; calamine and Excel decode it, openpyxl does not.
+_ESCAPED_CONTROL = re.compile("_x(00[01][0-9A-Fa-f]|007[Ff])_")
+
+
+def _unescape_control(text: str) -> str:
+    return _ESCAPED_CONTROL.sub(lambda m: chr(int(m.group(1), 16)), text)
+
+
+_NOT_NUMBER_HINT = "Kirjoita soluun luku (tai jätä se tyhjäksi)."
+
+
+def figure(value: object, place: Place, sheet: bool) -> float | None:
+    """The number a data cell holds, None when it is empty: the one rule for every reader of the data.
+
+    In CSV every cell is text: Finnish and plain number text is read (`parse_fi_number`). In a
+    spreadsheet cell (an .xlsx data file, the workbook's Tiedot by file or in live Excel) a figure
+    must be a number: the area sheets' formulas point at the cell, and Excel computes nothing from
+    text, an error value or TRUE, so those are refused with the cell's address instead of being
+    read as something the formulas would not see.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        if text.upper() in EXCEL_ERRORS:
+            raise NumberFormatError(f"solussa on virhearvo {text} eikä luku.", place,
+                                    "Korjaa kaava tai luku, josta virhe tulee, ja yritä uudelleen.")
+        if not sheet:
+            return parse_fi_number(text, place)
+        try:
+            as_number = parse_fi_number(text)
+        except NumberFormatError:
+            as_number = None
+        if as_number is not None:
+            raise NumberFormatError(
+                f"luku on tallennettu tekstinä ({text[:30]!r}).", place,
+                "Excelin kaavat eivät laske tekstistä: muunna solu luvuksi (Excel: Muunna luvuksi) "
+                "tai kirjoita luku uudelleen, ja yritä uudelleen.")
+        raise NumberFormatError(f"odotettiin lukua, löytyi teksti {text[:30]!r}.", place, _NOT_NUMBER_HINT)
+    if isinstance(value, bool):
+        raise NumberFormatError(f"odotettiin lukua, löytyi totuusarvo {'TOSI' if value else 'EPÄTOSI'}.", place,
+                                _NOT_NUMBER_HINT)
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        try:
+            number = float(value)
+        except OverflowError:
+            number = math.inf
+        if math.isnan(number):
+            raise NumberFormatError("solussa ei ole lukua (NaN).", place, _NOT_NUMBER_HINT)
+        if not abs(number) < MAX_FIGURE:
+            raise NumberFormatError("luku on liian suuri.", place,
+                                    "Excel laskee tarkasti 15 numeroon asti; tarkista luku.")
+        return number
+    raise NumberFormatError(f"odotettiin lukua, löytyi {_kind(value)}.", place, _NOT_NUMBER_HINT)
+
+
+def _kind(value: object) -> str:
+    import datetime as dt
+
+    if isinstance(value, (dt.date, dt.time, dt.timedelta)):
+        return f"päivämäärä tai aika ({value})"
+    return type(value).__name__
 
 
 def read_data(path: Path) -> Review:
@@ -143,7 +315,7 @@ def read_data(path: Path) -> Review:
 
 
 def _build(rows: Iterator[tuple[int, list[object]]], place: Callable[[int, str | None], Place], name: str,
-           source: Callable[[int], Source]) -> Review:
+           source: Callable[[int], Source], sheet: bool) -> Review:
     header_row = next(((n, r) for n, r in rows if any(str(c).strip() for c in r)), None)
     if header_row is None:
         raise InputError("tiedostossa ei ole otsikkoriviä eikä tietoja.", Place(file=name),
@@ -174,12 +346,17 @@ def _build(rows: Iterator[tuple[int, list[object]]], place: Callable[[int, str |
     tables: dict[tuple[str, str], Table] = {}
     blocks: dict[tuple[str, str], Block | None] = {}
     order: list[tuple[str, str]] = []
+    spelling: dict[tuple[str, str], tuple[str, int]] = {}   # (level, area key) -> (name as first written, row)
     any_rows = False
     for n, row in rows:
         cells = list(row) + [""] * (len(heads) - len(row))
         if not any(str(c).strip() for c in cells):
             continue
         any_rows = True
+        for key, i in key_idx.items():   # an error value is no name: say so rather than make an area "#N/A"
+            if isinstance(cells[i], str) and cells[i].strip().upper() in EXCEL_ERRORS:
+                raise InputError(f"sarakkeessa '{key}' on virhearvo {cells[i].strip()}.", place(n, heads[i]),
+                                 "Korjaa kaava, josta virhe tulee, tai kirjoita soluun nimi.")
         level = normalize_label(str(cells[key_idx["taso"]]))
         area = _text_cell(cells[key_idx["alue"]])
         label = _text_cell(cells[key_idx["rivi"]])
@@ -189,13 +366,20 @@ def _build(rows: Iterator[tuple[int, list[object]]], place: Callable[[int, str |
         if not area:
             raise InputError("alue puuttuu.", place(n, heads[key_idx["alue"]]), "Kirjoita palvelualueen nimi.")
         structure = LEVELS[level]
-        tkey = (level, area)
+        tkey = (level, area_key(area))
+        first = spelling.setdefault(tkey, (area, n))
+        if first[0] != area:
+            # Excel takes names equal but for case as one: two sheets would read one area's rows.
+            raise InputError(
+                f"alueet '{first[0]}' (rivi {first[1]}) ja '{area}' (rivi {n}) eroavat vain kirjainkooltaan "
+                "tai välilyönneiltään.", place(n, heads[key_idx["alue"]]),
+                "Kirjoita saman alueen nimi joka riville samoin, tai anna eri alueille eri nimet.")
         if tkey not in tables:
             tables[tkey] = Table.empty(area, structure, cols)
             blocks[tkey] = None
             order.append(tkey)
         table = tables[tkey]
-        numbers = [(i, what, j, parse_fi_number(cells[i], place(n, heads[i]))) for i, what, j in mapping]
+        numbers = [(i, what, j, figure(cells[i], place(n, heads[i]), sheet)) for i, what, j in mapping]
         has_figures = any(v is not None for *_, v in numbers)
         match = match_label(label, structure, blocks[tkey], has_figures=has_figures)
         if match is None:
@@ -273,23 +457,19 @@ def data_rows(review: Review) -> Iterable[list[object]]:
                None if np.isnan(rem) else float(rem), None if np.isnan(pct) else float(pct)]
 
 
-_FORMULA_START = ("=", "+", "-", "@")
-
-
 def _fmt(v: object) -> str:
     if v is None:
         return ""
     if isinstance(v, float):
         return format_fi(v, 0 if v == int(v) else 2, group="")
-    text = str(v)
     # Text that a spreadsheet would take for a formula gets the apostrophe Excel itself uses
     # to mark text; the reader takes it off again.
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return text_for_csv(str(v))
 
 
 def _text_cell(v: object) -> str:
     text = " ".join(str(v).split())
-    return text[1:] if text.startswith("'") and text[1:].startswith(_FORMULA_START) else text
+    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_START) else text
 
 
 def write_data_csv(review: Review) -> bytes:
@@ -303,11 +483,15 @@ def write_data_csv(review: Review) -> bytes:
 
 def write_data_xlsx(review: Review) -> bytes:
     """The same table as an .xlsx sheet "Tiedot" (xlsxwriter: fast, deterministic)."""
+    import datetime
+
     import xlsxwriter
 
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False,
                                    "strings_to_numbers": False})
+    # A fixed creation time: the same figures give the same bytes (xlsxwriter stamps "now" otherwise).
+    wb.set_properties({"created": datetime.datetime(2023, 1, 1)})
     ws = wb.add_worksheet(SHEET_NAME)
     bold = wb.add_format({"bold": True})
     for r, row in enumerate(data_rows(review)):

@@ -96,6 +96,19 @@ def _lookup_table(ranges: tuple[tuple[int, int, str], ...]) -> tuple[npt.NDArray
     return lut, names
 
 
+def _same_spelling(centres: list[tuple[int, int, str, int]], name: str) -> None:
+    """Refuse a service area written in two ways that Excel takes for one name (`Liikunta`, `LIIKUNTA`)."""
+    from ..names import area_key
+
+    first: dict[str, tuple[str, int]] = {}
+    for _, _, target, n in centres:
+        other = first.setdefault(area_key(target), (target, n))
+        if other[0] != target:
+            raise InputError(f"palvelualueet '{other[0]}' (rivi {other[1]}) ja '{target}' (rivi {n}) eroavat vain "
+                             "kirjainkooltaan.", Place(file=name, line=n),
+                             "Kirjoita saman palvelualueen nimi joka riville samoin.")
+
+
 def read_mapping(data: bytes, name: str) -> Mapping:
     """The mapping CSV: `tyyppi;alku;loppu;kohde`.
 
@@ -150,6 +163,7 @@ def read_mapping(data: bytes, name: str) -> Mapping:
         else:
             raise InputError(f"tyyppi '{kind}' on tuntematon.", place,
                              "Tyyppi on kustannuspaikka, tili, tase tai kayttoomaisuus.")
+    _same_spelling(centres, name)
     for what, ranges in (("kustannuspaikka", centres), ("tili", accounts)):
         ranges.sort()
         for (a1, b1, _t1, n1), (a2, _b2, _t2, n2) in zip(ranges, ranges[1:]):

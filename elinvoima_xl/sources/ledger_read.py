@@ -40,6 +40,7 @@ import numpy.typing as npt
 
 from ..errors import InputError, NumberFormatError, Place
 from ..numbers import format_fi, parse_fi_number
+from . import refuse_binary
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -364,7 +365,11 @@ class ExportScan:
             return InputError("lainausmerkki jää auki tai kenttä jatkuu seuraavalle riville.",
                               self.place(int(rows[spans[0]])),
                               "Poista tai sulje lainausmerkki (\") tällä rivillä ja vie raportti uudelleen.")
-        first = ", ".join(f"rivi {self.line_of(int(rows[i]))}: '{v}'" for i, v in zip(where[:5], values))
+        def shown(v: object) -> str:   # a 400-digit "amount" is named, not printed whole
+            t = str(v)
+            return t if len(t) <= 40 else t[:20] + "…" + t[-5:]
+
+        first = ", ".join(f"rivi {self.line_of(int(rows[i]))}: '{shown(v)}'" for i, v in zip(where[:5], values))
         more = "…" if len(where) > 5 else ""
         text = f"{len(where)} riviä, joiden {what}{' ' + verb if verb else ''} ({first}{more})."
         return InputError(text, self.place(int(rows[where[0]])), hint)
@@ -681,6 +686,7 @@ def _physical_lines(data: bytes, start: int) -> int:
 
 def _decode(data: bytes, name: str) -> tuple[bytes, int, str]:
     """The export as UTF-8 bytes, where its text starts (after a BOM), and its encoding's name."""
+    refuse_binary(data, name)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             text = data.decode("utf-16")

@@ -115,7 +115,10 @@ def _write_sheet(wb: Any, formats: _Formats, sheet: SheetLayout, fills: dict[tup
         for name, vcol in chart.series:
             ch.add_series({"name": name, "categories": [sheet.name, first, col, last, col],
                            "values": [sheet.name, first, vcol, last, vcol]})
-        ch.set_title({"name": chart.title})
+        ch.set_title({"name": "-"})
+        # xlsxwriter takes a title that looks like "X!A1" (with or without "=") for a formula:
+        # an area named "=Tiedot!A1" would title its chart with a cell. The title is text.
+        ch.title.name, ch.title.formula, ch.title.data_id = chart.title, None, None
         ch.set_y_axis({"reverse": True})
         ch.set_x_axis({"num_format": "#,##0"})
         ch.set_size({"width": 620, "height": 460})
@@ -165,7 +168,9 @@ def render_xlsx(layout: WorkbookLayout, vba: tuple[bytes, str, dict[str, str]] |
         if vba is not None and sheet.name in vba[2]:
             ws.set_vba_name(vba[2][sheet.name])
         if sheet.owned:   # how rebuild knows which sheets it may replace
-            wb.define_name(f"{quote_sheet(sheet.name)}!{OWNED_NAME}", "=TRUE")
+            # Straight into the list define_name fills: its parser cannot take a sheet named
+            # "Nuoriso!" or "O'Brien", and the name would silently be missing.
+            wb.defined_names.append([OWNED_NAME, ws.index, "TRUE", False])
     if vba is not None:
         wb.add_vba_project(io.BytesIO(vba[0]), is_stream=True)
         wb.set_vba_name(vba[1])
