@@ -106,8 +106,11 @@ def build(data: Path | None, output: Path | None, abs_pct: bool, forecast: str) 
     target = output or DEFAULT_WORKBOOK
     if target.suffix.lower() != ".xlsm":
         raise click.BadParameter("tiimin työkirja on makrotyökirja: anna .xlsm-tiedosto.", param_hint="--output")
+    from .locking import workbook_lock
+
     review = load_review(data)
-    backup = save_workbook(target, build_workbook(review, _settings(abs_pct, forecast)))
+    with workbook_lock(target):
+        backup = save_workbook(target, build_workbook(review, _settings(abs_pct, forecast)))
     click.echo(f"Kirjoitettu {target}" + (f" (edellinen: {backup.name})" if backup else ""))
 
 
@@ -152,8 +155,10 @@ def job(name: str, path: Path | None) -> None:
 def import_(ledger: Path, into: Path, budget: Path | None, mapping: Path | None, kohdistamattomat: bool) -> None:
     """Import a ledger export (CSV or .xlsx) into a data file or the team workbook."""
     from .importer import import_ledger
+    from .locking import workbook_lock
 
-    report = import_ledger(ledger, into, budget, mapping, kohdistamattomat)
+    with workbook_lock(into):     # one writer at a time (the workbook or data file, and its import log)
+        report = import_ledger(ledger, into, budget, mapping, kohdistamattomat)
     click.echo(report.summary() + (f" Edellinen versio: {report.backup.name}" if report.backup else ""))
 
 

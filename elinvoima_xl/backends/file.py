@@ -18,6 +18,7 @@ from typing import Any
 from ..errors import ElinvoimaError, InputError, Place
 from ..layout import CONF_SHEET, DATA_SHEET, Mark, SheetLayout, WorkbookLayout
 from ..package import inspect_package
+from ..safe_zip import check_package, reading
 
 Rows = list[tuple[object, ...]]
 _INPUT_SHEETS = ("Tavoitteet", "Tunnusluvut", "Riskit", "Kohdistus", "Tuonnit")
@@ -32,18 +33,22 @@ class FileBackend:
         self.name = name
         self.original = data
         self.data = data
-        try:
-            self._parts = sheet_parts(data)
-        except (SpliceError, KeyError, zipfile.BadZipFile) as exc:
-            raise InputError(f"tiedostoa ei voi avata Excel-työkirjana ({exc}).", Place(file=name),
-                             "Tallenna tiedosto Excelissä .xlsm-muodossa.") from None
-        if not inspect_package(data).has_vba:
+        check_package(data, name)   # limits and DTDs before anything inflates a part
+        with reading(name):
+            try:
+                self._parts = sheet_parts(data)
+            except (SpliceError, KeyError) as exc:
+                raise InputError(f"tiedostoa ei voi avata Excel-työkirjana ({exc}).", Place(file=name),
+                                 "Tallenna tiedosto Excelissä .xlsm-muodossa.") from None
+            has_vba = inspect_package(data).has_vba
+        if not has_vba:
             raise InputError("työkirjassa ei ole makroja (VBA-projektia).", Place(file=name),
                              "Anna tiimin .xlsm-työkirja tai luo uusi komennolla elinvoima build.")
         self._replace: tuple[list[SheetLayout], list[str], str | None] | None = None
         self._marks: dict[str, list[Mark]] = {}
         self._progress = on_progress
         self._cache: dict[str, Rows] = {}
+        self._verdicts: tuple[bytes, dict[str, Any]] | None = None
         self.saved = False
 
     # -- reading ------------------------------------------------------------------------
@@ -51,17 +56,26 @@ class FileBackend:
     def sheet_names(self) -> list[str]:
         return list(self._parts)
 
-    def owned_sheets(self) -> list[str]:
-        from ..team_workbook import owned_sheet_names
+    def ownership(self) -> dict[str, Any]:
+        """The verdict on each sheet marked as the tool's (`team_workbook.ownership`), for the current bytes."""
+        from ..team_workbook import ownership
 
-        return owned_sheet_names(self.data)
+        if self._verdicts is None or self._verdicts[0] is not self.data:
+            with reading(self.name):
+                self._verdicts = (self.data, ownership(self.data, self._parts))
+        return self._verdicts[1]
+
+    def owned_sheets(self) -> list[str]:
+        """Sheets the tool may replace: marked as its own, and not renamed or copied by the team since."""
+        return [s for s, v in self.ownership().items() if v.status != "adopted"]
 
     def read(self, sheet: str) -> Rows:
         from ..sources.sheet_rows import sheet_rows
 
-        rows = sheet_rows(self.data, sheet, self._parts[sheet]) if sheet == DATA_SHEET else None
-        if rows is None:
-            rows = self._openpyxl_rows(sheet)
+        with reading(self.name):
+            rows = sheet_rows(self.data, sheet, self._parts[sheet]) if sheet == DATA_SHEET else None
+            if rows is None:
+                rows = self._openpyxl_rows(sheet)
         return rows
 
     def _openpyxl_rows(self, sheet: str) -> Rows:
@@ -113,9 +127,16 @@ class FileBackend:
     def save(self) -> None:
         """Apply the collected changes in one splice, refuse what would lose the team's content, verify."""
         from ..splice import SpliceError, replace_sheets
-        from ..team_workbook import mark_data_sheet, refuse_staff_content, verify
+        from ..team_workbook import mark_data_sheet, refuse_modified, refuse_staff_content, verify
 
         sheets, remove, after = self._replace or ([], [], None)
+        verdicts = self.ownership()
+        conf = verdicts.get(CONF_SHEET)
+        if conf is not None and conf.status == "modified" and CONF_SHEET in remove:
+            # The team set xlwings' options (Interpreter_Win…): their xlwings.conf stays as it is.
+            remove = [s for s in remove if s != CONF_SHEET]
+            sheets = [s for s in sheets if s.name != CONF_SHEET]
+        refuse_modified(self.name, [verdicts[r] for r in remove if r in verdicts], {s.name: s for s in sheets})
         order = list(self._parts)
         kept_order = [s for s in order if s not in remove]
         if after is not None and after in kept_order:
@@ -128,15 +149,18 @@ class FileBackend:
         # Only the tool's own sheets can hold something of the team's by mistake; a team sheet
         # that a job replaces (the import's Tiedot) is checked by that job.
         owned = set(self.owned_sheets())
-        refuse_staff_content(self.data, self.name, [r for r in remove if r in owned], sheets)
+        legacy = {s for s, v in verdicts.items() if v.status == "legacy"}
+        refuse_staff_content(self.data, self.name, [r for r in remove if r in owned], sheets, cells_of=legacy)
         edits: dict[str, Any] = {name: mark_data_sheet(marks) for name, marks in self._marks.items()}
         rendered = _render_in_two(sheets) if sheets else None
-        try:
-            out = replace_sheets(self.data, rendered, remove, insert_at, append_last=(CONF_SHEET,), edit_kept=edits)
-        except SpliceError as exc:
-            raise ElinvoimaError(f"{self.name}: työkirjan rakennetta ei voi päivittää turvallisesti ({exc}). "
-                                 "Mitään ei kirjoitettu.") from None
-        verify(self.data, out, self.name, kept_order, edited=set(edits))
+        with reading(self.name):
+            try:
+                out = replace_sheets(self.data, rendered, remove, insert_at, append_last=(CONF_SHEET,),
+                                     edit_kept=edits)
+            except SpliceError as exc:
+                raise ElinvoimaError(f"{self.name}: työkirjan rakennetta ei voi päivittää turvallisesti ({exc}). "
+                                     "Mitään ei kirjoitettu.") from None
+            verify(self.data, out, self.name, kept_order, edited=set(edits))
         self.data = out
         self.saved = True
 

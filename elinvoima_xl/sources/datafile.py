@@ -69,6 +69,10 @@ def read_data_csv(data: bytes, name: str = "<csv>") -> Review:
 def read_data_xlsx(data: bytes, name: str = "<xlsx>", sheet: str | None = None) -> Review:
     import openpyxl  # only the xlsx path needs it
 
+    from ..safe_zip import check_package
+
+    check_package(data, name)   # limits and DTDs before anything inflates the package
+
     def load(data_only: bool) -> list[tuple[object, ...]]:
         nonlocal sheet
         try:
