@@ -434,6 +434,10 @@ def run_file_job(data: bytes, name: str, job: str, settings: Settings = Settings
 
     backend = FileBackend(data, name, on_progress)
     report = run_job(backend, job, settings)
+    if backend.kept_as_teams:
+        from dataclasses import replace
+
+        report = replace(report, written=tuple(s for s in report.written if s not in backend.kept_as_teams))
     return backend.data, report
 
 

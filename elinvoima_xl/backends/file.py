@@ -49,6 +49,7 @@ class FileBackend:
         self._progress = on_progress
         self._cache: dict[str, Rows] = {}
         self._verdicts: tuple[bytes, dict[str, Any]] | None = None
+        self.kept_as_teams: set[str] = set()     # owned sheets the team changed in a way that keeps them
         self.saved = False
 
     # -- reading ------------------------------------------------------------------------
@@ -136,6 +137,7 @@ class FileBackend:
             # The team set xlwings' options (Interpreter_Win…): their xlwings.conf stays as it is.
             remove = [s for s in remove if s != CONF_SHEET]
             sheets = [s for s in sheets if s.name != CONF_SHEET]
+            self.kept_as_teams.add(CONF_SHEET)
         refuse_modified(self.name, [verdicts[r] for r in remove if r in verdicts], {s.name: s for s in sheets})
         order = list(self._parts)
         kept_order = [s for s in order if s not in remove]
