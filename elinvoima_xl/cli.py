@@ -6,7 +6,10 @@ __all__ = ["main"]
 
 import json
 import sys
+import zipfile
+import zlib
 from pathlib import Path
+from xml.etree.ElementTree import ParseError
 
 import click
 
@@ -199,6 +202,11 @@ def run() -> None:
         sys.exit(2)
     except OSError as exc:
         click.echo(f"{type(exc).__name__}: {exc.strerror or exc}: {exc.filename or ''}", err=True)
+        sys.exit(2)
+    except (zipfile.BadZipFile, zlib.error, EOFError, UnicodeDecodeError, ParseError) as exc:
+        # a damaged file a reader met outside the places that name it (safe_zip.reading)
+        click.echo(f"Tiedostoa ei voi lukea: se on vioittunut ({type(exc).__name__}: {' '.join(str(exc).split())[:160]}). "
+                   "Mitään ei kirjoitettu.", err=True)
         sys.exit(2)
 
 

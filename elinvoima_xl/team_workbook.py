@@ -49,7 +49,7 @@ from .locking import check_unchanged, note_written, read_for_update, workbook_lo
 from .model import Review
 from .ownership import OwnedSheet
 from .package import finish_package, inspect_package
-from .vba import MACROS_DIR, RIBBON_FILE, project_modules
+from .vba import MACROS_DIR, RIBBON_FILE, conform_vba_project, project_modules, vba_project_grew_only
 
 _T = TypeVar("_T")
 DEFAULT_WORKBOOK = Path(__file__).resolve().parents[1] / "workbook" / "Elinvoima.xlsm"
@@ -94,7 +94,8 @@ def vba_project(names: list[str], macros_dir: Path = MACROS_DIR) -> tuple[bytes,
                 m = re.search(rb'<sheetPr[^>]*codeName="([^"]+)"', z.read(part))
                 if m:
                     codes[name] = m.group(1).decode()
-            return z.read(VBA_PART), book_code.group(1).decode() if book_code else "ThisWorkbook", codes
+            return (conform_vba_project(z.read(VBA_PART)), book_code.group(1).decode() if book_code else "ThisWorkbook",
+                    codes)
 
 
 def build_workbook(review: Review, settings: Settings = Settings(), macros_dir: Path = MACROS_DIR) -> bytes:
@@ -386,10 +387,13 @@ def mark_data_sheet(marks: list[Mark]) -> Callable[[bytes, Any], bytes]:
 _S_ATTR = re.compile(rb'\s+s="\d+"')
 
 
-def verify(before: bytes, out: bytes, name: str, kept: list[str], edited: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+def verify(before: bytes, out: bytes, name: str, kept: list[str], edited: set[str] = frozenset(),  # type: ignore[assignment]
+           vba_may_grow: bool = False) -> None:
     """Refuse the result unless the VBA project, the ribbon and every kept sheet came through unchanged.
 
     Kept sheets must be byte-identical; sheets in `edited` may differ only in their cells' formats.
+    With `vba_may_grow` the VBA project may have gained document modules for new sheets, every
+    module it had keeping its source (`vba.vba_project_grew_only`); otherwise it is byte-identical.
     """
     from .splice import sheet_parts
 
@@ -403,7 +407,8 @@ def verify(before: bytes, out: bytes, name: str, kept: list[str], edited: set[st
         fail("Elinvoima-nauha")
     pa, pb = sheet_parts(before), sheet_parts(out)
     with zipfile.ZipFile(io.BytesIO(before)) as za, zipfile.ZipFile(io.BytesIO(out)) as zb:
-        if a.has_vba and za.read(VBA_PART) != zb.read(VBA_PART):
+        if a.has_vba and za.read(VBA_PART) != zb.read(VBA_PART) and not (
+                vba_may_grow and vba_project_grew_only(za.read(VBA_PART), zb.read(VBA_PART))):
             fail("VBA-projekti")
         for target in a.ribbon_targets:
             if za.read(target) != zb.read(target):

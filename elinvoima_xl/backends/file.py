@@ -19,6 +19,7 @@ from ..errors import ElinvoimaError, InputError, Place
 from ..layout import CONF_SHEET, DATA_SHEET, Mark, SheetLayout, WorkbookLayout
 from ..package import inspect_package
 from ..safe_zip import check_package, reading
+from ..vba import add_document_modules
 
 Rows = list[tuple[object, ...]]
 _INPUT_SHEETS = ("Tavoitteet", "Tunnusluvut", "Riskit", "Kohdistus", "Tuonnit")
@@ -162,7 +163,10 @@ class FileBackend:
             except SpliceError as exc:
                 raise ElinvoimaError(f"{self.name}: työkirjan rakennetta ei voi päivittää turvallisesti ({exc}). "
                                      "Mitään ei kirjoitettu.") from None
-            verify(self.data, out, self.name, kept_order, edited=set(edits))
+            # New sheets (a new area, the import's Kohdistus and Tuonnit) get a code name and a document
+            # module, as Excel gives them: the only change ever made to the VBA project.
+            out, added = add_document_modules(out, only={s.name for s in sheets})
+            verify(self.data, out, self.name, kept_order, edited=set(edits), vba_may_grow=bool(added))
         self.data = out
         self.saved = True
 
