@@ -57,8 +57,18 @@ def shared_strings(sst_xml: str | bytes | None) -> list[str]:
     return [_text_of(m.group(1) or "") for m in _SI.finditer(text)]
 
 
+_LITERAL = re.compile(r'("(?:[^"]|"")*")')
+_QUOTED_SHEET = re.compile(r"'((?:[^']|'')+)'!")
+
+
 def _formula(text: str) -> str:
-    return _PREFIX.sub("", unescape(text)).strip().lstrip("=")
+    """A formula as Excel may write it back: future-function prefixes, needless quotes around sheet names
+    and the case of names and references (outside text literals) do not count."""
+    text = _PREFIX.sub("", unescape(text)).strip().lstrip("=")
+    parts = _LITERAL.split(text)
+    for i in range(0, len(parts), 2):      # outside "…" literals
+        parts[i] = _QUOTED_SHEET.sub(lambda m: m.group(1).replace("''", "'") + "!", parts[i]).upper()
+    return "".join(parts)
 
 
 def _number(text: str) -> str:

@@ -172,3 +172,21 @@ def test_three_backup_generations_rotate(built: bytes, tmp_path: Path) -> None:
     assert [g.read_bytes() for g in gens] == [versions[3], versions[2], versions[1]]
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == sorted(
         ["Elinvoima.xlsm", *(g.name for g in gens)])
+
+
+def test_cells_read_the_same_however_the_file_was_saved() -> None:
+    from elinvoima_xl.ownership import canonical_cells, shared_strings
+
+    ours = (b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>Kulttuuri</t></is></c>'
+            b'<c r="B1" s="3"><f>SUM(\'Tiedot\'!D5:D7)</f><v>12</v></c>'
+            b'<c r="B2"><f>_xlfn.IFS(Tiedot!D8&gt;0,"ok \'A\'!x")</f><v>1</v></c>'
+            b'<c r="C1"><f>Tiedot!E5</f></c><c r="C2"><f>Tiedot!E6</f></c><c r="D1"><v>2.50</v></c></row></sheetData>')
+    excels = (b'<sheetData><row r="1"><c r="A1" s="7" t="s"><v>0</v></c>'
+              b'<c r="B1"><f>sum(Tiedot!d5:d7)</f><v>13</v></c>'
+              b'<c r="B2" t="str"><f>_xlfn.IFS(Tiedot!D8&gt;0,"ok \'A\'!x")</f><v>ok</v></c>'
+              b'<c r="C1"><f t="shared" ref="C1:C2" si="0">Tiedot!E5</f><v>1</v></c>'
+              b'<c r="C2"><f t="shared" si="0"/><v>2</v></c><c r="D1"><v>2.5</v></c><c r="E1" s="2"/></row></sheetData>')
+    strings = shared_strings('<sst><si><r><t>Kult</t></r><r><t>tuuri</t></r><rPh><t>x</t></rPh></si></sst>')
+    assert canonical_cells(ours, []) == canonical_cells(excels, strings)
+    changed = excels.replace(b'"ok \'A\'!x"', b'"OK \'A\'!x"')          # text inside a literal counts
+    assert canonical_cells(ours, []) != canonical_cells(changed, strings)
