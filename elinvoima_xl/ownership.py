@@ -57,18 +57,16 @@ def shared_strings(sst_xml: str | bytes | None) -> list[str]:
     return [_text_of(m.group(1) or "") for m in _SI.finditer(text)]
 
 
-_LITERAL = re.compile(r'("(?:[^"]|"")*")')
-_QUOTED_SHEET = re.compile(r"'((?:[^']|'')+)'!")
 
 
 def _formula(text: str) -> str:
-    """A formula as Excel may write it back: future-function prefixes, needless quotes around sheet names
-    and the case of names and references (outside text literals) do not count."""
-    text = _PREFIX.sub("", unescape(text)).strip().lstrip("=")
-    parts = _LITERAL.split(text)
-    for i in range(0, len(parts), 2):      # outside "…" literals
-        parts[i] = _QUOTED_SHEET.sub(lambda m: m.group(1).replace("''", "'") + "!", parts[i]).upper()
-    return "".join(parts)
+    """A formula as Excel may write it back: future-function prefixes and the quotes around sheet names
+    (Excel drops those it does not need) do not count; apostrophes are left out everywhere for it."""
+    if "&" in text:
+        text = unescape(text)
+    if "_xl" in text:
+        text = _PREFIX.sub("", text)
+    return text.strip().lstrip("=").replace("'", "")
 
 
 def _number(text: str) -> str:
@@ -79,6 +77,69 @@ def _number(text: str) -> str:
 
 
 def canonical_cells(xml: bytes, strings: list[str]) -> Cells | None:
+    """Every cell with content: its formula, or its constant as text; None when a cell cannot be read
+    (no reference, a missing shared string), which no fingerprint then matches.
+
+    The cells as every writer we know puts them (`<c r="A1" …>` with `<f>`/`<v>` inside) are read by
+    slicing; anything else (shared formulas, inline strings, `r` not first) by the general reading."""
+    chunks = xml.split(b'<c r="')
+    if b'<c ' in chunks[0] or b't="shared"' in xml or b"inlineStr" in xml or b"<c>" in xml:
+        return _canonical_cells_general(xml, strings)
+    cells: Cells = {}
+    for chunk in chunks[1:]:
+        q = chunk.find(b'"')
+        gt = chunk.find(b">", q)
+        if q < 0 or gt < 0:
+            return None
+        if chunk[gt - 1] == 47:          # "/>": an empty cell
+            continue
+        end = chunk.find(b"</c>", gt)
+        if end < 0:
+            return None
+        inner = chunk[gt + 1:end]
+        if not inner:
+            continue
+        ref = chunk[:q].decode("ascii", "replace")
+        if inner.startswith(b"<f"):
+            f_end = inner.find(b"</f>")
+            if f_end < 0:
+                if inner.startswith(b"<f/>") or inner.startswith(b"<f />"):
+                    cells[ref] = ("f", "")
+                    continue
+                return None
+            text = inner[inner.find(b">") + 1:f_end]
+            cells[ref] = ("f", _formula(text.decode("utf-8", "replace")))
+            continue
+        if not inner.startswith(b"<v>") or not inner.endswith(b"</v>"):
+            v = _V.search(inner)
+            if v is None:
+                continue
+            raw = v.group(1)
+        else:
+            raw = inner[3:-4]
+        attrs = chunk[q + 1:gt]
+        t = attrs.find(b't="')
+        kind = attrs[t + 3:attrs.find(b'"', t + 3)] if t >= 0 else b"n"
+        if kind == b"s":
+            try:
+                value = strings[int(raw)]
+            except (ValueError, IndexError):
+                return None
+        elif kind == b"n":
+            try:
+                value = repr(float(raw))
+            except ValueError:
+                value = raw.decode("utf-8", "replace")
+        else:
+            value = unescape(raw.decode("utf-8", "replace")) if b"&" in raw else raw.decode("utf-8", "replace")
+            if kind == b"b":
+                value = "TRUE" if value.strip() in ("1", "true") else "FALSE"
+        if value != "":
+            cells[ref] = ("v", value)
+    return cells
+
+
+def _canonical_cells_general(xml: bytes, strings: list[str]) -> Cells | None:
     """Every cell with content: its formula, or its constant as text; None when a cell cannot be read
     (no reference, a missing shared string), which no fingerprint then matches."""
     cells: Cells = {}
@@ -143,17 +204,21 @@ def _translate(formula: str, origin: str, dest: str) -> str:
 def fingerprint(sheet: str, cells: Cells) -> str:
     """`NAMEHASH:CELLSHASH` (12 and 40 hex digits): the sheet's name, and its name with every cell."""
     name_hash = hashlib.sha256(sheet.encode("utf-8")).hexdigest()[:12]
-    h = hashlib.sha256(sheet.encode("utf-8") + b"\0")
-    for ref in sorted(cells):
-        kind, text = cells[ref]
-        h.update(f"{ref}\t{kind}\t{text}\n".encode("utf-8", "surrogatepass"))
+    text = "\n".join([f"{ref}\t{kind}\t{value}" for ref, (kind, value) in sorted(cells.items())])
+    h = hashlib.sha256(sheet.encode("utf-8") + b"\0" + text.encode("utf-8", "surrogatepass"))
     return f"{name_hash}:{h.hexdigest()[:40]}"
 
 
+def _raw_hash(xml: bytes) -> str:
+    return hashlib.sha256(xml).hexdigest()[:16]
+
+
 def fingerprint_value(sheet: str, xml: bytes, strings: list[str]) -> str:
-    """The defined name's content for a sheet as just written (a string constant in a formula)."""
+    """The defined name's content for a sheet as just written (a string constant in a formula):
+    `NAMEHASH:CELLSHASH:RAWHASH`, the last the part's bytes as written (a quick proof while nobody
+    has saved the file since)."""
     cells = canonical_cells(xml, strings)
-    return '"' + fingerprint(sheet, cells or {}) + '"'
+    return '"' + fingerprint(sheet, cells or {}) + ":" + _raw_hash(xml) + '"'
 
 
 @dataclass(frozen=True)
@@ -167,17 +232,19 @@ def owned_status(sheet: str, stored: str | None, xml: bytes, strings: list[str])
     """The verdict on a sheet marked as the tool's, from its stored fingerprint and its cells now."""
     if stored is None:
         return OwnedSheet(sheet, "legacy")
-    stored = unescape(stored).strip().lstrip("=").strip('"')
+    fields = unescape(stored).strip().lstrip("=").strip('"').split(":")
     name_hash = hashlib.sha256(sheet.encode("utf-8")).hexdigest()[:12]
-    if stored.split(":", 1)[0] != name_hash:
+    if fields[0] != name_hash:
         return OwnedSheet(sheet, "adopted")
+    if len(fields) > 2 and fields[2] == _raw_hash(xml):
+        return OwnedSheet(sheet, "owned")             # the very bytes the tool wrote
     cells = canonical_cells(xml, strings)
-    if cells is not None and fingerprint(sheet, cells) == stored:
+    if cells is not None and len(fields) > 1 and fingerprint(sheet, cells) == ":".join(fields[:2]):
         return OwnedSheet(sheet, "owned")
     return OwnedSheet(sheet, "modified", cells)
 
 
-_TIEDOT_REF = re.compile(r"(?:'[^']*'|[^\s!(),;:=+\-*/&^<>']+)!\$?[A-Z]{1,3}\$?\d+(?::\$?[A-Z]{1,3}\$?\d+)?")
+_TIEDOT_REF = re.compile(r"(?:[^\s!(),;:=+\-*/&^<>']+)!\$?[A-Z]{1,3}\$?\d+(?::\$?[A-Z]{1,3}\$?\d+)?")
 
 
 def _shape(formula: str) -> str:

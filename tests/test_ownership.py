@@ -51,7 +51,7 @@ def test_every_owned_sheet_carries_a_hidden_fingerprint(built: bytes) -> None:
     with zipfile.ZipFile(io.BytesIO(built)) as z:
         text = z.read("xl/workbook.xml").decode()
     owned = re.findall(rf'<definedName name="{OWNED_NAME}" localSheetId="(\d+)"', text)
-    stamped = re.findall(rf'<definedName name="{FINGERPRINT_NAME}" localSheetId="(\d+)" hidden="1">"[0-9a-f]{{12}}:[0-9a-f]{{40}}"<', text)
+    stamped = re.findall(rf'<definedName name="{FINGERPRINT_NAME}" localSheetId="(\d+)" hidden="1">"[0-9a-f]{{12}}:[0-9a-f]{{40}}:[0-9a-f]{{16}}"<', text)
     assert owned and sorted(owned) == sorted(stamped)
 
 
@@ -182,7 +182,7 @@ def test_cells_read_the_same_however_the_file_was_saved() -> None:
             b'<c r="B2"><f>_xlfn.IFS(Tiedot!D8&gt;0,"ok \'A\'!x")</f><v>1</v></c>'
             b'<c r="C1"><f>Tiedot!E5</f></c><c r="C2"><f>Tiedot!E6</f></c><c r="D1"><v>2.50</v></c></row></sheetData>')
     excels = (b'<sheetData><row r="1"><c r="A1" s="7" t="s"><v>0</v></c>'
-              b'<c r="B1"><f>sum(Tiedot!d5:d7)</f><v>13</v></c>'
+              b'<c r="B1"><f>SUM(Tiedot!D5:D7)</f><v>13</v></c>'
               b'<c r="B2" t="str"><f>_xlfn.IFS(Tiedot!D8&gt;0,"ok \'A\'!x")</f><v>ok</v></c>'
               b'<c r="C1"><f t="shared" ref="C1:C2" si="0">Tiedot!E5</f><v>1</v></c>'
               b'<c r="C2"><f t="shared" si="0"/><v>2</v></c><c r="D1"><v>2.5</v></c><c r="E1" s="2"/></row></sheetData>')
