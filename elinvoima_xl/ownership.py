@@ -69,6 +69,16 @@ def _formula(text: str) -> str:
     return text.strip().lstrip("=").replace("'", "")
 
 
+def _plain(xml: bytes) -> bytes:
+    """The sheet's XML with what `_formula` ignores taken out in a few passes over the whole text:
+    the common entities resolved, future-function prefixes and apostrophes dropped."""
+    for entity, char in ((b"&lt;", b"<"), (b"&gt;", b">"), (b"&quot;", b'"'), (b"&apos;", b""), (b"'", b""),
+                         (b"_xlfn.", b""), (b"_xlws.", b""), (b"&amp;", b"&")):
+        if entity in xml:
+            xml = xml.replace(entity, char)
+    return xml
+
+
 def _number(text: str) -> str:
     try:
         return repr(float(text))
@@ -82,11 +92,11 @@ def canonical_cells(xml: bytes, strings: list[str]) -> Cells | None:
 
     The cells as every writer we know puts them (`<c r="A1" …>` with `<f>`/`<v>` inside) are read by
     slicing; anything else (shared formulas, inline strings, `r` not first) by the general reading."""
-    chunks = xml.split(b'<c r="')
-    if b'<c ' in chunks[0] or b't="shared"' in xml or b"inlineStr" in xml or b"<c>" in xml:
+    if b"<c " in xml.split(b'<c r="', 1)[0] or b't="shared"' in xml or b"inlineStr" in xml or b"<c>" in xml \
+            or b"&#" in xml:
         return _canonical_cells_general(xml, strings)
     cells: Cells = {}
-    for chunk in chunks[1:]:
+    for chunk in _plain(xml).split(b'<c r="')[1:]:
         q = chunk.find(b'"')
         gt = chunk.find(b">", q)
         if q < 0 or gt < 0:
@@ -96,27 +106,24 @@ def canonical_cells(xml: bytes, strings: list[str]) -> Cells | None:
         end = chunk.find(b"</c>", gt)
         if end < 0:
             return None
-        inner = chunk[gt + 1:end]
-        if not inner:
+        if end == gt + 1:
             continue
         ref = chunk[:q].decode("ascii", "replace")
-        if inner.startswith(b"<f"):
-            f_end = inner.find(b"</f>")
+        if chunk.startswith(b"<f", gt + 1):
+            f_end = chunk.find(b"</f>", gt, end)
             if f_end < 0:
-                if inner.startswith(b"<f/>") or inner.startswith(b"<f />"):
-                    cells[ref] = ("f", "")
-                    continue
-                return None
-            text = inner[inner.find(b">") + 1:f_end]
-            cells[ref] = ("f", _formula(text.decode("utf-8", "replace")))
+                cells[ref] = ("f", "")
+                continue
+            cells[ref] = ("f", chunk[chunk.find(b">", gt + 1) + 1:f_end].decode("utf-8", "replace").strip().lstrip("="))
             continue
-        if not inner.startswith(b"<v>") or not inner.endswith(b"</v>"):
+        inner = chunk[gt + 1:end]
+        if inner.startswith(b"<v>") and inner.endswith(b"</v>"):
+            raw = inner[3:-4]
+        else:
             v = _V.search(inner)
             if v is None:
                 continue
             raw = v.group(1)
-        else:
-            raw = inner[3:-4]
         attrs = chunk[q + 1:gt]
         t = attrs.find(b't="')
         kind = attrs[t + 3:attrs.find(b'"', t + 3)] if t >= 0 else b"n"
@@ -131,7 +138,7 @@ def canonical_cells(xml: bytes, strings: list[str]) -> Cells | None:
             except ValueError:
                 value = raw.decode("utf-8", "replace")
         else:
-            value = unescape(raw.decode("utf-8", "replace")) if b"&" in raw else raw.decode("utf-8", "replace")
+            value = raw.decode("utf-8", "replace")
             if kind == b"b":
                 value = "TRUE" if value.strip() in ("1", "true") else "FALSE"
         if value != "":
@@ -186,7 +193,7 @@ def _canonical_cells_general(xml: bytes, strings: list[str]) -> Cells | None:
             elif kind == b"b":
                 value = "TRUE" if raw.strip() in ("1", "true") else "FALSE"
             else:
-                value = raw
+                value = raw.replace("'", "")
         if value != "":
             cells[ref] = ("v", value)
     return cells
@@ -213,12 +220,14 @@ def _raw_hash(xml: bytes) -> str:
     return hashlib.sha256(xml).hexdigest()[:16]
 
 
-def fingerprint_value(sheet: str, xml: bytes, strings: list[str]) -> str:
+def fingerprint_value(sheet: str, xml: bytes, strings: list[str], cells_fp: str | None = None) -> str:
     """The defined name's content for a sheet as just written (a string constant in a formula):
     `NAMEHASH:CELLSHASH:RAWHASH`, the last the part's bytes as written (a quick proof while nobody
-    has saved the file since)."""
-    cells = canonical_cells(xml, strings)
-    return '"' + fingerprint(sheet, cells or {}) + ":" + _raw_hash(xml) + '"'
+    has saved the file since). `cells_fp` is the first two when already known from the layout
+    (`layout_fingerprint`, the same cells: a test keeps the two readings equal)."""
+    if cells_fp is None:
+        cells_fp = fingerprint(sheet, canonical_cells(xml, strings) or {})
+    return '"' + cells_fp + ":" + _raw_hash(xml) + '"'
 
 
 @dataclass(frozen=True)
@@ -308,9 +317,9 @@ def local_names(workbook_xml: str) -> dict[int, dict[str, str]]:
     return out
 
 
-def fingerprint_name(index: int, sheet: str, xml: bytes, strings: list[str]) -> str:
+def fingerprint_name(index: int, sheet: str, xml: bytes, strings: list[str], cells_fp: str | None = None) -> str:
     """The `<definedName>` holding the fingerprint of sheet number `index` (hidden, sheet-scoped)."""
-    value = fingerprint_value(sheet, xml, strings).replace("&", "&amp;").replace("<", "&lt;")
+    value = fingerprint_value(sheet, xml, strings, cells_fp).replace("&", "&amp;").replace("<", "&lt;")
     return f'<definedName name="{FINGERPRINT_NAME}" localSheetId="{index}" hidden="1">{value}</definedName>'
 
 
@@ -340,4 +349,14 @@ def layout_cells(cells: list[tuple[int, int, object, str | None]]) -> Cells:
             out[ref] = ("v", repr(float(value)))
         elif value is not None and value != "":
             out[ref] = ("v", str(value))
+    return out
+
+
+def layout_fingerprints(sheets: list[object]) -> dict[str, str]:
+    """`NAMEHASH:CELLSHASH` of each owned sheet of a layout (`SheetLayout`s), as its rendered XML will read."""
+    out = {}
+    for sheet in sheets:
+        if getattr(sheet, "owned", False):
+            cells = [(c.row, c.col, c.value, c.formula) for c in sheet.cells]  # type: ignore[attr-defined]
+            out[sheet.name] = fingerprint(sheet.name, layout_cells(cells))  # type: ignore[attr-defined]
     return out

@@ -76,7 +76,7 @@ def workbook_sheets(parts: dict[str, bytes]) -> list[tuple[str, str]]:
     return out
 
 
-def _stamp_owned(parts: dict[str, bytes]) -> None:
+def _stamp_owned(parts: dict[str, bytes], fingerprints: dict[str, str]) -> None:
     """Give each sheet marked `ElinvoimaOma` the fingerprint of its cells as written; list the sheets in app.xml."""
     import re
 
@@ -90,7 +90,8 @@ def _stamp_owned(parts: dict[str, bytes]) -> None:
     if owned and block is not None:
         names = re.findall(r"<definedName\b[^>]*>.*?</definedName>|<definedName\b[^>]*/>", block.group(1), re.DOTALL)
         names = without_fingerprints(names, set(owned))
-        names += [fingerprint_name(i, sheets[i][0], parts[sheets[i][1]], strings) for i in owned]
+        names += [fingerprint_name(i, sheets[i][0], parts[sheets[i][1]], strings, fingerprints.get(sheets[i][0]))
+                  for i in owned]
         text = text[:block.start()] + "<definedNames>" + "".join(names) + "</definedNames>" + text[block.end():]
         parts["xl/workbook.xml"] = text.encode("utf-8")
     if "docProps/app.xml" in parts:
@@ -125,7 +126,8 @@ def app_xml_with_sheets(app_xml: bytes, sheets: list[str]) -> bytes:
     return text.encode("utf-8")
 
 
-def finish_package(data: bytes, ribbon_xml: bytes | None, stamp: bool = False) -> bytes:
+def finish_package(data: bytes, ribbon_xml: bytes | None, stamp: bool = False,
+                   fingerprints: dict[str, str] | None = None) -> bytes:
     """The package with the macro-enabled content type and the ribbon part related from `_rels/.rels`.
 
     `ribbon_xml` replaces the ribbon part; None keeps the one in the package (rebuild).
@@ -136,7 +138,7 @@ def finish_package(data: bytes, ribbon_xml: bytes | None, stamp: bool = False) -
     names = src.namelist()
     parts = {n: src.read(n) for n in names}
     if stamp:
-        _stamp_owned(parts)
+        _stamp_owned(parts, fingerprints or {})
     if ribbon_xml is not None:
         parts[RIBBON_PART] = ribbon_xml
         if RIBBON_PART not in names:

@@ -26,6 +26,8 @@ MAX_RATIO = 100                       # unpacked / packed, for parts above RATIO
 RATIO_FROM = 4 * 1024 * 1024          # small parts may compress as well as they like
 PROLOG_LIMIT = 64 * 1024              # bytes read to find an XML part's root element
 _XML_SUFFIXES = (".xml", ".rels", ".vml")
+# Parts only ever copied, never parsed, by every reader here (read-only openpyxl, fastexcel, the splice).
+_NEVER_PARSED = ("xl/charts/", "xl/drawings/", "xl/theme/", "xl/printerSettings/", "xl/media/")
 _HINT = "Avaa tiedosto Excelissä ja tallenna se uudelleen, tai käytä varmuuskopiota."
 
 
@@ -73,7 +75,9 @@ def check_package(data: bytes, name: str) -> None:
             raise _refuse(name, f"paketti purkautuisi yli {_mb(MAX_TOTAL_SIZE)}:ksi.", "Tiedosto ei ole tavallinen työkirja.")
     with z:
         for info in infos:
-            if info.filename.lower().endswith(_XML_SUFFIXES) and info.file_size:
+            lower = info.filename.lower()
+            if (lower.endswith(_XML_SUFFIXES) and info.file_size
+                    and (lower.endswith(".rels") or not lower.startswith(_NEVER_PARSED))):
                 _check_prolog(z, info, name)
 
 
@@ -85,8 +89,10 @@ def _check_prolog(z: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> None:
     head = b""
     try:
         with z.open(info) as f:
+            size = 512
             while True:
-                chunk = f.read(4096)
+                chunk = f.read(size)
+                size = 4096
                 head += chunk
                 rest = _skip_prolog(head)
                 if rest is not None or not chunk or len(head) >= PROLOG_LIMIT:
@@ -144,7 +150,13 @@ def reading(name: str) -> Iterator[None]:
 
 
 def parse_xml(data: bytes) -> Element:
-    """An XML part parsed with DTDs and entities refused (defusedxml); raises on either."""
+    """An XML part parsed with DTDs and entities refused (defusedxml); raises on either.
+
+    A part without any `<!` markup cannot declare one, so it goes straight to the standard parser."""
+    if b"<!" not in data:
+        from xml.etree.ElementTree import fromstring as plain
+
+        return plain(data)
     from defusedxml.ElementTree import fromstring
 
     return fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)  # type: ignore[no-any-return]

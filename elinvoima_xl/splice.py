@@ -458,13 +458,16 @@ def _set_code_name(xml: bytes, code: bytes) -> bytes:
 
 def replace_sheets(old: bytes, new: bytes | list[bytes] | None, remove: list[str], insert_at: int,
                    append_last: tuple[str, ...] = (),
-                   edit_kept: dict[str, Callable[[bytes, StyleBook], bytes]] | None = None) -> bytes:
+                   edit_kept: dict[str, Callable[[bytes, StyleBook], bytes]] | None = None,
+                   fingerprints: dict[str, str] | None = None) -> bytes:
     """`old` with its sheets `remove` taken out and every sheet of `new` (one package or several) put in.
 
     The new sheets go, in their order (package by package), at position `insert_at` of the remaining sheets,
     except those named in `append_last`, which go to the end. A new sheet whose name an
     old one had gets that sheet's VBA code name. `edit_kept[name](xml, styles)` may change a
-    kept sheet's XML, adding cell formats through `styles` (a `StyleBook`).
+    kept sheet's XML, adding cell formats through `styles` (a `StyleBook`). New sheets marked as
+    the tool's get the fingerprint of their cells (`ownership`); `fingerprints` gives their cells'
+    part of it when already known from the layout.
     """
     pkg = _Package(old)
     sources = [_Package(n) for n in ([] if new is None else [new] if isinstance(new, bytes) else new)]
@@ -611,7 +614,8 @@ def replace_sheets(old: bytes, new: bytes | list[bytes] | None, remove: list[str
     if stamped:
         strings = shared_strings(sst_text)
         names_out = without_fingerprints(names_out, {index_of[s] for s in stamped})
-        names_out += [fingerprint_name(index_of[s], s, pkg.read(new_part[s]), strings) for s in stamped]
+        names_out += [fingerprint_name(index_of[s], s, pkg.read(new_part[s]), strings, (fingerprints or {}).get(s))
+                      for s in stamped]
     text = re.sub(r"<sheets>.*?</sheets>", lambda m: "<sheets>" + "".join(e for _, e in final) + "</sheets>",
                   wb_text, count=1, flags=re.DOTALL)
     block = "<definedNames>" + "".join(names_out) + "</definedNames>" if names_out else ""

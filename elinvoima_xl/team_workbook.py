@@ -106,11 +106,13 @@ def build_workbook(review: Review, settings: Settings = Settings(), macros_dir: 
     """
     from .writers.xlsx import render_xlsx
 
+    from .ownership import layout_fingerprints
+
     names = sheet_names(review)
     with in_background(vba_project, names, macros_dir) as project:
         layout = workbook_layout(review, run_checks(review, settings), settings)
         data = render_xlsx(layout, project())
-    return finish_package(data, _ribbon_xml(macros_dir), stamp=True)
+    return finish_package(data, _ribbon_xml(macros_dir), stamp=True, fingerprints=layout_fingerprints(layout.sheets))
 
 
 @contextmanager

@@ -121,13 +121,15 @@ def add_document_modules(data: bytes, only: set[str] | None = None) -> tuple[byt
             return data, []
         head = {n: z.read(n) for n in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")}
         sheets = [(s, p) for s, p in workbook_sheets(head) if p in names]
+        wanted = [(s, p) for s, p in sheets if only is None or s in only]
+        xml = {p: z.read(p) for _, p in wanted}
+        missing = [(s, p) for s, p in wanted if not re.search(rb'<sheetPr\b[^>]*\bcodeName="', xml[p][:4096])]
+        if not missing:
+            return data, []
         xml = {p: z.read(p) for _, p in sheets}
         infos = z.infolist()
         contents = {i.filename: z.read(i.filename) for i in infos}
     code_of = {s: re.search(rb'<sheetPr\b[^>]*\bcodeName="([^"]+)"', xml[p]) for s, p in sheets}
-    missing = [(s, p) for s, p in sheets if code_of[s] is None and (only is None or s in only)]
-    if not missing:
-        return data, []
     with tempfile.TemporaryDirectory() as tmp:
         src, dst = Path(tmp) / "in.xlsm", Path(tmp) / "out.xlsm"
         src.write_bytes(data)

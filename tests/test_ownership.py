@@ -190,3 +190,27 @@ def test_cells_read_the_same_however_the_file_was_saved() -> None:
     assert canonical_cells(ours, []) == canonical_cells(excels, strings)
     changed = excels.replace(b'"ok \'A\'!x"', b'"OK \'A\'!x"')          # text inside a literal counts
     assert canonical_cells(ours, []) != canonical_cells(changed, strings)
+
+
+def test_the_layout_and_the_written_sheet_give_the_same_cells(seed_review: Review) -> None:
+    # Fingerprints are computed from the layout while the sheets render, and checked later from the
+    # XML: the two readings must agree for every owned sheet, or every rebuild would see a change.
+    import sys
+
+    from elinvoima_xl.checks import run_checks
+    from elinvoima_xl.layout import workbook_layout
+    from elinvoima_xl.ownership import canonical_cells, layout_cells, shared_strings
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from synthetic import synthetic_income_review
+
+    for review in (seed_review, synthetic_income_review(12, seed=9)):
+        data = build_workbook(review)
+        parts = sheet_parts(data)
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            strings = shared_strings(z.read("xl/sharedStrings.xml"))
+            for sheet in workbook_layout(review, run_checks(review)).sheets:
+                if sheet.owned:
+                    written = canonical_cells(z.read(parts[sheet.name]), strings)
+                    assert written == layout_cells([(c.row, c.col, c.value, c.formula) for c in sheet.cells]), sheet.name
+                    assert written

@@ -155,17 +155,17 @@ class FileBackend:
         legacy = {s for s, v in verdicts.items() if v.status == "legacy"}
         refuse_staff_content(self.data, self.name, [r for r in remove if r in owned], sheets, cells_of=legacy)
         edits: dict[str, Any] = {name: mark_data_sheet(marks) for name, marks in self._marks.items()}
-        rendered = _render_in_two(sheets) if sheets else None
+        rendered, fingerprints = _render_in_two(sheets) if sheets else (None, {})
         with reading(self.name):
             try:
                 out = replace_sheets(self.data, rendered, remove, insert_at, append_last=(CONF_SHEET,),
-                                     edit_kept=edits)
+                                     edit_kept=edits, fingerprints=fingerprints)
             except SpliceError as exc:
                 raise ElinvoimaError(f"{self.name}: työkirjan rakennetta ei voi päivittää turvallisesti ({exc}). "
                                      "Mitään ei kirjoitettu.") from None
             # New sheets (a new area, the import's Kohdistus and Tuonnit) get a code name and a document
             # module, as Excel gives them: the only change ever made to the VBA project.
-            out, added = add_document_modules(out, only={s.name for s in sheets})
+            out, added = add_document_modules(out, only={s.name for s in sheets if s.name not in remove})
             verify(self.data, out, self.name, kept_order, edited=set(edits), vba_may_grow=bool(added))
         self.data = out
         self.saved = True
@@ -175,19 +175,22 @@ _SECOND_HALF: list[SheetLayout] = []     # read by the forked renderer (fork sha
 PARALLEL_FROM = 40                       # sheets; below this a second process costs more than it saves
 
 
-def _render_second_half() -> bytes:
+def _render_second_half() -> tuple[bytes, dict[str, str]]:
+    from ..ownership import layout_fingerprints
     from ..writers.xlsx import render_xlsx
 
-    return render_xlsx(WorkbookLayout(_SECOND_HALF, [], {}))
+    return render_xlsx(WorkbookLayout(_SECOND_HALF, [], {})), layout_fingerprints(_SECOND_HALF)
 
 
-def _render_in_two(sheets: list[SheetLayout]) -> list[bytes]:
-    """The sheets rendered with xlsxwriter, in two packages made by two processes when there are many."""
+def _render_in_two(sheets: list[SheetLayout]) -> tuple[list[bytes], dict[str, str]]:
+    """The sheets rendered with xlsxwriter, in two packages made by two processes when there are many,
+    and the fingerprints of the owned ones' cells (each process those of its sheets)."""
+    from ..ownership import layout_fingerprints
     from ..team_workbook import in_background
     from ..writers.xlsx import render_xlsx
 
     if len(sheets) < PARALLEL_FROM:
-        return [render_xlsx(WorkbookLayout(sheets, [], {}))]
+        return [render_xlsx(WorkbookLayout(sheets, [], {}))], layout_fingerprints(sheets)
     cells = [len(s.cells) for s in sheets]
     half, running = 0, 0
     while half < len(sheets) and running + cells[half] <= sum(cells) / 2:
@@ -198,6 +201,8 @@ def _render_in_two(sheets: list[SheetLayout]) -> list[bytes]:
     try:
         with in_background(_render_second_half) as second:
             first = render_xlsx(WorkbookLayout(sheets[:half], [], {}))
-            return [first, second()]
+            prints = layout_fingerprints(sheets[:half])
+            other, other_prints = second()
+            return [first, other], {**prints, **other_prints}
     finally:
         _SECOND_HALF = []
