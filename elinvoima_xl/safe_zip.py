@@ -42,8 +42,9 @@ def _mb(n: int) -> str:
 def check_package(data: bytes, name: str) -> None:
     """Refuse `data` unless it is a zip package within the limits whose XML parts carry no DTD.
 
-    Looks only at the central directory and the first bytes of each XML part (a DTD must come
-    before the root element), so it costs milliseconds and never inflates a part whole.
+    Looks only at the central directory and the first bytes of each XML part some reader parses
+    (a DTD must come before the root element; charts, drawings and themes are only ever copied),
+    so it costs milliseconds and never inflates a part whole.
     """
     if not data.startswith(b"PK"):
         hint = ("Vanha .xls-muoto ei käy: tallenna tiedosto Excelissä .xlsx-muodossa."

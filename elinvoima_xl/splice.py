@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from html import escape, unescape
 from xml.etree import ElementTree as ET
 
-from .ownership import OWNED_NAME, fingerprint_name, shared_strings, without_fingerprints
+from .ownership import FINGERPRINT_NAME, OWNED_NAME, fingerprint_name, shared_strings, without_fingerprints
 from .ownership import local_names as local_names_of
 from .safe_zip import parse_xml
 
@@ -459,7 +459,7 @@ def _set_code_name(xml: bytes, code: bytes) -> bytes:
 def replace_sheets(old: bytes, new: bytes | list[bytes] | None, remove: list[str], insert_at: int,
                    append_last: tuple[str, ...] = (),
                    edit_kept: dict[str, Callable[[bytes, StyleBook], bytes]] | None = None,
-                   fingerprints: dict[str, str] | None = None) -> bytes:
+                   fingerprints: dict[str, str] | None = None, disown: frozenset[str] = frozenset()) -> bytes:
     """`old` with its sheets `remove` taken out and every sheet of `new` (one package or several) put in.
 
     The new sheets go, in their order (package by package), at position `insert_at` of the remaining sheets,
@@ -467,7 +467,8 @@ def replace_sheets(old: bytes, new: bytes | list[bytes] | None, remove: list[str
     old one had gets that sheet's VBA code name. `edit_kept[name](xml, styles)` may change a
     kept sheet's XML, adding cell formats through `styles` (a `StyleBook`). New sheets marked as
     the tool's get the fingerprint of their cells (`ownership`); `fingerprints` gives their cells'
-    part of it when already known from the layout.
+    part of it when already known from the layout. Kept sheets in `disown` lose the tool's mark and
+    fingerprint (a renamed or copied sheet the team now owns), so no job anywhere takes them for the tool's.
     """
     pkg = _Package(old)
     sources = [_Package(n) for n in ([] if new is None else [new] if isinstance(new, bytes) else new)]
@@ -601,6 +602,8 @@ def replace_sheets(old: bytes, new: bytes | list[bytes] | None, remove: list[str
         if local is None:
             names_out.append(d)
         elif old_index.get(local) in index_of and old_index[local] not in set(remove):
+            if old_index[local] in disown and re.search(rf'\bname="(?:{OWNED_NAME}|{FINGERPRINT_NAME})"', d):
+                continue
             names_out.append(_with_local_id(d, index_of[old_index[local]]))
     stamped: list[str] = []       # new sheets the tool owns: they get the fingerprint of their cells
     for src, sheets in zip(sources, sheets_of, strict=True):

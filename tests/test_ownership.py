@@ -73,7 +73,9 @@ def test_a_copied_area_sheet_with_a_note_is_kept_as_the_teams(built: bytes) -> N
     assert "Kulttuuri (2)" in report.kept and "Kulttuuri" in report.replaced
     assert _part(out, "Kulttuuri (2)") == _part(edited, "Kulttuuri (2)")
     assert openpyxl.load_workbook(io.BytesIO(out))["Kulttuuri (2)"]["M3"].value == "Vuokrat kysytty 12.9."
-    # and the next rebuild keeps it too
+    # it is no longer marked as the tool's (so the ribbon in Excel will not take it either), and stays
+    assert OWNED_NAME not in openpyxl.load_workbook(io.BytesIO(out))["Kulttuuri (2)"].defined_names
+    assert OWNED_NAME in openpyxl.load_workbook(io.BytesIO(out))["Kulttuuri"].defined_names
     again, report2 = rebuild_bytes(out, "Elinvoima.xlsm")
     assert "Kulttuuri (2)" in report2.kept and _part(again, "Kulttuuri (2)") == _part(edited, "Kulttuuri (2)")
 

@@ -159,7 +159,8 @@ class FileBackend:
         with reading(self.name):
             try:
                 out = replace_sheets(self.data, rendered, remove, insert_at, append_last=(CONF_SHEET,),
-                                     edit_kept=edits, fingerprints=fingerprints)
+                                     edit_kept=edits, fingerprints=fingerprints,
+                                     disown=frozenset(s for s, v in verdicts.items() if v.status == "adopted"))
             except SpliceError as exc:
                 raise ElinvoimaError(f"{self.name}: työkirjan rakennetta ei voi päivittää turvallisesti ({exc}). "
                                      "Mitään ei kirjoitettu.") from None
