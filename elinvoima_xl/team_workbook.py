@@ -3,14 +3,17 @@
 `build` renders the whole layout with xlsxwriter, adds the VBA project (xlwings' standalone
 module, `macros/*.bas`) with pyopenvba and the ribbon from `macros/customUI14.xml`.
 `rebuild` reads the team's data sheet, renders only the sheets the tool owns (marked with
-the sheet-scoped name `ElinvoimaOma`) and splices them into the package (`splice`), checks
-that everything it does not own came through unchanged, and only then replaces the file.
+the sheet-scoped name `ElinvoimaOma` and proven by the fingerprint of their cells, `ownership`)
+and splices them into the package (`splice`), checks that everything it does not own came
+through unchanged, and only then replaces the file: under the job's lock (`locking`), after
+checking the file is still the one read, keeping three backup generations.
 """
 
 from __future__ import annotations
 
-__all__ = ["DEFAULT_WORKBOOK", "RebuildReport", "build_workbook", "in_background", "rebuild_workbook",
-           "refuse_if_open", "run_job_on_file", "save_workbook"]
+__all__ = ["BACKUPS", "DEFAULT_WORKBOOK", "RebuildReport", "backup_paths", "build_workbook", "in_background",
+           "libreoffice_lock_file", "ownership", "rebuild_workbook", "refuse_if_open", "refuse_modified",
+           "run_job_on_file", "save_workbook"]
 
 import io
 import multiprocessing
@@ -23,7 +26,6 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from html import unescape
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -238,21 +240,6 @@ def save_workbook(path: Path, data: bytes, backup: bool = True) -> Path | None:
 
 
 # ---------------------------------------------------------------------------- rebuild
-
-def owned_sheet_names(data: bytes) -> list[str]:
-    """Sheets carrying the sheet-scoped name `ElinvoimaOma` (made by build or rebuild), and xlwings.conf."""
-    with zipfile.ZipFile(io.BytesIO(data)) as z:
-        text = z.read("xl/workbook.xml").decode("utf-8")
-    names = [unescape(n) for n in re.findall(r'<sheet\b[^>]*?\bname="([^"]*)"', text)]
-    owned = set()
-    for m in re.finditer(r'<definedName\b([^>]*)>', text):
-        attrs = dict(re.findall(r'(\w+)="([^"]*)"', m.group(1)))
-        if attrs.get("name") == OWNED_NAME and "localSheetId" in attrs:
-            owned.add(names[int(attrs["localSheetId"])])
-    if CONF_SHEET in names:
-        owned.add(CONF_SHEET)
-    return [n for n in names if n in owned]
-
 
 def ownership(data: bytes, parts: dict[str, str]) -> dict[str, OwnedSheet]:
     """The verdict on every sheet marked as the tool's (and xlwings.conf): owned, adopted, modified or legacy."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 __all__ = ["FileBackend"]
 
 import io
-import zipfile
 from collections.abc import Callable
 from typing import Any
 
