@@ -7,9 +7,11 @@ __all__ = ["TEMP_SUFFIX", "clean_stray_temps", "temp_prefix", "write_atomic"]
 
 import os
 import tempfile
+import time
 from pathlib import Path
 
 TEMP_SUFFIX = ".tmp"
+STALE_AFTER = 3600.0     # seconds: a temporary file without a pid this old is a killed writer's
 
 
 def temp_prefix(path: Path) -> str:
@@ -35,7 +37,7 @@ def clean_stray_temps(path: Path) -> list[Path]:
     """Remove the temporary files of `path` that a killed writer left (`.NAME.PID.xxxx.tmp` of a dead pid).
 
     A temporary file of a writer still running is left alone; so is anything not named like ours.
-    Returns what was removed.
+    One without a pid (written by an earlier version) goes once it is an hour old. Returns what was removed.
     """
     path = Path(path)
     prefix = temp_prefix(path)
@@ -49,8 +51,15 @@ def clean_stray_temps(path: Path) -> list[Path]:
         if not (name.startswith(prefix) and name.endswith(TEMP_SUFFIX)):
             continue
         pid_text = name[len(prefix):].split(".", 1)[0]
-        if not pid_text.isdigit() or _pid_alive(int(pid_text)):
-            continue
+        if pid_text.isdigit() and "." in name[len(prefix):-len(TEMP_SUFFIX)]:
+            if _pid_alive(int(pid_text)):
+                continue
+        else:
+            try:
+                if time.time() - entry.stat().st_mtime < STALE_AFTER:
+                    continue
+            except OSError:
+                continue
         try:
             os.unlink(entry.path)
             removed.append(Path(entry.path))

@@ -160,14 +160,19 @@ def test_stray_temp_files_of_dead_writers_are_cleaned(built: bytes, tmp_path: Pa
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     dead_pid = int(dead.stdout)
     stray = [tmp_path / f".Elinvoima.xlsm.{dead_pid}.abc123.tmp", tmp_path / f".Elinvoima.edellinen.xlsm.{dead_pid}.x.tmp"]
+    old_style = tmp_path / ".Elinvoima.xlsm.k2j4h6g8.tmp"            # no pid (an earlier version), two hours old
+    stray.append(old_style)
+    fresh_old_style = tmp_path / ".Elinvoima.xlsm.a1b2c3d4.tmp"      # no pid, just written: maybe at work
     live = tmp_path / f".Elinvoima.xlsm.{sleeper.pid}.def456.tmp"     # a writer still at work: not ours to remove
     other = tmp_path / ".Muistiinpanot.xlsx.123.tmp"                 # another file's: not ours either
     try:
-        for p in [*stray, live, other]:
+        for p in [*stray, live, other, fresh_old_style]:
             p.write_bytes(b"PK half a file")
+        two_hours_ago = time.time() - 7200
+        os.utime(old_style, (two_hours_ago, two_hours_ago))
         rebuild_workbook(book)
         assert not any(p.exists() for p in stray)
-        assert live.exists() and other.exists()
+        assert live.exists() and other.exists() and fresh_old_style.exists()
     finally:
         sleeper.kill()
         sleeper.wait()
