@@ -79,6 +79,13 @@ def _plain(xml: bytes) -> bytes:
     return xml
 
 
+def _formula_cell(formula: str) -> tuple[str, str]:
+    """A formula cell; `TRUE()`/`FALSE()` read as the constant (LibreOffice writes booleans so)."""
+    if formula in ("TRUE()", "FALSE()"):
+        return ("v", formula[:-2])
+    return ("f", formula)
+
+
 def _number(text: str) -> str:
     try:
         return repr(float(text))
@@ -114,7 +121,8 @@ def canonical_cells(xml: bytes, strings: list[str]) -> Cells | None:
             if f_end < 0:
                 cells[ref] = ("f", "")
                 continue
-            cells[ref] = ("f", chunk[chunk.find(b">", gt + 1) + 1:f_end].decode("utf-8", "replace").strip().lstrip("="))
+            cells[ref] = _formula_cell(chunk[chunk.find(b">", gt + 1) + 1:f_end].decode("utf-8", "replace").strip()
+                                       .lstrip("="))
             continue
         inner = chunk[gt + 1:end]
         if inner.startswith(b"<v>") and inner.endswith(b"</v>"):
@@ -172,7 +180,7 @@ def _canonical_cells_general(xml: bytes, strings: list[str]) -> Cells | None:
                     text = _translate(shared[si][1], shared[si][0], ref)
                 else:
                     return None
-            cells[ref] = ("f", _formula(text))
+            cells[ref] = _formula_cell(_formula(text))
             continue
         kind = attrs.get(b"t", b"n")
         if kind == b"inlineStr":
@@ -342,7 +350,7 @@ def layout_cells(cells: list[tuple[int, int, object, str | None]]) -> Cells:
     for row, col, value, formula in cells:
         ref = cell_ref(row, col)
         if formula:
-            out[ref] = ("f", _formula(formula))
+            out[ref] = _formula_cell(_formula(formula))
         elif isinstance(value, bool):
             out[ref] = ("v", "TRUE" if value else "FALSE")
         elif isinstance(value, (int, float)):

@@ -216,3 +216,20 @@ def test_the_layout_and_the_written_sheet_give_the_same_cells(seed_review: Revie
                     written = canonical_cells(z.read(parts[sheet.name]), strings)
                     assert written == layout_cells([(c.row, c.col, c.value, c.formula) for c in sheet.cells]), sheet.name
                     assert written
+
+
+@pytest.mark.libreoffice
+def test_a_libreoffice_save_keeps_every_untouched_sheet_owned(tmp_path: Path) -> None:
+    # A real third-party writer rewrites every sheet (its own strings, formulas, booleans as FALSE()):
+    # the cells are the same, so each sheet is still proven the tool's; a note typed in LibreOffice is not.
+    from elinvoima_xl.team_workbook import DEFAULT_WORKBOOK, ownership
+
+    from .spreadsheet_engine import convert
+
+    src = tmp_path / "Elinvoima.xlsm"
+    src.write_bytes(DEFAULT_WORKBOOK.read_bytes())
+    saved = convert(src, "xlsm:Calc MS Excel 2007 VBA XML", tmp_path / "lo").read_bytes()
+    verdicts = ownership(saved, sheet_parts(saved))
+    assert verdicts and {v.status for v in verdicts.values()} == {"owned"}, {k: v.status for k, v in verdicts.items()}
+    out, report = rebuild_bytes(saved, "Elinvoima.xlsm")
+    assert "Kulttuuri" in report.replaced and CONF_SHEET in report.replaced
