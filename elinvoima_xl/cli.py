@@ -190,8 +190,11 @@ def build(data: Path | None, output: Path | None, abs_pct: bool, forecast: str) 
     target = output or DEFAULT_WORKBOOK
     if target.suffix.lower() != ".xlsm":
         raise click.BadParameter("tiimin työkirja on makrotyökirja: anna .xlsm-tiedosto.", param_hint="--output")
+    from .locking import workbook_lock
+
     review = load_review(data)
-    backup = save_workbook(target, build_workbook(review, _settings(abs_pct, forecast)))
+    with workbook_lock(target):
+        backup = save_workbook(target, build_workbook(review, _settings(abs_pct, forecast)))
     click.echo(f"Kirjoitettu {target}" + (f" (edellinen: {backup.name})" if backup else ""))
 
 
@@ -275,8 +278,10 @@ def import_(ledger: Path, into: Path, budget: Path | None, mapping: Path | None,
     LEDGER: kirjanpidon raportti (.csv tai .xlsx).
     """
     from .importer import import_ledger
+    from .locking import workbook_lock
 
-    report = import_ledger(ledger, into, budget, mapping, kohdistamattomat, period, sign, profile)
+    with workbook_lock(into):     # one writer at a time (the workbook or data file, and its import log)
+        report = import_ledger(ledger, into, budget, mapping, kohdistamattomat, period, sign, profile)
     click.echo(report.summary() + (f" Edellinen versio: {report.backup.name}" if report.backup else ""))
 
 

@@ -52,7 +52,7 @@ from .checks import Finding
 from .errors import ElinvoimaError
 from .labels import normalize_label
 from .model import Column, ColumnRoles, Review, Table, column_roles
-from .names import chart_title, quote_sheet, sheet_name
+from .names import chart_title, clean_text, quote_sheet, sheet_name
 
 
 @cache
@@ -421,8 +421,9 @@ def _table_rows(sheet: SheetLayout, top: int, structure: Structure, grid: _Grid,
 
 
 def _sheet_frame(sheet: SheetLayout, title: str, subtitle: str, grid: _Grid, first_head: str) -> None:
-    sheet.put(0, 0, title, style=TITLE)
-    sheet.put(1, 0, subtitle, style=SUBTITLE)
+    # Titles are presentation: an area name's control characters (kept as typed in Tiedot) are not shown.
+    sheet.put(0, 0, clean_text(title), style=TITLE)
+    sheet.put(1, 0, clean_text(subtitle), style=SUBTITLE)
     _header(sheet, 3, grid, first_head)
     sheet.widths = {0: 34.0, **{c: 13.5 for c in range(1, grid.width)}}
     sheet.freeze = (4, 1)

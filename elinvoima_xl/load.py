@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .errors import InputError, Place
 from .model import Review
+from .safe_zip import reading
 from .sources import decode_text
 from .sources.datafile import read_data_csv, read_data_xlsx
 from .sources.review_text import parse_review_text
@@ -39,7 +40,8 @@ def load_review(path: Path | str | None) -> Review:
     data = p.read_bytes()
     suffix = p.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        return read_data_xlsx(data, p.name)
+        with reading(p.name):   # a damaged package: one line naming the file
+            return read_data_xlsx(data, p.name)
     if suffix in (".csv", ".tsv"):
         return read_data_csv(data, p.name)
     if suffix in (".txt", ".md", ".text", ""):

@@ -5,6 +5,9 @@ from __future__ import annotations
 __all__ = ["os_error_message", "unexpected_error_message", "user_message"]
 
 import errno
+import zipfile
+import zlib
+from xml.etree.ElementTree import ParseError
 from pathlib import Path
 
 from .errors import ElinvoimaError
@@ -47,4 +50,7 @@ def user_message(exc: BaseException) -> str | None:
         return str(exc)
     if isinstance(exc, OSError):
         return os_error_message(exc)
+    if isinstance(exc, (zipfile.BadZipFile, zlib.error, EOFError, UnicodeDecodeError, ParseError)):
+        # a damaged file a reader met outside the places that name it (safe_zip.reading)
+        return "Tiedostoa ei voi lukea: se on vioittunut. Mitään ei kirjoitettu; tallenna tiedosto uudelleen."
     return None

@@ -9,8 +9,8 @@ Rebuilds never go through openpyxl: they splice (`splice.py`) and leave both unt
 
 from __future__ import annotations
 
-__all__ = ["MACRO_MAIN", "PLAIN_MAIN", "RIBBON_PART", "RIBBON_REL_TYPE", "PackageInfo", "finish_package",
-           "inspect_package"]
+__all__ = ["MACRO_MAIN", "PLAIN_MAIN", "RIBBON_PART", "RIBBON_REL_TYPE", "PackageInfo", "app_xml_with_sheets",
+           "finish_package", "inspect_package", "workbook_sheets"]
 
 import io
 import zipfile
@@ -35,7 +35,9 @@ class PackageInfo:
 
 
 def _parse(data: bytes) -> ET.Element:
-    return ET.fromstring(data)
+    from .safe_zip import parse_xml
+
+    return parse_xml(data)
 
 
 def _serialize(root: ET.Element, default_ns: str) -> bytes:
@@ -55,15 +57,88 @@ def inspect_package(data: bytes) -> PackageInfo:
     return PackageInfo(names, main, ribbon, "xl/vbaProject.bin" in names)
 
 
-def finish_package(data: bytes, ribbon_xml: bytes | None) -> bytes:
+def workbook_sheets(parts: dict[str, bytes]) -> list[tuple[str, str]]:
+    """(sheet name, worksheet part) in the workbook's order, from workbook.xml and its relationships."""
+    import posixpath
+    import re
+    from html import unescape
+
+    text = parts["xl/workbook.xml"].decode("utf-8")
+    rels = _parse(parts["xl/_rels/workbook.xml.rels"])
+    targets = {r.get("Id"): r.get("Target") or "" for r in rels.iter(f"{{{REL_NS}}}Relationship")}
+    out = []
+    for m in re.finditer(r"<sheet\b[^>]*/>", text):
+        attrs = dict(re.findall(r'([\w:]+)="([^"]*)"', m.group(0)))
+        rid = next((v for k, v in attrs.items() if k.endswith(":id")), "")
+        target = targets.get(rid, "")
+        part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+        out.append((unescape(attrs.get("name", "")), part))
+    return out
+
+
+def _stamp_owned(parts: dict[str, bytes], fingerprints: dict[str, str]) -> None:
+    """Give each sheet marked `ElinvoimaOma` the fingerprint of its cells as written; list the sheets in app.xml."""
+    import re
+
+    from .ownership import OWNED_NAME, fingerprint_name, local_names, shared_strings, without_fingerprints
+
+    text = parts["xl/workbook.xml"].decode("utf-8")
+    sheets = workbook_sheets(parts)
+    owned = [i for i, names in local_names(text).items() if OWNED_NAME in names and i < len(sheets)]
+    strings = shared_strings(parts.get("xl/sharedStrings.xml"))
+    block = re.search(r"<definedNames>(.*?)</definedNames>", text, re.DOTALL)
+    if owned and block is not None:
+        names = re.findall(r"<definedName\b[^>]*>.*?</definedName>|<definedName\b[^>]*/>", block.group(1), re.DOTALL)
+        names = without_fingerprints(names, set(owned))
+        names += [fingerprint_name(i, sheets[i][0], parts[sheets[i][1]], strings, fingerprints.get(sheets[i][0]))
+                  for i in owned]
+        text = text[:block.start()] + "<definedNames>" + "".join(names) + "</definedNames>" + text[block.end():]
+        parts["xl/workbook.xml"] = text.encode("utf-8")
+    if "docProps/app.xml" in parts:
+        parts["docProps/app.xml"] = app_xml_with_sheets(parts["docProps/app.xml"], [n for n, _ in sheets])
+
+
+def app_xml_with_sheets(app_xml: bytes, sheets: list[str]) -> bytes:
+    """`docProps/app.xml` with its list of worksheets (HeadingPairs count, TitlesOfParts) set to `sheets`.
+
+    The first heading pair is the worksheets' (as Excel and xlsxwriter write it); other pairs
+    (named ranges) and every other property stay as they are. An app.xml of another shape is
+    returned unchanged.
+    """
+    import re
+    from html import escape
+
+    text = app_xml.decode("utf-8", "replace")
+    heads = re.search(r"(<HeadingPairs>\s*<vt:vector\b[^>]*>)(.*?)(</vt:vector>\s*</HeadingPairs>)", text, re.DOTALL)
+    titles = re.search(r"(<TitlesOfParts>\s*<vt:vector\b)([^>]*)(>)(.*?)(</vt:vector>\s*</TitlesOfParts>)", text, re.DOTALL)
+    if heads is None or titles is None:
+        return app_xml
+    counts = [int(c) for c in re.findall(r"<vt:i4>(\d+)</vt:i4>", heads.group(2))]
+    items = re.findall(r"<vt:lpstr>.*?</vt:lpstr>|<vt:lpstr/>", titles.group(4), re.DOTALL)
+    if not counts or sum(counts) != len(items):
+        return app_xml
+    rest = items[counts[0]:]
+    new_items = [f"<vt:lpstr>{escape(s, quote=False)}</vt:lpstr>" for s in sheets] + rest
+    new_heads = re.sub(r"<vt:i4>\d+</vt:i4>", f"<vt:i4>{len(sheets)}</vt:i4>", heads.group(2), count=1)
+    attrs = re.sub(r'\bsize="\d+"', f'size="{len(new_items)}"', titles.group(2))
+    text = (text[:heads.start()] + heads.group(1) + new_heads + heads.group(3) + text[heads.end():titles.start()]
+            + titles.group(1) + attrs + titles.group(3) + "".join(new_items) + titles.group(5) + text[titles.end():])
+    return text.encode("utf-8")
+
+
+def finish_package(data: bytes, ribbon_xml: bytes | None, stamp: bool = False,
+                   fingerprints: dict[str, str] | None = None) -> bytes:
     """The package with the macro-enabled content type and the ribbon part related from `_rels/.rels`.
 
     `ribbon_xml` replaces the ribbon part; None keeps the one in the package (rebuild).
-    Every other part is copied as it is.
+    With `stamp` (a build), every sheet marked as the tool's gets the fingerprint of its cells
+    (`ownership`) and `docProps/app.xml` lists the sheets. Every other part is copied as it is.
     """
     src = zipfile.ZipFile(io.BytesIO(data))
     names = src.namelist()
     parts = {n: src.read(n) for n in names}
+    if stamp:
+        _stamp_owned(parts, fingerprints or {})
     if ribbon_xml is not None:
         parts[RIBBON_PART] = ribbon_xml
         if RIBBON_PART not in names:

@@ -24,6 +24,10 @@ from dataclasses import dataclass
 from html import escape, unescape
 from xml.etree import ElementTree as ET
 
+from .ownership import FINGERPRINT_NAME, OWNED_NAME, fingerprint_name, shared_strings, without_fingerprints
+from .ownership import local_names as local_names_of
+from .safe_zip import parse_xml
+
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 DOC_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -99,7 +103,7 @@ def _rels(pkg: _Package, part: str) -> list[_Rel]:
     if name not in pkg:
         return []
     out = []
-    for r in ET.fromstring(pkg.read(name)):
+    for r in parse_xml(pkg.read(name)):
         target = r.get("Target", "")
         external = r.get("TargetMode") == "External"
         if not external:
@@ -422,7 +426,7 @@ def _free_name(pkg: _Package, taken: dict[tuple[str, str, str], int], part: str)
 
 
 def _content_types(pkg: _Package) -> tuple[dict[str, str], dict[str, str]]:
-    root = ET.fromstring(pkg.read("[Content_Types].xml"))
+    root = parse_xml(pkg.read("[Content_Types].xml"))
     defaults = {d.get("Extension", "").lower(): d.get("ContentType", "") for d in root.iter(f"{{{CT_NS}}}Default")}
     overrides = {o.get("PartName", "").lstrip("/"): o.get("ContentType", "") for o in root.iter(f"{{{CT_NS}}}Override")}
     return defaults, overrides
@@ -454,13 +458,17 @@ def _set_code_name(xml: bytes, code: bytes) -> bytes:
 
 def replace_sheets(old: bytes, new: bytes | list[bytes] | None, remove: list[str], insert_at: int,
                    append_last: tuple[str, ...] = (),
-                   edit_kept: dict[str, Callable[[bytes, StyleBook], bytes]] | None = None) -> bytes:
+                   edit_kept: dict[str, Callable[[bytes, StyleBook], bytes]] | None = None,
+                   fingerprints: dict[str, str] | None = None, disown: frozenset[str] = frozenset()) -> bytes:
     """`old` with its sheets `remove` taken out and every sheet of `new` (one package or several) put in.
 
     The new sheets go, in their order (package by package), at position `insert_at` of the remaining sheets,
     except those named in `append_last`, which go to the end. A new sheet whose name an
     old one had gets that sheet's VBA code name. `edit_kept[name](xml, styles)` may change a
-    kept sheet's XML, adding cell formats through `styles` (a `StyleBook`).
+    kept sheet's XML, adding cell formats through `styles` (a `StyleBook`). New sheets marked as
+    the tool's get the fingerprint of their cells (`ownership`); `fingerprints` gives their cells'
+    part of it when already known from the layout. Kept sheets in `disown` lose the tool's mark and
+    fingerprint (a renamed or copied sheet the team now owns), so no job anywhere takes them for the tool's.
     """
     pkg = _Package(old)
     sources = [_Package(n) for n in ([] if new is None else [new] if isinstance(new, bytes) else new)]
@@ -594,13 +602,23 @@ def replace_sheets(old: bytes, new: bytes | list[bytes] | None, remove: list[str
         if local is None:
             names_out.append(d)
         elif old_index.get(local) in index_of and old_index[local] not in set(remove):
+            if old_index[local] in disown and re.search(rf'\bname="(?:{OWNED_NAME}|{FINGERPRINT_NAME})"', d):
+                continue
             names_out.append(_with_local_id(d, index_of[old_index[local]]))
+    stamped: list[str] = []       # new sheets the tool owns: they get the fingerprint of their cells
     for src, sheets in zip(sources, sheets_of, strict=True):
         local_names = {i: sh.name for i, sh in enumerate(sheets)}
-        for d in _defined_names(src.read("xl/workbook.xml").decode("utf-8")):
+        src_text = src.read("xl/workbook.xml").decode("utf-8")
+        for d in _defined_names(src_text):
             local = _local_id(d)
             if local is not None and local_names.get(local) in index_of:
                 names_out.append(_with_local_id(d, index_of[local_names[local]]))
+        stamped += [local_names[i] for i, names in local_names_of(src_text).items() if OWNED_NAME in names]
+    if stamped:
+        strings = shared_strings(sst_text)
+        names_out = without_fingerprints(names_out, {index_of[s] for s in stamped})
+        names_out += [fingerprint_name(index_of[s], s, pkg.read(new_part[s]), strings, (fingerprints or {}).get(s))
+                      for s in stamped]
     text = re.sub(r"<sheets>.*?</sheets>", lambda m: "<sheets>" + "".join(e for _, e in final) + "</sheets>",
                   wb_text, count=1, flags=re.DOTALL)
     block = "<definedNames>" + "".join(names_out) + "</definedNames>" if names_out else ""
@@ -623,4 +641,8 @@ def replace_sheets(old: bytes, new: bytes | list[bytes] | None, remove: list[str
         text = re.sub(r"<calcPr\b([^>]*?)\s*fullCalcOnLoad=\"\w+\"", r"<calcPr\1", text)
         text = re.sub(r"<calcPr\b", '<calcPr fullCalcOnLoad="1"', text, count=1)
     pkg.write("xl/workbook.xml", text.encode("utf-8"))
+    if "docProps/app.xml" in pkg:    # the sheet list Excel shows in the file's properties
+        from .package import app_xml_with_sheets
+
+        pkg.write("docProps/app.xml", app_xml_with_sheets(pkg.read("docProps/app.xml"), [n for n, _ in final]))
     return pkg.to_bytes()

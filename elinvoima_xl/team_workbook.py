@@ -3,34 +3,36 @@
 `build` renders the whole layout with xlsxwriter, adds the VBA project (xlwings' standalone
 module, `macros/*.bas`) with pyopenvba and the ribbon from `macros/customUI14.xml`.
 `rebuild` reads the team's data sheet, renders only the sheets the tool owns (marked with
-the sheet-scoped name `ElinvoimaOma`) and splices them into the package (`splice`), checks
-that everything it does not own came through unchanged, and only then replaces the file.
+the sheet-scoped name `ElinvoimaOma` and proven by the fingerprint of their cells, `ownership`)
+and splices them into the package (`splice`), checks that everything it does not own came
+through unchanged, and only then replaces the file: under the job's lock (`locking`), after
+checking the file is still the one read, keeping three backup generations.
 """
 
 from __future__ import annotations
 
-__all__ = ["DEFAULT_WORKBOOK", "RebuildReport", "build_workbook", "in_background", "rebuild_workbook",
-           "refuse_if_open", "run_job_on_file", "save_workbook"]
+__all__ = ["BACKUPS", "DEFAULT_WORKBOOK", "RebuildReport", "backup_paths", "build_workbook", "in_background",
+           "libreoffice_lock_file", "ownership", "rebuild_workbook", "refuse_if_open", "refuse_modified",
+           "run_job_on_file", "save_workbook"]
 
 import io
 import multiprocessing
+import os
 import posixpath
 import re
-import shutil
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from html import unescape
 from pathlib import Path
 from typing import Any, TypeVar
 
 from .calc import Settings
 from .checks import run_checks
 from .errors import ElinvoimaError, InputError, Place
-from .fileio import write_atomic
+from .fileio import clean_stray_temps, write_atomic
 from .jobs import JobReport
 from .layout import (
     CHECKS_SHEET,
@@ -45,9 +47,11 @@ from .layout import (
     sheet_names,
     workbook_layout,
 )
+from .locking import check_unchanged, note_written, read_for_update, workbook_lock
 from .model import Review
+from .ownership import OwnedSheet
 from .package import finish_package, inspect_package
-from .vba import MACROS_DIR, RIBBON_FILE, project_modules
+from .vba import MACROS_DIR, RIBBON_FILE, conform_vba_project, project_modules, vba_project_grew_only
 
 _T = TypeVar("_T")
 DEFAULT_WORKBOOK = Path("Elinvoima.xlsm")   # relative to the current folder, as `elinvoima init` lays it out
@@ -92,7 +96,8 @@ def vba_project(names: list[str], macros_dir: Path = MACROS_DIR) -> tuple[bytes,
                 m = re.search(rb'<sheetPr[^>]*codeName="([^"]+)"', z.read(part))
                 if m:
                     codes[name] = m.group(1).decode()
-            return z.read(VBA_PART), book_code.group(1).decode() if book_code else "ThisWorkbook", codes
+            return (conform_vba_project(z.read(VBA_PART)), book_code.group(1).decode() if book_code else "ThisWorkbook",
+                    codes)
 
 
 def build_workbook(review: Review, settings: Settings = Settings(), macros_dir: Path = MACROS_DIR) -> bytes:
@@ -103,13 +108,14 @@ def build_workbook(review: Review, settings: Settings = Settings(), macros_dir: 
     """
     from .writers.xlsx import render_xlsx
 
+    from .ownership import layout_fingerprints
     from .recipients import add_recipients_sheet, with_recipients_sheet
 
     names = with_recipients_sheet(sheet_names(review))
     with in_background(vba_project, names, macros_dir) as project:
         layout = add_recipients_sheet(workbook_layout(review, run_checks(review, settings), settings), review)
         data = render_xlsx(layout, project())
-    return finish_package(data, _ribbon_xml(macros_dir))
+    return finish_package(data, _ribbon_xml(macros_dir), stamp=True, fingerprints=layout_fingerprints(layout.sheets))
 
 
 @contextmanager
@@ -122,57 +128,162 @@ def in_background(fn: Callable[..., _T], *args: Any) -> Iterator[Callable[[], _T
     if "fork" not in multiprocessing.get_all_start_methods():
         yield lambda: fn(*args)
         return
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"),
+                             initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
         future = pool.submit(fn, *args)
         yield future.result
 
 
+def _die_with_parent(parent: int) -> None:
+    """In a worker: end when the process that started it ends, even by `kill -9` (nothing else would tell it).
+
+    Linux delivers SIGKILL on the parent's death (prctl PR_SET_PDEATHSIG); elsewhere a thread
+    watches the parent's pid.
+    """
+    import signal
+    import sys
+    import threading
+    import time
+
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL, 0, 0, 0)        # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:                            # the parent died before the call above
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="elinvoima-parent-watch").start()
+
+
 # ---------------------------------------------------------------------------- saving
+
+BACKUPS = 3          # generations kept: NAME.edellinen.xlsm (newest), NAME.edellinen-2.xlsm, NAME.edellinen-3.xlsm
+
 
 def lock_file(path: Path) -> Path:
     """The owner file Excel keeps beside an open workbook: `~$Elinvoima.xlsm`."""
     return path.with_name("~$" + path.name)
 
 
+def libreoffice_lock_file(path: Path) -> Path:
+    """The lock file LibreOffice keeps beside an open document: `.~lock.Elinvoima.xlsm#`."""
+    return path.with_name(f".~lock.{path.name}#")
+
+
 def refuse_if_open(path: Path) -> None:
-    """Refuse a file that is open in Excel (its `~$` lock file is beside it): call before any work."""
-    if lock_file(path).exists():
-        raise ElinvoimaError(f"{path.name} on auki Excelissä (lukkotiedosto {lock_file(path).name}). "
-                             "Sulje työkirja Excelissä ja yritä uudelleen.")
+    """Refuse a file that is open in Excel or LibreOffice (their lock file is beside it) or that is
+    read-only: call before any work."""
+    path = Path(path)
+    for lock, program in ((lock_file(path), "Excelissä"), (libreoffice_lock_file(path), "LibreOfficessa")):
+        if lock.exists():
+            raise ElinvoimaError(f"{path.name} on auki {program} (lukkotiedosto {lock.name}). "
+                                 f"Sulje työkirja {program} ja yritä uudelleen.")
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return
+    if not st.st_mode & 0o222 or not os.access(path, os.W_OK):
+        raise ElinvoimaError(f"{path.name} on vain luku -tiedosto, joten sitä ei korvata. Mitään ei kirjoitettu. "
+                             "Poista tiedostolta vain luku -määritys tai anna toinen kohde.")
+
+
+def backup_paths(path: Path) -> list[Path]:
+    """The backup generations of `path`, newest first."""
+    path = Path(path)
+    return [path.with_name(f"{path.stem}.edellinen{'' if k == 1 else f'-{k}'}{path.suffix}")
+            for k in range(1, BACKUPS + 1)]
+
+
+def _rotate_backups(path: Path, current: bytes) -> Path:
+    """Keep `current` (the file as it is now) as the newest backup, shifting the older ones by one.
+
+    Every step is a rename or an atomic write: a kill leaves each generation whole or absent.
+    """
+    gens = backup_paths(path)
+    for older, newer in zip(reversed(gens[1:]), reversed(gens[:-1]), strict=True):
+        if newer.exists():
+            os.replace(newer, older)
+    write_atomic(gens[0], current)
+    return gens[0]
 
 
 def save_workbook(path: Path, data: bytes, backup: bool = True) -> Path | None:
     """Replace `path` (a workbook or a data file) atomically with `data`, keeping the previous file
-    as `<name>.edellinen<suffix>`.
+    as `<name>.edellinen<suffix>` (and two older generations).
 
-    Refuses while the file is open in Excel. Returns the backup's path, if one was made.
+    Refuses while the file is open in Excel or LibreOffice, or read-only; under the job's lock
+    (`locking.workbook_lock`) also when the file changed since the job read it. Temporary files a
+    killed earlier run left beside it are removed first. Returns the backup's path, if one was made.
     """
     path = Path(path)
     refuse_if_open(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    clean_stray_temps(path)
+    for gen in backup_paths(path):
+        clean_stray_temps(gen)
+    check_unchanged(path)
     saved = None
     if backup and path.exists():
-        saved = path.with_name(f"{path.stem}.edellinen{path.suffix}")
-        shutil.copy2(path, saved)
+        saved = _rotate_backups(path, path.read_bytes())
+    check_unchanged(path)
     write_atomic(path, data)
+    note_written(path, data)
     return saved
 
 
 # ---------------------------------------------------------------------------- rebuild
 
-def owned_sheet_names(data: bytes) -> list[str]:
-    """Sheets carrying the sheet-scoped name `ElinvoimaOma` (made by build or rebuild), and xlwings.conf."""
+def ownership(data: bytes, parts: dict[str, str]) -> dict[str, OwnedSheet]:
+    """The verdict on every sheet marked as the tool's (and xlwings.conf): owned, adopted, modified or legacy."""
+    from .ownership import FINGERPRINT_NAME, local_names, owned_status, shared_strings
+
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         text = z.read("xl/workbook.xml").decode("utf-8")
-    names = [unescape(n) for n in re.findall(r'<sheet\b[^>]*?\bname="([^"]*)"', text)]
-    owned = set()
-    for m in re.finditer(r'<definedName\b([^>]*)>', text):
-        attrs = dict(re.findall(r'(\w+)="([^"]*)"', m.group(1)))
-        if attrs.get("name") == OWNED_NAME and "localSheetId" in attrs:
-            owned.add(names[int(attrs["localSheetId"])])
-    if CONF_SHEET in names:
-        owned.add(CONF_SHEET)
-    return [n for n in names if n in owned]
+        order = list(parts)
+        marked = local_names(text)
+        sst = next((n for n in ("xl/sharedStrings.xml", "xl/SharedStrings.xml") if n in z.NameToInfo), None)
+        strings: list[str] | None = None
+        out: dict[str, OwnedSheet] = {}
+        for i, sheet in enumerate(order):
+            names = marked.get(i, {})
+            if OWNED_NAME not in names and sheet != CONF_SHEET:
+                continue
+            stored = names.get(FINGERPRINT_NAME)
+            if stored is None:
+                out[sheet] = OwnedSheet(sheet, "legacy")
+                continue
+            if strings is None:
+                strings = shared_strings(z.read(sst)) if sst else []
+            xml = z.read(parts[sheet]) if parts[sheet] in z.NameToInfo else b""
+            out[sheet] = owned_status(sheet, stored, xml, strings)
+    return out
+
+
+def refuse_modified(name: str, verdicts: list[OwnedSheet], layouts: dict[str, SheetLayout]) -> None:
+    """Refuse, naming sheet and cells, when a sheet the tool would replace is no longer what it wrote."""
+    from .ownership import layout_cells, suspicious_cells
+
+    for v in verdicts:
+        if v.status != "modified":
+            continue
+        new = layouts.get(v.name)
+        cells = suspicious_cells(v.cells, None if new is None else
+                                 layout_cells([(c.row, c.col, c.value, c.formula) for c in new.cells]))
+        where = (f"solut {', '.join(cells[:8])}{'…' if len(cells) > 8 else ''}" if cells
+                 else "muotoilun ulkopuolella, esim. kaava tai teksti muutettu")
+        raise ElinvoimaError(
+            f"{name}: välilehdellä '{v.name}' on muutoksia, joita työkalu ei tehnyt ({where}); päivitys "
+            "kirjoittaisi niiden yli. Mitään ei kirjoitettu. Siirrä omat merkinnät omalle välilehdelle "
+            "(kopio tai uudelleen nimetty välilehti jää tiimin omaksi) ja yritä uudelleen.")
 
 
 def only_sheets(data: bytes, parts: dict[str, str], sheets: list[str]) -> bytes:
@@ -196,12 +307,14 @@ _OWNED_EXTRAS = {"comments": "kommentteja", "vmlDrawing": "kommentteja tai ohjau
                  "image": "kuvia", "pivotTable": "pivot-taulukoita", "ctrlProp": "lomakeohjausobjekteja"}
 
 
-def refuse_staff_content(data: bytes, name: str, replaced: list[str], sheets: list[SheetLayout]) -> None:
+def refuse_staff_content(data: bytes, name: str, replaced: list[str], sheets: list[SheetLayout],
+                         cells_of: set[str] | None = None) -> None:
     """Refuse when a sheet the tool regenerates holds something the team put there (it would be lost).
 
     A regenerated sheet may hold its layout's columns, and its rows where their number is fixed
     (area sheets); the summary and the checks grow and shrink with the data. Comments, images,
-    tables and controls are never the tool's.
+    tables and controls are never the tool's. `cells_of` limits the look at cells to those sheets
+    (the others' cells are proven by their fingerprint).
     """
     from .splice import sheet_parts
 
@@ -225,7 +338,7 @@ def refuse_staff_content(data: bytes, name: str, replaced: list[str], sheets: li
                     raise ElinvoimaError(
                         f"{name}: välilehdellä '{sheet}' on {extra[0]}, mutta päivitys luo välilehden uudelleen. "
                         "Mitään ei kirjoitettu. Siirrä ne omalle välilehdelle ja yritä uudelleen.")
-            if sheet in bounds:
+            if sheet in bounds and (cells_of is None or sheet in cells_of):
                 row_limit, col_limit = bounds[sheet]
                 extra_cells = []
                 for m in _CELL_WITH_VALUE.finditer(z.read(part)):
@@ -264,10 +377,13 @@ def mark_data_sheet(marks: list[Mark]) -> Callable[[bytes, Any], bytes]:
 _S_ATTR = re.compile(rb'\s+s="\d+"')
 
 
-def verify(before: bytes, out: bytes, name: str, kept: list[str], edited: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+def verify(before: bytes, out: bytes, name: str, kept: list[str], edited: set[str] = frozenset(),  # type: ignore[assignment]
+           vba_may_grow: bool = False) -> None:
     """Refuse the result unless the VBA project, the ribbon and every kept sheet came through unchanged.
 
     Kept sheets must be byte-identical; sheets in `edited` may differ only in their cells' formats.
+    With `vba_may_grow` the VBA project may have gained document modules for new sheets, every
+    module it had keeping its source (`vba.vba_project_grew_only`); otherwise it is byte-identical.
     """
     from .splice import sheet_parts
 
@@ -281,7 +397,8 @@ def verify(before: bytes, out: bytes, name: str, kept: list[str], edited: set[st
         fail("Elinvoima-nauha")
     pa, pb = sheet_parts(before), sheet_parts(out)
     with zipfile.ZipFile(io.BytesIO(before)) as za, zipfile.ZipFile(io.BytesIO(out)) as zb:
-        if a.has_vba and za.read(VBA_PART) != zb.read(VBA_PART):
+        if a.has_vba and za.read(VBA_PART) != zb.read(VBA_PART) and not (
+                vba_may_grow and vba_project_grew_only(za.read(VBA_PART), zb.read(VBA_PART))):
             fail("VBA-projekti")
         for target in a.ribbon_targets:
             if za.read(target) != zb.read(target):
@@ -312,6 +429,10 @@ def run_file_job(data: bytes, name: str, job: str, settings: Settings = Settings
 
     backend = FileBackend(data, name, on_progress)
     report = run_job(backend, job, settings)
+    if backend.kept_as_teams:
+        from dataclasses import replace
+
+        report = replace(report, written=tuple(s for s in report.written if s not in backend.kept_as_teams))
     return backend.data, report
 
 
@@ -342,8 +463,9 @@ def run_job_on_file(path: Path, job: str, settings: Settings = Settings(),
     if not path.exists():
         raise InputError("tiedostoa ei löydy.", Place(file=str(path)), "Tarkista polku tai luo työkirja: elinvoima build.")
     refuse_if_open(path)
-    out, report = run_file_job(path.read_bytes(), path.name, job, settings, on_progress)
-    return report, save_workbook(path, out)
+    with workbook_lock(path):
+        out, report = run_file_job(read_for_update(path), path.name, job, settings, on_progress)
+        return report, save_workbook(path, out)
 
 
 def rebuild_workbook(path: Path, settings: Settings = Settings()) -> tuple[RebuildReport, Path | None]:

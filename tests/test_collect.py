@@ -29,6 +29,7 @@ from elinvoima_xl.structure import INCOME_STATEMENT
 from elinvoima_xl.team_workbook import build_workbook
 
 from .spreadsheet_engine import convert, soffice
+from .test_team_workbook import vba_modules
 
 RECIPIENTS = """alue;nimi;sähköposti;kopio;vastuu
 Työllisyyspalvelut;Tiina Työ;tiina@heinola.example.fi;;Työllisyyskoordinaattori
@@ -189,7 +190,11 @@ def test_finance_figures_vba_ribbon_and_team_sheets_untouched(
     for name in ("Yhteenveto", "Kulttuuri", "Työllisyyspalvelut", "Tunnusluvut", "Riskit", "Vastaanottajat",
                  "Lähetykset"):
         assert after[a_sheets[name]] == before[b_sheets[name]], name
-    assert after["xl/vbaProject.bin"] == before["xl/vbaProject.bin"]
+    # The VBA project: every module as it was; the sheets collect adds get an empty document module each.
+    old_vba, new_vba = vba_modules(original), vba_modules(team.read_bytes())
+    assert {n: new_vba[n] for n in old_vba} == old_vba
+    added = set(new_vba) - set(old_vba)
+    assert len(added) == 2 and all("Sub " not in new_vba[n] and "Function " not in new_vba[n] for n in added)
     ribbon = [n for n in before if n.startswith("customUI/")]
     assert ribbon and all(after[n] == before[n] for n in ribbon)
     assert after["_rels/.rels"] == before["_rels/.rels"]             # the ribbon's relationship

@@ -22,6 +22,7 @@ from elinvoima_xl.layout import CHECKS_SHEET, DATA_SHEET, FILL, OWNED_NAME, SUMM
 from elinvoima_xl.model import Review
 from elinvoima_xl.package import MACRO_MAIN, RIBBON_PART, RIBBON_REL_TYPE, finish_package, inspect_package
 from elinvoima_xl.team_workbook import build_workbook, rebuild_bytes, rebuild_workbook
+from elinvoima_xl.splice import sheet_parts
 from elinvoima_xl.vba import MACROS_DIR, UDF_MODULE_FILE
 
 CUSTOMUI_NS = {"c": "http://schemas.microsoft.com/office/2009/07/customui"}
@@ -183,8 +184,20 @@ def test_rebuild_keeps_vba_ribbon_and_staff_sheets(built: bytes, tmp_path: Path)
     edited = _staff_edit(built, tmp_path)
     out, report = rebuild_bytes(edited, "Elinvoima.xlsm")
     with zipfile.ZipFile(io.BytesIO(built)) as a, zipfile.ZipFile(io.BytesIO(out)) as b:
-        assert a.read("xl/vbaProject.bin") == b.read("xl/vbaProject.bin")
+        # the one change ever made to the VBA project: a document module for the new area's sheet
+        assert a.read("xl/vbaProject.bin") != b.read("xl/vbaProject.bin")
+        old_modules, new_modules = vba_modules(built), vba_modules(out)
+        assert {k: v for k, v in new_modules.items() if k in old_modules} == old_modules
+        added = set(new_modules) - set(old_modules)
+        new_part = sheet_parts(out)["Uusi palvelualue"]
+        code = re.search(rb'codeName="([^"]+)"', b.read(new_part))
+        assert code is not None and added == {code.group(1).decode()}
+        assert b"codeName" not in b.read(sheet_parts(out)["Omat muistiinpanot"])   # the team's sheet: untouched
         assert b.read(RIBBON_PART) == a.read(RIBBON_PART)
+    again, _ = rebuild_bytes(out, "Elinvoima.xlsm")      # no new sheet: the project byte for byte
+    with zipfile.ZipFile(io.BytesIO(out)) as a, zipfile.ZipFile(io.BytesIO(again)) as b:
+        assert a.read("xl/vbaProject.bin") == b.read("xl/vbaProject.bin")
+    with zipfile.ZipFile(io.BytesIO(out)) as b:
         rels = ET.fromstring(b.read("_rels/.rels"))
     assert [r.get("Target") for r in rels if r.get("Type") == RIBBON_REL_TYPE] == [RIBBON_PART]
     assert inspect_package(out).main_content_type == MACRO_MAIN

@@ -11,13 +11,14 @@ from __future__ import annotations
 __all__ = ["FileBackend"]
 
 import io
-import zipfile
 from collections.abc import Callable
 from typing import Any
 
 from ..errors import ElinvoimaError, InputError, Place
 from ..layout import CONF_SHEET, DATA_SHEET, Mark, SheetLayout, WorkbookLayout
 from ..package import inspect_package
+from ..safe_zip import check_package, reading
+from ..vba import add_document_modules
 
 Rows = list[tuple[object, ...]]
 _INPUT_SHEETS = ("Tavoitteet", "Tunnusluvut", "Riskit", "Kohdistus", "Tuonnit")
@@ -32,19 +33,24 @@ class FileBackend:
         self.name = name
         self.original = data
         self.data = data
-        try:
-            self._parts = sheet_parts(data)
-        except (SpliceError, KeyError, zipfile.BadZipFile):
-            raise InputError(("tiedostoa ei voi avata Excel-työkirjana: se ei ole .xlsx- tai .xlsm-tiedosto, "
-                              "tai se on vioittunut."), Place(file=name),
-                             "Tallenna tiedosto Excelissä .xlsm-muodossa.") from None
-        if not inspect_package(data).has_vba:
+        check_package(data, name)   # limits and DTDs before anything inflates a part
+        with reading(name):
+            try:
+                self._parts = sheet_parts(data)
+            except (SpliceError, KeyError):
+                raise InputError(("tiedostoa ei voi avata Excel-työkirjana: se ei ole .xlsx- tai .xlsm-tiedosto, "
+                                  "tai se on vioittunut."), Place(file=name),
+                                 "Tallenna tiedosto Excelissä .xlsm-muodossa.") from None
+            has_vba = inspect_package(data).has_vba
+        if not has_vba:
             raise InputError("työkirjassa ei ole makroja (VBA-projektia).", Place(file=name),
                              "Anna tiimin .xlsm-työkirja tai luo uusi komennolla elinvoima build.")
         self._replace: tuple[list[SheetLayout], list[str], str | None] | None = None
         self._marks: dict[str, list[Mark]] = {}
         self._progress = on_progress
         self._cache: dict[str, Rows] = {}
+        self._verdicts: tuple[bytes, dict[str, Any]] | None = None
+        self.kept_as_teams: set[str] = set()     # owned sheets the team changed in a way that keeps them
         self.saved = False
 
     # -- reading ------------------------------------------------------------------------
@@ -52,17 +58,26 @@ class FileBackend:
     def sheet_names(self) -> list[str]:
         return list(self._parts)
 
-    def owned_sheets(self) -> list[str]:
-        from ..team_workbook import owned_sheet_names
+    def ownership(self) -> dict[str, Any]:
+        """The verdict on each sheet marked as the tool's (`team_workbook.ownership`), for the current bytes."""
+        from ..team_workbook import ownership
 
-        return owned_sheet_names(self.data)
+        if self._verdicts is None or self._verdicts[0] is not self.data:
+            with reading(self.name):
+                self._verdicts = (self.data, ownership(self.data, self._parts))
+        return self._verdicts[1]
+
+    def owned_sheets(self) -> list[str]:
+        """Sheets the tool may replace: marked as its own, and not renamed or copied by the team since."""
+        return [s for s, v in self.ownership().items() if v.status != "adopted"]
 
     def read(self, sheet: str) -> Rows:
         from ..sources.sheet_rows import sheet_rows
 
-        rows = sheet_rows(self.data, sheet, self._parts[sheet]) if sheet == DATA_SHEET else None
-        if rows is None:
-            rows = self._openpyxl_rows(sheet)
+        with reading(self.name):
+            rows = sheet_rows(self.data, sheet, self._parts[sheet]) if sheet == DATA_SHEET else None
+            if rows is None:
+                rows = self._openpyxl_rows(sheet)
         return rows
 
     def _openpyxl_rows(self, sheet: str) -> Rows:
@@ -121,9 +136,17 @@ class FileBackend:
     def save(self) -> None:
         """Apply the collected changes in one splice, refuse what would lose the team's content, verify."""
         from ..splice import SpliceError, replace_sheets
-        from ..team_workbook import mark_data_sheet, refuse_staff_content, verify
+        from ..team_workbook import mark_data_sheet, refuse_modified, refuse_staff_content, verify
 
         sheets, remove, after = self._replace or ([], [], None)
+        verdicts = self.ownership()
+        conf = verdicts.get(CONF_SHEET)
+        if conf is not None and conf.status == "modified" and CONF_SHEET in remove:
+            # The team set xlwings' options (Interpreter_Win…): their xlwings.conf stays as it is.
+            remove = [s for s in remove if s != CONF_SHEET]
+            sheets = [s for s in sheets if s.name != CONF_SHEET]
+            self.kept_as_teams.add(CONF_SHEET)
+        refuse_modified(self.name, [verdicts[r] for r in remove if r in verdicts], {s.name: s for s in sheets})
         order = list(self._parts)
         kept_order = [s for s in order if s not in remove]
         if after is not None and after in kept_order:
@@ -136,15 +159,22 @@ class FileBackend:
         # Only the tool's own sheets can hold something of the team's by mistake; a team sheet
         # that a job replaces (the import's Tiedot) is checked by that job.
         owned = set(self.owned_sheets())
-        refuse_staff_content(self.data, self.name, [r for r in remove if r in owned], sheets)
+        legacy = {s for s, v in verdicts.items() if v.status == "legacy"}
+        refuse_staff_content(self.data, self.name, [r for r in remove if r in owned], sheets, cells_of=legacy)
         edits: dict[str, Any] = {name: mark_data_sheet(marks) for name, marks in self._marks.items()}
-        rendered = _render_in_two(sheets) if sheets else None
-        try:
-            out = replace_sheets(self.data, rendered, remove, insert_at, append_last=(CONF_SHEET,), edit_kept=edits)
-        except SpliceError as exc:
-            raise ElinvoimaError(f"{self.name}: työkirjan rakennetta ei voi päivittää turvallisesti ({exc}). "
-                                 "Mitään ei kirjoitettu.") from None
-        verify(self.data, out, self.name, kept_order, edited=set(edits))
+        rendered, fingerprints = _render_in_two(sheets) if sheets else (None, {})
+        with reading(self.name):
+            try:
+                out = replace_sheets(self.data, rendered, remove, insert_at, append_last=(CONF_SHEET,),
+                                     edit_kept=edits, fingerprints=fingerprints,
+                                     disown=frozenset(s for s, v in verdicts.items() if v.status == "adopted"))
+            except SpliceError as exc:
+                raise ElinvoimaError(f"{self.name}: työkirjan rakennetta ei voi päivittää turvallisesti ({exc}). "
+                                     "Mitään ei kirjoitettu.") from None
+            # New sheets (a new area, the import's Kohdistus and Tuonnit) get a code name and a document
+            # module, as Excel gives them: the only change ever made to the VBA project.
+            out, added = add_document_modules(out, only={s.name for s in sheets if s.name not in remove})
+            verify(self.data, out, self.name, kept_order, edited=set(edits), vba_may_grow=bool(added))
         self.data = out
         self.saved = True
 
@@ -153,19 +183,22 @@ _SECOND_HALF: list[SheetLayout] = []     # read by the forked renderer (fork sha
 PARALLEL_FROM = 40                       # sheets; below this a second process costs more than it saves
 
 
-def _render_second_half() -> bytes:
+def _render_second_half() -> tuple[bytes, dict[str, str]]:
+    from ..ownership import layout_fingerprints
     from ..writers.xlsx import render_xlsx
 
-    return render_xlsx(WorkbookLayout(_SECOND_HALF, [], {}))
+    return render_xlsx(WorkbookLayout(_SECOND_HALF, [], {})), layout_fingerprints(_SECOND_HALF)
 
 
-def _render_in_two(sheets: list[SheetLayout]) -> list[bytes]:
-    """The sheets rendered with xlsxwriter, in two packages made by two processes when there are many."""
+def _render_in_two(sheets: list[SheetLayout]) -> tuple[list[bytes], dict[str, str]]:
+    """The sheets rendered with xlsxwriter, in two packages made by two processes when there are many,
+    and the fingerprints of the owned ones' cells (each process those of its sheets)."""
+    from ..ownership import layout_fingerprints
     from ..team_workbook import in_background
     from ..writers.xlsx import render_xlsx
 
     if len(sheets) < PARALLEL_FROM:
-        return [render_xlsx(WorkbookLayout(sheets, [], {}))]
+        return [render_xlsx(WorkbookLayout(sheets, [], {}))], layout_fingerprints(sheets)
     cells = [len(s.cells) for s in sheets]
     half, running = 0, 0
     while half < len(sheets) and running + cells[half] <= sum(cells) / 2:
@@ -176,6 +209,8 @@ def _render_in_two(sheets: list[SheetLayout]) -> list[bytes]:
     try:
         with in_background(_render_second_half) as second:
             first = render_xlsx(WorkbookLayout(sheets[:half], [], {}))
-            return [first, second()]
+            prints = layout_fingerprints(sheets[:half])
+            other, other_prints = second()
+            return [first, other], {**prints, **other_prints}
     finally:
         _SECOND_HALF = []

@@ -91,6 +91,9 @@ def read_data_xlsx(data: bytes, name: str = "<xlsx>", sheet: str | None = None) 
     if data.startswith(_OLE):
         raise InputError("tiedosto on vanhan Excelin .xls-muodossa tai suojattu salasanalla, ei .xlsx-työkirja.",
                          Place(file=name), "Tallenna se Excelissä .xlsx-muodossa ilman salasanaa.")
+    from ..safe_zip import check_package
+
+    check_package(data, name)   # limits and DTDs before anything inflates the package
 
     def load(data_only: bool) -> list[tuple[object, ...]]:
         nonlocal sheet
