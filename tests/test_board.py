@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import io
+import math
 import os
 import re
 import shutil
@@ -20,7 +21,7 @@ import pytest
 from elinvoima_xl.board import AMOUNT_FI, NOTES_SHEET, PRINTED_NOTE, SUMS_NOTE, AreaNote, board_layout, board_xlsx
 from elinvoima_xl.checks import rounding_tolerance, run_checks
 from elinvoima_xl.load import bundled_path, bundled_review
-from elinvoima_xl.model import Review
+from elinvoima_xl.model import Review, Table
 from elinvoima_xl.sources.datafile import read_data_xlsx, write_data_xlsx
 from elinvoima_xl.structure import COUNCIL, INCOME_STATEMENT, INVESTMENT, Kind
 
@@ -250,10 +251,147 @@ def test_board_xlsx_is_clean_and_print_ready(tmp_path: Path) -> None:
     assert [b.id for b in summary.row_breaks.brk] == [invest - 1]
 
 
+TOTAL_CODES = ("division_sum", "council", "investment_sum")
+DIVISION_TOP = 4                                            # 0-based row of the summary's first income line
+COUNCIL_TOP = DIVISION_TOP + len(INCOME_STATEMENT.lines) + 2
+
+
+def without_errors() -> Review:
+    """The bundled review with the published division, council and investment tables corrected to agree
+    with their parts: Avustukset TOT 2023 is printed −998 195, the areas add up to −849 893 (148 302 more);
+    the investment total's TULOT TP 2022 is printed 69, its groups 0 + 60 (9 less)."""
+    review = copy.deepcopy(bundled_review())
+    a, tp = review.roles.actual, review.roles.prev_year
+    assert review.division_table is not None and review.council is not None
+    assert review.investments_total is not None and tp is not None
+    div = review.division_table
+    assert div.value("avustukset", a) == -998_195
+    changed: list[tuple[Table, int]] = []
+    for key in ("avustukset", "toimintakulut", "toimintakate", "vuosikate", "tilikauden_tulos"):
+        div.values[INCOME_STATEMENT.index[key], a] += 148_302
+        changed.append((div, INCOME_STATEMENT.index[key]))
+    for key in ("menot", "netto"):
+        review.council.values[COUNCIL.index[key], a] += 148_302
+        changed.append((review.council, COUNCIL.index[key]))
+    total = review.investments_total
+    assert total.value("tulot", tp) == 69 and total.value("netto", tp) == 18
+    for key in ("tulot", "netto"):
+        total.values[INVESTMENT.index[key], tp] -= 9
+    for table, li in changed:           # the published Jäljellä and % of a corrected line no longer apply
+        table.printed_remaining[li] = table.printed_pct[li] = math.nan
+    return review
+
+
+def without_printed_tables() -> Review:
+    """The bundled review as a team's data file gives it: areas and investment groups, no printed totals."""
+    review = copy.deepcopy(bundled_review())
+    review.division_table = review.council = review.investments_total = None
+    return review
+
+
+def summary_of(review: Review) -> dict[tuple[int, int], tuple[object, str | None]]:
+    """(row, col) -> (value, formula) of the board's summary sheet (0-based)."""
+    layout = board_layout(review)
+    assert layout.sheets[0].name == "Yhteenveto"
+    return {(c.row, c.col): (c.value, c.formula) for c in layout.sheets[0].cells}
+
+
+def total_rows(summary: dict[tuple[int, int], tuple[object, str | None]]) -> int:
+    """The first row of the investment total's lines."""
+    return next(r for (r, c), (v, _) in summary.items() if c == 0 and v == "Investoinnit yhteensä") + 1
+
+
+def notes_rows(review: Review) -> list[list[object]]:
+    layout = board_layout(review)
+    sheet = next((s for s in layout.sheets if s.name == NOTES_SHEET), None)
+    if sheet is None:
+        return []
+    rows: dict[int, list[object]] = {}
+    for c in sorted(sheet.cells, key=lambda c: (c.row, c.col)):
+        if c.row >= 4:
+            rows.setdefault(c.row, []).append(c.value)
+    return list(rows.values())
+
+
+def printed_cells(table: Table | None, top: int) -> list[tuple[int, int, float]]:
+    """(row, col, printed figure) of every figure a printed table gives, placed as the summary places it."""
+    assert table is not None
+    return [(top + li, 1 + j, float(table.values[li, j])) for li, line in enumerate(table.structure.lines)
+            for j in range(len(table.columns))
+            if line.kind is not Kind.HEADER and not math.isnan(table.values[li, j])]
+
+
+def test_a_review_without_errors_shows_every_printed_figure() -> None:
+    review = without_errors()
+    assert not [f for f in run_checks(review) if f.severity == "error" and f.code in TOTAL_CODES]
+    summary = summary_of(review)
+    cells = (printed_cells(review.division_table, DIVISION_TOP)
+             + printed_cells(review.council, COUNCIL_TOP)
+             + printed_cells(review.investments_total, total_rows(summary)))
+    # 22 income lines less 2 headers and Kohdistamattomat (not printed); the council without Valmistus; 4 columns.
+    assert len(cells) == 19 * 4 + 3 * 4 + 3 * 4
+    for row, col, figure in cells:
+        assert summary[(row, col)] == (figure, None), (row, col)     # the printed figure itself, as a value
+    # The published figures the areas miss by rounding: TP 2022 Toimintakulut −7 866, Avustukset TOT −849 893.
+    assert summary[(DIVISION_TOP + INCOME_STATEMENT.index["toimintakulut"], 1)][0] == published("Toimintakulut")[0]
+    assert summary[(DIVISION_TOP + INCOME_STATEMENT.index["avustukset"], 4)][0] == -998_195 + 148_302
+    assert not [r for r in notes_rows(review) if r[0] in (review.division, "ELINVOIMA")]
+    # Jäljellä and TOT-% follow the printed figure: council TULOT 2 941 800 − 1 122 509, 38,2 %.
+    n = len(review.columns)
+    tulot = COUNCIL_TOP + COUNCIL.index["tulot"]
+    assert summary[(tulot, 1 + n)][0] == 2_941_800 - 1_122_509 and summary[(tulot, 2 + n)][0] == 38.2
+
+
+@pytest.mark.parametrize("over", [0, 1])
+def test_the_checks_rounding_tolerance_decides(over: int) -> None:
+    """Printed Avustukset TOT off the areas' sum by the tolerance is shown; one euro more is the sum."""
+    review = without_errors()
+    a = review.roles.actual
+    n_areas = sum(1 for t in review.areas if t.value("avustukset", a) == t.value("avustukset", a))
+    tolerance = (n_areas + 1) / 2                            # each of n + 1 rounded figures off by ½ €
+    assert float(rounding_tolerance(n_areas + 1)) == tolerance
+    areas = round(division_sum(review, ("avustukset",), a))
+    assert areas == -849_893
+    gap = math.floor(tolerance) + over
+    assert review.division_table is not None
+    review.division_table.values[INCOME_STATEMENT.index["avustukset"], a] = areas + gap
+    value, formula = summary_of(review)[(DIVISION_TOP + INCOME_STATEMENT.index["avustukset"], 1 + a)]
+    listed = [r for r in notes_rows(review) if r[:3] == [review.division, "Avustukset", review.columns[a].label]]
+    if over:
+        assert value == areas and formula is not None and formula.count("!") == len(review.areas)
+        assert listed == [[review.division, "Avustukset", review.columns[a].label, areas + gap, areas, gap]]
+    else:
+        assert value == areas + gap and formula is None and not listed
+
+
+def test_a_review_without_printed_tables_shows_the_sums() -> None:
+    review = without_printed_tables()
+    bundled = bundled_review()
+    a, tp = review.roles.actual, review.roles.prev_year
+    assert tp is not None
+    summary = summary_of(review)
+    value, formula = summary[(DIVISION_TOP + INCOME_STATEMENT.index["toimintakulut"], 1 + tp)]
+    assert value == round(division_sum(review, EXPENSES, tp)) == -7868 and formula is not None
+    value, formula = summary[(COUNCIL_TOP + COUNCIL.index["tulot"], 1 + a)]
+    assert value == round(division_sum(review, REVENUE, a)) == 1_122_508
+    assert formula == f"=E{DIVISION_TOP + INCOME_STATEMENT.index['toimintatuotot'] + 1}"
+    inv = total_rows(summary)
+    value, formula = summary[(inv + INVESTMENT.index["tulot"], 1 + tp)]
+    groups = [g.value("tulot", tp) for g in bundled.investments]
+    assert value == sum(0 if math.isnan(x) else x for x in groups) == 60 and formula is not None
+    assert summary[(2, 0)] == (SUMS_NOTE, None)
+    assert summary_of(bundled)[(2, 0)] == (PRINTED_NOTE, None)
+    assert not [r for r in notes_rows(review) if r[0] in (review.division, "ELINVOIMA")]
+
+
+REVIEWS = {"bundled": bundled_review, "without_errors": without_errors, "without_tables": without_printed_tables}
+
+
 @pytest.mark.libreoffice
-def test_board_xlsx_recalculates_to_its_stored_values(tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", list(REVIEWS))
+def test_board_xlsx_recalculates_to_its_stored_values(tmp_path: Path, name: str) -> None:
     src = tmp_path / "katsaus.xlsx"
-    src.write_bytes(board_xlsx(bundled_review()))
+    src.write_bytes(board_xlsx(REVIEWS[name]()))
     recalculated = convert(src, "xlsx", tmp_path / "lo")
     stored = openpyxl.load_workbook(src, data_only=True)
     fresh = openpyxl.load_workbook(recalculated, data_only=True)
@@ -266,6 +404,22 @@ def test_board_xlsx_recalculates_to_its_stored_values(tmp_path: Path) -> None:
                         f"{ws.title}!{c.coordinate}"
                     checked += 1
     assert checked > 800       # every figure, subtotal, Jäljellä, % and forecast of 6 tables and the summary
+    if name != "bundled":
+        return
+    # The published figures, as LibreOffice computes the sheet (rows 1-based).
+    summary = fresh["Yhteenveto"]
+    row = {line.key: DIVISION_TOP + 1 + i for i, line in enumerate(INCOME_STATEMENT.lines)}
+    council = {line.key: COUNCIL_TOP + 1 + i for i, line in enumerate(COUNCIL.lines)}
+    assert summary[f"B{row['toimintakulut']}"].value == published("Toimintakulut")[0] == -7866
+    assert summary[f"B{row['henkilostokulut']}"].value == -3587
+    assert summary[f"E{council['tulot']}"].value == published("TULOT")[3] == 1_122_509
+    assert summary[f"F{council['tulot']}"].value == 2_941_800 - 1_122_509
+    assert summary[f"E{row['toimintakate']}"].value == -2_643_028               # beyond rounding: the areas' sum
+    assert summary[f"E{council['netto']}"].value == -2_643_028
+    notes = fresh[NOTES_SHEET]
+    found = [[c.value for c in r] for r in notes.iter_rows(min_row=5)]
+    assert ["Elinvoimalautakunnan toimiala", "TOIMINTAKATE", "TOT 2023 6 kk", -2_791_330, -2_643_028, -148_302] \
+        in found
 
 
 def test_board_xlsx_passes_openxml_audit(tmp_path: Path) -> None:
