@@ -474,3 +474,22 @@ def test_many_explanations_keep_the_table_on_its_own_page(tmp_path: Path) -> Non
     assert "TOIMINTATUOTOT" in page and "TILIKAUDEN TULOS" in page     # the whole table on the area's first page
     text = "\n".join(pages[titles.index("Kulttuuri"):])
     assert all(f"({i})" in text for i in range(12))                  # every explanation printed, none cut off
+
+
+def test_a_council_table_without_a_division_table_is_checked_against_the_areas() -> None:
+    """A source that prints the council's table but not the division's: TULOT agrees with the areas'
+    printed Toimintatuotot (1 122 509) and is printed; MENOT (−3 914 574) is 148 302 beyond them and
+    the board shows the areas' sum, listed in the notes."""
+    review = copy.deepcopy(bundled_review())
+    review.division_table = None
+    a = review.roles.actual
+    summary = summary_of(review)
+    tulot = summary[(COUNCIL_TOP + COUNCIL.index["tulot"], 1 + a)]
+    assert tulot == (published("TULOT")[3], None) == (1_122_509, None)
+    menot_row = COUNCIL_TOP + COUNCIL.index["menot"]
+    value, formula = summary[(menot_row, 1 + a)]
+    expenses = round(division_sum(review, EXPENSES, a))
+    assert value == expenses == -3_766_271 and formula == f"=E{DIVISION_TOP + INCOME_STATEMENT.index['toimintakulut'] + 1}"
+    assert published("MENOT")[3] == -3_914_574
+    assert [review.division, "MENOT", "TOT 2023 6 kk", -3_914_574, expenses, -3_914_574 - expenses] \
+        in notes_rows(review)
