@@ -15,13 +15,15 @@ The PDF is LibreOffice's rendering of the same .xlsx (headless).
 
 from __future__ import annotations
 
-__all__ = ["AMOUNT_FI", "NOTES_SHEET", "PCT_FI", "AreaNote", "board_layout", "board_pdf", "board_xlsx", "find_soffice"]
+__all__ = ["AMOUNT_FI", "NOTES_SHEET", "PCT_FI", "PRINTED_NOTE", "SUMS_NOTE", "AreaNote", "board_layout", "board_pdf",
+           "board_xlsx", "find_soffice"]
 
 import math
 import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -50,7 +52,7 @@ from .layout import (
     style,
     workbook_layout,
 )
-from .model import Review, Table
+from .model import Column, Review, Table
 from .numbers import format_fi
 from .structure import COUNCIL, COUNCIL_FROM_INCOME, INCOME_STATEMENT, INVESTMENT, Kind, Structure
 
@@ -156,7 +158,6 @@ def _errors_sheet(findings: list[Finding]) -> SheetLayout:
 PRINTED_NOTE = ("Toimialan, valtuuston ja investointien yhteissummat ovat painettuja lukuja, kun ne täsmäävät "
                 "osiinsa pyöristystarkkuudella; muuten palvelualueiden (investoinneissa ryhmien) summa.")
 SUMS_NOTE = "Toimialan ja valtuuston luvut ovat palvelualueiden summia (painettua toimialan taulukkoa ei ole)."
-_TOTAL_CODES = ("division_sum", "council", "investment_sum")
 
 
 def _error_cells(findings: list[Finding], code: str, table: Table) -> set[tuple[str, int]]:
@@ -180,13 +181,16 @@ class _Summary:
     def cell(self, row: int, col: int) -> Cell:
         return self.sheet.cells[self.at[(row, col)]]
 
-    def set(self, row: int, col: int, value: float, formula: str | None | bool = False) -> None:
-        """The cell's cached value (and its formula, unless `formula` is False); a missing cell is left alone."""
+    def set(self, row: int, col: int, value: float) -> None:
+        """The cell's cached value, its formula kept; a cell the layout does not have is left alone."""
         i = self.at.get((row, col))
-        if i is None:
-            return
-        cell = self.sheet.cells[i]
-        self.sheet.cells[i] = cell._replace(value=float(value), formula=cell.formula if formula is False else formula)
+        if i is not None:
+            self.sheet.cells[i] = self.sheet.cells[i]._replace(value=float(value))
+
+    def put(self, row: int, col: int, value: float, formula: str | None) -> None:
+        """The cell's value and formula (None: the value itself)."""
+        i = self.at[(row, col)]
+        self.sheet.cells[i] = self.sheet.cells[i]._replace(value=float(value), formula=formula)
 
     def label_rows(self, top: int, structure: Structure) -> dict[str, int]:
         """Line key -> row of a table block starting at `top`, checked against the labels written there."""
@@ -196,8 +200,9 @@ class _Summary:
                 raise ElinvoimaError(f"yhteenvedon rivi {rows[line.key] + 1} ei ole '{line.label}'.")
         return rows
 
-    def block(self, rows: dict[str, int], structure: Structure, columns: tuple, printed: Table | None,
-              use: set[tuple[str, int]], detail: Any, kept_total: Any, settings: Settings) -> npt.NDArray[np.float64]:
+    def block(self, rows: dict[str, int], structure: Structure, columns: tuple[Column, ...], printed: Table | None,
+              use: set[tuple[str, int]], detail: Callable[[str, int], float],
+              kept_total: Callable[[str, int], tuple[str, float]], settings: Settings) -> npt.NDArray[np.float64]:
         """Rewrite one table block; returns the figures it shows (lines × columns).
 
         A cell in `use` shows the printed figure as a value. Any other detail keeps its formula with the
@@ -213,7 +218,7 @@ class _Summary:
             for j in range(self.n):
                 if (line.key, j) in use and printed is not None:
                     values[li, j] = printed.values[printed.structure.index[line.key], j]
-                    self.set(rows[line.key], 1 + j, values[li, j], None)
+                    self.put(rows[line.key], 1 + j, values[li, j], None)
                 else:
                     values[li, j] = detail(line.key, j)
                     self.set(rows[line.key], 1 + j, values[li, j])
@@ -222,10 +227,10 @@ class _Summary:
             for j in range(self.n):
                 if (ident.total, j) in use and printed is not None:
                     values[li, j] = printed.values[printed.structure.index[ident.total], j]
-                    self.set(rows[ident.total], 1 + j, values[li, j], None)
+                    self.put(rows[ident.total], 1 + j, values[li, j], None)
                 elif printed is not None and not np.isnan(printed.values[printed.structure.index[ident.total], j]):
                     formula, values[li, j] = kept_total(ident.total, j)
-                    self.set(rows[ident.total], 1 + j, values[li, j], formula)
+                    self.put(rows[ident.total], 1 + j, values[li, j], formula)
                 else:
                     values[li, j] = sum(values[structure.index[t], j] for t in ident.terms)
                     self.set(rows[ident.total], 1 + j, values[li, j])
@@ -242,14 +247,15 @@ class _Summary:
         return values
 
 
-def _matching(table: Table | None, structure: Structure, columns: tuple) -> Table | None:
+def _matching(table: Table | None, structure: Structure, columns: tuple[Column, ...]) -> Table | None:
     """`table` if it has the board's lines and columns, else None (its figures cannot be placed)."""
     if table is None or table.structure.keys != structure.keys or table.columns != columns:
         return None
     return table
 
 
-def _printed_use(table: Table | None, errors: set[tuple[str, int]], columns: tuple) -> set[tuple[str, int]]:
+def _printed_use(table: Table | None, errors: set[tuple[str, int]],
+                 columns: tuple[Column, ...]) -> set[tuple[str, int]]:
     """Cells of `table` printed and not an error: shown as printed (none if the table's columns differ)."""
     if table is None:
         return set()
@@ -341,15 +347,15 @@ def _printed_totals(sheet: SheetLayout, review: Review, area_sheets: dict[str, s
                              lambda k, j: float(s.cell(total_rows[k], 1 + j).value or 0.0), group_sum, settings)
         if total is not None:
             keep("investment_sum", total, inv_errors, inv_values)
-    errors = []
+    listed: list[Finding] = []
     for f in findings:
         if f.severity != "error":
             continue
         shown = shown_sums.get((f.code, f.area, f.line or "", f.column or ""))
         if shown is not None and f.actual is not None:
             f = replace(f, expected=shown, gap=f.actual - shown)    # the sum as the summary shows it
-        errors.append(f)
-    return errors + notes
+        listed.append(f)
+    return listed + notes
 
 
 def board_layout(review: Review, settings: Settings = Settings(),
