@@ -181,7 +181,7 @@ class _Summary:
     def cell(self, row: int, col: int) -> Cell:
         return self.sheet.cells[self.at[(row, col)]]
 
-    def set(self, row: int, col: int, value: float) -> None:
+    def refresh(self, row: int, col: int, value: float) -> None:
         """The cell's cached value, its formula kept; a cell the layout does not have is left alone."""
         i = self.at.get((row, col))
         if i is not None:
@@ -221,7 +221,7 @@ class _Summary:
                     self.put(rows[line.key], 1 + j, values[li, j], None)
                 else:
                     values[li, j] = detail(line.key, j)
-                    self.set(rows[line.key], 1 + j, values[li, j])
+                    self.refresh(rows[line.key], 1 + j, values[li, j])
         for ident in structure.evaluation_order:
             li = structure.index[ident.total]
             for j in range(self.n):
@@ -233,7 +233,7 @@ class _Summary:
                     self.put(rows[ident.total], 1 + j, values[li, j], formula)
                 else:
                     values[li, j] = sum(values[structure.index[t], j] for t in ident.terms)
-                    self.set(rows[ident.total], 1 + j, values[li, j])
+                    self.refresh(rows[ident.total], 1 + j, values[li, j])
         table = Table.empty("", structure, columns)
         table.values = values
         ct = computed_table(table, settings)
@@ -241,9 +241,9 @@ class _Summary:
             if line.kind is Kind.HEADER:
                 continue
             r = rows[line.key]
-            self.set(r, 1 + self.n, ct.remaining[li])
-            self.set(r, 2 + self.n, ct.pct[li])
-            self.set(r, 3 + self.n, ct.forecast.values[li])
+            self.refresh(r, 1 + self.n, ct.remaining[li])
+            self.refresh(r, 2 + self.n, ct.pct[li])
+            self.refresh(r, 3 + self.n, ct.forecast.values[li])
         return values
 
 
@@ -351,9 +351,9 @@ def _printed_totals(sheet: SheetLayout, review: Review, area_sheets: dict[str, s
     for f in findings:
         if f.severity != "error":
             continue
-        shown = shown_sums.get((f.code, f.area, f.line or "", f.column or ""))
-        if shown is not None and f.actual is not None:
-            f = replace(f, expected=shown, gap=f.actual - shown)    # the sum as the summary shows it
+        summed = shown_sums.get((f.code, f.area, f.line or "", f.column or ""))
+        if summed is not None and f.actual is not None:
+            f = replace(f, expected=summed, gap=f.actual - summed)    # the sum as the summary shows it
         listed.append(f)
     return listed + notes
 
