@@ -47,7 +47,6 @@ from .layout import (
     PageSetup,
     SheetLayout,
     WorkbookLayout,
-    cell_ref,
     quote_sheet,
     style,
     workbook_layout,
@@ -133,8 +132,8 @@ def _errors_sheet(findings: list[Finding]) -> SheetLayout:
     """The checks' errors, for the board to see where printed figures and the sums of the areas disagree."""
     sheet = SheetLayout(NOTES_SHEET, owned=False, tab_color="C00000")
     sheet.put(0, 0, "Tarkastushuomautukset", style=TITLE)
-    sheet.put(1, 0, "Painetut luvut, jotka eivät täsmää osiinsa pyöristystarkkuudella: näissä katsaus näyttää "
-                    "osien summan. Muualla toimialan, valtuuston ja investointien luvut ovat painettuja lukuja.",
+    sheet.put(1, 0, "Painetut luvut, jotka eivät täsmää osiinsa pyöristystarkkuudella: näissä katsaus "
+                    "näyttää osien summan. Muualla toimialan, valtuuston ja investointien luvut ovat painettuja lukuja.",
               style=SUBTITLE)
     heads = ("Taulukko", "Rivi", "Sarake", "Painettu", "Osien summa", "Ero")
     for c, h in enumerate(heads):
@@ -202,13 +201,13 @@ class _Summary:
 
     def block(self, rows: dict[str, int], structure: Structure, columns: tuple[Column, ...], printed: Table | None,
               use: set[tuple[str, int]], detail: Callable[[str, int], float],
-              kept_total: Callable[[str, int], tuple[str, float]], settings: Settings) -> npt.NDArray[np.float64]:
+              settings: Settings) -> npt.NDArray[np.float64]:
         """Rewrite one table block; returns the figures it shows (lines × columns).
 
-        A cell in `use` shows the printed figure as a value. Any other detail keeps its formula with the
-        value `detail(key, j)`; a subtotal whose printed figure is an error gets `kept_total(key, j)`
-        (formula, value), other subtotals keep their sum of the block's terms. Jäljellä, TOT-% and Ennuste
-        keep their formulas over the row and get the values that follow.
+        A cell in `use` shows the printed figure as a value. Any other detail keeps its formula (the sum
+        of the parts) with the value `detail(key, j)`; any other subtotal keeps its formula, the sum of
+        the terms shown above it. Jäljellä, TOT-% and Ennuste keep their formulas over the row and get
+        the values that follow.
         """
         values = np.full((len(structure.lines), self.n), np.nan)
         totals = {ident.total: ident for ident in structure.identities}
@@ -228,9 +227,6 @@ class _Summary:
                 if (ident.total, j) in use and printed is not None:
                     values[li, j] = printed.values[printed.structure.index[ident.total], j]
                     self.put(rows[ident.total], 1 + j, values[li, j], None)
-                elif printed is not None and not np.isnan(printed.values[printed.structure.index[ident.total], j]):
-                    formula, values[li, j] = kept_total(ident.total, j)
-                    self.put(rows[ident.total], 1 + j, values[li, j], formula)
                 else:
                     values[li, j] = sum(values[structure.index[t], j] for t in ident.terms)
                     self.refresh(rows[ident.total], 1 + j, values[li, j])
@@ -264,8 +260,7 @@ def _printed_use(table: Table | None, errors: set[tuple[str, int]],
             and not np.isnan(table.values[table.structure.index[k], j]) and (k, j) not in errors}
 
 
-def _printed_totals(sheet: SheetLayout, review: Review, area_sheets: dict[str, str], findings: list[Finding],
-                    settings: Settings) -> list[Finding]:
+def _printed_totals(sheet: SheetLayout, review: Review, findings: list[Finding], settings: Settings) -> list[Finding]:
     """Put the printed division, council and investment totals on the board's summary where they agree
     with their parts within rounding; returns the errors for the board's notes, each with the sum the
     summary shows in its place, plus the council figures left out because the division line they repeat
@@ -281,20 +276,14 @@ def _printed_totals(sheet: SheetLayout, review: Review, area_sheets: dict[str, s
             label = (code, table.name, table.structure.labels[key], columns[j].label)
             shown_sums.setdefault(label, float(values[table.structure.index[key], j]))
 
-    # The division: a printed figure within rounding of the sum of the areas, else that sum.
+    # The division: a printed figure within rounding of the sum of the areas; else a line is that sum and
+    # a subtotal the sum of the lines shown above it (as in the team's workbook).
     div_rows = s.label_rows(4, INCOME_STATEMENT)
     div = _matching(review.division_table, INCOME_STATEMENT, columns)
     div_errors = _error_cells(findings, "division_sum", div) if div is not None else set()
     div_use = _printed_use(div, div_errors, columns)
-
-    def area_sum(key: str, j: int) -> tuple[str, float]:
-        r, c = div_rows[key], 1 + j
-        refs = [f"{quote_sheet(area_sheets[t.name])}!{cell_ref(r, c)}" for t in review.areas]
-        return ("=" + "+".join(refs) if refs else "=0"), float(s.cell(r, c).value or 0.0)
-
     div_values = s.block(div_rows, INCOME_STATEMENT, columns, div, div_use,
-                         lambda k, j: float(s.cell(div_rows[k], 1 + j).value or 0.0),
-                         area_sum, settings)
+                         lambda k, j: float(s.cell(div_rows[k], 1 + j).value or 0.0), settings)
     if div is not None:
         keep("division_sum", div, div_errors, div_values)
 
@@ -321,12 +310,10 @@ def _printed_totals(sheet: SheetLayout, review: Review, area_sheets: dict[str, s
             else:
                 council_use.add((key, j))
 
-    def division_cell(key: str, j: int) -> tuple[str, float]:
-        src = COUNCIL_FROM_INCOME[key]
-        return f"={cell_ref(div_rows[src], 1 + j)}", float(div_values[INCOME_STATEMENT.index[src], j])
+    def division_value(key: str, j: int) -> float:
+        return float(div_values[INCOME_STATEMENT.index[COUNCIL_FROM_INCOME[key]], j])
 
-    council_values = s.block(council_rows, COUNCIL, columns, council, council_use,
-                             lambda k, j: division_cell(k, j)[1], division_cell, settings)
+    council_values = s.block(council_rows, COUNCIL, columns, council, council_use, division_value, settings)
     if council is not None:
         keep("council", council, _error_cells(findings, "council", council), council_values)
 
@@ -334,17 +321,11 @@ def _printed_totals(sheet: SheetLayout, review: Review, area_sheets: dict[str, s
     if review.investments:
         g = len(INVESTMENT.lines) + 2
         first = 4 + len(INCOME_STATEMENT.lines) + 2 + len(COUNCIL.lines) + 2
-        group_rows = [s.label_rows(first + i * g + 1, INVESTMENT) for i in range(len(review.investments))]
         total_rows = s.label_rows(first + len(review.investments) * g + 1, INVESTMENT)
         total = _matching(review.investments_total, INVESTMENT, columns)
         inv_errors = _error_cells(findings, "investment_sum", total) if total is not None else set()
-
-        def group_sum(key: str, j: int) -> tuple[str, float]:
-            refs = [cell_ref(rows[key], 1 + j) for rows in group_rows]
-            return "=" + "+".join(refs), float(s.cell(total_rows[key], 1 + j).value or 0.0)
-
         inv_values = s.block(total_rows, INVESTMENT, columns, total, _printed_use(total, inv_errors, columns),
-                             lambda k, j: float(s.cell(total_rows[k], 1 + j).value or 0.0), group_sum, settings)
+                             lambda k, j: float(s.cell(total_rows[k], 1 + j).value or 0.0), settings)
         if total is not None:
             keep("investment_sum", total, inv_errors, inv_values)
     listed: list[Finding] = []
@@ -389,7 +370,7 @@ def board_layout(review: Review, settings: Settings = Settings(),
             # The heads' fields as the board reads them: narrower columns, the text wraps.
             sheet.widths = {0: 18, 1: 24, 2: 34, 3: 34, 4: 30, 5: 34, 6: 20, 7: 16}
         elif s.name == SUMMARY_SHEET:
-            board_errors = _printed_totals(sheet, review, team.area_sheets, findings, settings)
+            board_errors = _printed_totals(sheet, review, findings, settings)
             printed_any = any(t is not None for t in (review.division_table, review.council, review.investments_total))
             sheet.put(2, 0, PRINTED_NOTE if printed_any else SUMS_NOTE, style=replace(SUBTITLE, wrap=True))
             sheet.merges.append((2, 0, 2, width - 1))
