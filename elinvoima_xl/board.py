@@ -133,7 +133,8 @@ def _errors_sheet(findings: list[Finding]) -> SheetLayout:
     sheet = SheetLayout(NOTES_SHEET, owned=False, tab_color="C00000")
     sheet.put(0, 0, "Tarkastushuomautukset", style=TITLE)
     sheet.put(1, 0, "Painetut luvut, jotka eivät täsmää osiinsa pyöristystarkkuudella: näissä katsaus "
-                    "näyttää osien summan. Muualla toimialan, valtuuston ja investointien luvut ovat painettuja lukuja.",
+                    "näyttää osien summan. Muualla toimialan, valtuuston ja investointien luvut ovat "
+                    "painettuja lukuja.",
               style=SUBTITLE)
     heads = ("Taulukko", "Rivi", "Sarake", "Painettu", "Osien summa", "Ero")
     for c, h in enumerate(heads):
