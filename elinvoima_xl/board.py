@@ -8,23 +8,30 @@ settings (A4, landscape, fit to width, the title and column heads on every page,
 break before the investments) and Finnish number formats that carry their locale
 (`[$-40B]`), so a space separates thousands and a comma the decimals whatever the locale
 of the machine that prints. Each area's sheet lists the heads' explanations of deviations
-below its table. The PDF is LibreOffice's rendering of the same .xlsx (headless).
+below its table. The division, council and investment totals are the printed figures where
+they agree with their parts within the checks' rounding tolerance, else the sums of the parts.
+The PDF is LibreOffice's rendering of the same .xlsx (headless).
 """
 
 from __future__ import annotations
 
-__all__ = ["AMOUNT_FI", "NOTES_SHEET", "PCT_FI", "AreaNote", "board_layout", "board_pdf", "board_xlsx", "find_soffice"]
+__all__ = ["AMOUNT_FI", "NOTES_SHEET", "PCT_FI", "PRINTED_NOTE", "SUMS_NOTE", "AreaNote", "board_layout", "board_pdf",
+           "board_xlsx", "find_soffice"]
 
 import math
 import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from .calc import Settings
+import numpy as np
+import numpy.typing as npt
+
+from .calc import Settings, computed_table
 from .checks import Finding
 from .errors import ElinvoimaError
 from .layout import (
@@ -44,8 +51,9 @@ from .layout import (
     style,
     workbook_layout,
 )
-from .model import Review
-from .structure import INCOME_STATEMENT
+from .model import Column, Review, Table
+from .numbers import format_fi
+from .structure import COUNCIL, COUNCIL_FROM_INCOME, INCOME_STATEMENT, INVESTMENT, Kind, Structure
 
 # Finnish, whatever the printing machine's locale: the format names its locale (fi-FI, 0x040B),
 # and a negative amount gets the minus sign of Finnish typography (U+2212).
@@ -124,8 +132,10 @@ def _errors_sheet(findings: list[Finding]) -> SheetLayout:
     """The checks' errors, for the board to see where printed figures and the sums of the areas disagree."""
     sheet = SheetLayout(NOTES_SHEET, owned=False, tab_color="C00000")
     sheet.put(0, 0, "Tarkastushuomautukset", style=TITLE)
-    sheet.put(1, 0, "Painetut luvut, jotka eivät täsmää osiensa summaan. Katsauksen taulukot näyttävät "
-                    "palvelualueiden summat.", style=SUBTITLE)
+    sheet.put(1, 0, "Painetut luvut, jotka eivät täsmää osiinsa pyöristystarkkuudella: näissä katsaus "
+                    "näyttää osien summan. Muualla toimialan, valtuuston ja investointien luvut ovat "
+                    "painettuja lukuja.",
+              style=SUBTITLE)
     heads = ("Taulukko", "Rivi", "Sarake", "Painettu", "Osien summa", "Ero")
     for c, h in enumerate(heads):
         sheet.put(3, c, h, style=HEAD_LEFT)
@@ -143,12 +153,202 @@ def _errors_sheet(findings: list[Finding]) -> SheetLayout:
     return sheet
 
 
+# ---------------------------------------------------------------------------- printed totals
+
+PRINTED_NOTE = ("Toimialan, valtuuston ja investointien yhteissummat ovat painettuja lukuja, kun ne täsmäävät "
+                "osiinsa pyöristystarkkuudella; muuten palvelualueiden (investoinneissa ryhmien) summa.")
+SUMS_NOTE = "Toimialan ja valtuuston luvut ovat palvelualueiden summia (painettua toimialan taulukkoa ei ole)."
+
+
+def _error_cells(findings: list[Finding], code: str, table: Table) -> set[tuple[str, int]]:
+    """(line key, column) of `table` where the checks report an error of `code`: printed beyond rounding.
+
+    Matched by the labels the checks name; a column label printed twice marks both (the sum is kept).
+    """
+    bad = {(f.line, f.column) for f in findings if f.severity == "error" and f.code == code and f.area == table.name}
+    return {(k, j) for k in table.structure.keys for j, c in enumerate(table.columns)
+            if (table.structure.labels[k], c.label) in bad}
+
+
+class _Summary:
+    """The board's summary sheet, cell by cell, for putting printed figures where the team's layout has sums."""
+
+    def __init__(self, sheet: SheetLayout, n_columns: int) -> None:
+        self.sheet = sheet
+        self.n = n_columns
+        self.at = {(c.row, c.col): i for i, c in enumerate(sheet.cells)}
+
+    def cell(self, row: int, col: int) -> Cell:
+        return self.sheet.cells[self.at[(row, col)]]
+
+    def refresh(self, row: int, col: int, value: float) -> None:
+        """The cell's cached value, its formula kept; a cell the layout does not have is left alone."""
+        i = self.at.get((row, col))
+        if i is not None:
+            self.sheet.cells[i] = self.sheet.cells[i]._replace(value=float(value))
+
+    def put(self, row: int, col: int, value: float, formula: str | None) -> None:
+        """The cell's value and formula (None: the value itself)."""
+        i = self.at[(row, col)]
+        self.sheet.cells[i] = self.sheet.cells[i]._replace(value=float(value), formula=formula)
+
+    def label_rows(self, top: int, structure: Structure) -> dict[str, int]:
+        """Line key -> row of a table block starting at `top`, checked against the labels written there."""
+        rows = {line.key: top + i for i, line in enumerate(structure.lines)}
+        for line in structure.lines:
+            if self.cell(rows[line.key], 0).value != line.label:       # pragma: no cover - a layout change
+                raise ElinvoimaError(f"yhteenvedon rivi {rows[line.key] + 1} ei ole '{line.label}'.")
+        return rows
+
+    def block(self, rows: dict[str, int], structure: Structure, columns: tuple[Column, ...], printed: Table | None,
+              use: set[tuple[str, int]], detail: Callable[[str, int], float],
+              settings: Settings) -> npt.NDArray[np.float64]:
+        """Rewrite one table block; returns the figures it shows (lines × columns).
+
+        A cell in `use` shows the printed figure as a value. Any other detail keeps its formula (the sum
+        of the parts) with the value `detail(key, j)`; any other subtotal keeps its formula, the sum of
+        the terms shown above it. Jäljellä, TOT-% and Ennuste keep their formulas over the row and get
+        the values that follow.
+        """
+        values = np.full((len(structure.lines), self.n), np.nan)
+        totals = {ident.total: ident for ident in structure.identities}
+        for li, line in enumerate(structure.lines):
+            if line.kind is Kind.HEADER or line.key in totals:
+                continue
+            for j in range(self.n):
+                if (line.key, j) in use and printed is not None:
+                    values[li, j] = printed.values[printed.structure.index[line.key], j]
+                    self.put(rows[line.key], 1 + j, values[li, j], None)
+                else:
+                    values[li, j] = detail(line.key, j)
+                    self.refresh(rows[line.key], 1 + j, values[li, j])
+        for ident in structure.evaluation_order:
+            li = structure.index[ident.total]
+            for j in range(self.n):
+                if (ident.total, j) in use and printed is not None:
+                    values[li, j] = printed.values[printed.structure.index[ident.total], j]
+                    self.put(rows[ident.total], 1 + j, values[li, j], None)
+                else:
+                    values[li, j] = sum(values[structure.index[t], j] for t in ident.terms)
+                    self.refresh(rows[ident.total], 1 + j, values[li, j])
+        table = Table.empty("", structure, columns)
+        table.values = values
+        ct = computed_table(table, settings)
+        for li, line in enumerate(structure.lines):
+            if line.kind is Kind.HEADER:
+                continue
+            r = rows[line.key]
+            self.refresh(r, 1 + self.n, ct.remaining[li])
+            self.refresh(r, 2 + self.n, ct.pct[li])
+            self.refresh(r, 3 + self.n, ct.forecast.values[li])
+        return values
+
+
+def _matching(table: Table | None, structure: Structure, columns: tuple[Column, ...]) -> Table | None:
+    """`table` if it has the board's lines and columns, else None (its figures cannot be placed)."""
+    if table is None or table.structure.keys != structure.keys or table.columns != columns:
+        return None
+    return table
+
+
+def _printed_use(table: Table | None, errors: set[tuple[str, int]],
+                 columns: tuple[Column, ...]) -> set[tuple[str, int]]:
+    """Cells of `table` printed and not an error: shown as printed (none if the table's columns differ)."""
+    if table is None:
+        return set()
+    return {(k, j) for k in table.structure.keys for j in range(len(columns))
+            if table.structure.line(k).kind is not Kind.HEADER
+            and not np.isnan(table.values[table.structure.index[k], j]) and (k, j) not in errors}
+
+
+def _printed_totals(sheet: SheetLayout, review: Review, findings: list[Finding], settings: Settings) -> list[Finding]:
+    """Put the printed division, council and investment totals on the board's summary where they agree
+    with their parts within rounding; returns the errors for the board's notes, each with the sum the
+    summary shows in its place, plus the council figures left out because the division line they repeat
+    is an error (the checks compare those with the printed division, not with the areas)."""
+    columns = review.columns
+    n = len(columns)
+    s = _Summary(sheet, n)
+    notes: list[Finding] = []
+    shown_sums: dict[tuple[str, str | None, str, str], float] = {}
+
+    def keep(code: str, table: Table, cells: set[tuple[str, int]], values: npt.NDArray[np.float64]) -> None:
+        for key, j in cells:
+            label = (code, table.name, table.structure.labels[key], columns[j].label)
+            shown_sums.setdefault(label, float(values[table.structure.index[key], j]))
+
+    # The division: a printed figure within rounding of the sum of the areas; else a line is that sum and
+    # a subtotal the sum of the lines shown above it (as in the team's workbook).
+    div_rows = s.label_rows(4, INCOME_STATEMENT)
+    div = _matching(review.division_table, INCOME_STATEMENT, columns)
+    div_errors = _error_cells(findings, "division_sum", div) if div is not None else set()
+    div_use = _printed_use(div, div_errors, columns)
+    div_values = s.block(div_rows, INCOME_STATEMENT, columns, div, div_use,
+                         lambda k, j: float(s.cell(div_rows[k], 1 + j).value or 0.0), settings)
+    if div is not None:
+        keep("division_sum", div, div_errors, div_values)
+
+    # The council: printed where it agrees with the division (checks) and the division line is not an error.
+    council_rows = s.label_rows(4 + len(INCOME_STATEMENT.lines) + 2, COUNCIL)
+    council = _matching(review.council, COUNCIL, columns)
+    council_use: set[tuple[str, int]] = set()
+    if council is not None:
+        errors = _error_cells(findings, "council", council)
+        candidates = _printed_use(council, errors, columns)
+        for key, j in sorted(candidates):
+            src = COUNCIL_FROM_INCOME[key]
+            if (src, j) in div_errors:
+                p = float(council.values[COUNCIL.index[key], j])
+                shown = float(div_values[INCOME_STATEMENT.index[src], j])
+                col = columns[j]
+                unit = "t€" if col.unit == 1000 else "€"
+                notes.append(Finding(
+                    "error", "council", council.name, COUNCIL.labels[key], col.label, shown, p, p - shown,
+                    f"{council.name}, {COUNCIL.labels[key]}, {col.label}: painettu {format_fi(p)} {unit}, toimialan "
+                    f"{INCOME_STATEMENT.labels[src]} ei täsmää palvelualueisiin; katsaus näyttää niiden summan "
+                    f"{format_fi(shown)} {unit}.",
+                    None))
+            else:
+                council_use.add((key, j))
+
+    def division_value(key: str, j: int) -> float:
+        return float(div_values[INCOME_STATEMENT.index[COUNCIL_FROM_INCOME[key]], j])
+
+    council_values = s.block(council_rows, COUNCIL, columns, council, council_use, division_value, settings)
+    if council is not None:
+        keep("council", council, _error_cells(findings, "council", council), council_values)
+
+    # The investment total: printed within rounding of the sum of the groups, else that sum.
+    if review.investments:
+        g = len(INVESTMENT.lines) + 2
+        first = 4 + len(INCOME_STATEMENT.lines) + 2 + len(COUNCIL.lines) + 2
+        total_rows = s.label_rows(first + len(review.investments) * g + 1, INVESTMENT)
+        total = _matching(review.investments_total, INVESTMENT, columns)
+        inv_errors = _error_cells(findings, "investment_sum", total) if total is not None else set()
+        inv_values = s.block(total_rows, INVESTMENT, columns, total, _printed_use(total, inv_errors, columns),
+                             lambda k, j: float(s.cell(total_rows[k], 1 + j).value or 0.0), settings)
+        if total is not None:
+            keep("investment_sum", total, inv_errors, inv_values)
+    listed: list[Finding] = []
+    for f in findings:
+        if f.severity != "error":
+            continue
+        summed = shown_sums.get((f.code, f.area, f.line or "", f.column or ""))
+        if summed is not None and f.actual is not None:
+            f = replace(f, expected=summed, gap=f.actual - summed)    # the sum as the summary shows it
+        listed.append(f)
+    return listed + notes
+
+
 def board_layout(review: Review, settings: Settings = Settings(),
                  notes: dict[str, list[AreaNote]] | None = None) -> WorkbookLayout:
     """The board's document as a layout: summary, council table, investments, every area with notes, goals.
 
-    Where the checks find errors (a printed division table that is not the sum of its areas),
-    a sheet `Huomautukset` after the summary lists them with the printed figure and the sum.
+    The division, council and investment totals show the printed figures where they agree with
+    their parts within the checks' rounding tolerance (the accounts round the exact total, so a
+    printed total is the more accurate one), else the sum of the parts. Where the checks find
+    errors (a printed figure beyond rounding), a sheet `Huomautukset` after the summary lists them
+    with the printed figure and the sum.
     """
     from .checks import run_checks
 
@@ -158,6 +358,7 @@ def board_layout(review: Review, settings: Settings = Settings(),
     keep = {SUMMARY_SHEET, GOALS_SHEET, *team.area_sheets.values()}
     by_area = {sheet: area for area, sheet in team.area_sheets.items()}
     sheets: list[SheetLayout] = []
+    board_errors: list[Finding] = []
     for s in team.sheets:
         if s.name not in keep:
             continue
@@ -170,6 +371,10 @@ def board_layout(review: Review, settings: Settings = Settings(),
             # The heads' fields as the board reads them: narrower columns, the text wraps.
             sheet.widths = {0: 18, 1: 24, 2: 34, 3: 34, 4: 30, 5: 34, 6: 20, 7: 16}
         elif s.name == SUMMARY_SHEET:
+            board_errors = _printed_totals(sheet, review, findings, settings)
+            printed_any = any(t is not None for t in (review.division_table, review.council, review.investments_total))
+            sheet.put(2, 0, PRINTED_NOTE if printed_any else SUMS_NOTE, style=replace(SUBTITLE, wrap=True))
+            sheet.merges.append((2, 0, 2, width - 1))
             invest = next((c.row for c in sheet.cells if c.col == 0 and c.value == "INVESTOINNIT"), None)
             last = max(c.row for c in sheet.cells)
             sheet.page = PageSetup(landscape=True, repeat_rows=(0, 3), area=(0, 0, last, width - 1),
@@ -184,8 +389,8 @@ def board_layout(review: Review, settings: Settings = Settings(),
                                    row_breaks=(table_end + 1,) if len(area_notes) > 8 else (), footer=FOOTER)
         _fit_rows(sheet)
         sheets.append(sheet)
-        if s.name == SUMMARY_SHEET and any(f.severity == "error" for f in findings):
-            sheets.append(_errors_sheet(findings))
+        if s.name == SUMMARY_SHEET and board_errors:
+            sheets.append(_errors_sheet(board_errors))
     return WorkbookLayout(sheets, [], team.area_sheets)
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import io
+import math
 import os
 import re
 import shutil
@@ -16,11 +18,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from elinvoima_xl.board import AMOUNT_FI, NOTES_SHEET, AreaNote, board_xlsx
-from elinvoima_xl.load import bundled_review
-from elinvoima_xl.model import Review
+from elinvoima_xl.board import AMOUNT_FI, NOTES_SHEET, PRINTED_NOTE, SUMS_NOTE, AreaNote, board_layout, board_xlsx
+from elinvoima_xl.checks import rounding_tolerance, run_checks
+from elinvoima_xl.load import bundled_path, bundled_review
+from elinvoima_xl.model import Review, Table
 from elinvoima_xl.sources.datafile import read_data_xlsx, write_data_xlsx
-from elinvoima_xl.structure import INCOME_STATEMENT, Kind
+from elinvoima_xl.structure import COUNCIL, INCOME_STATEMENT, INVESTMENT, Kind
 
 from .spreadsheet_engine import convert, soffice
 
@@ -28,6 +31,15 @@ REVENUE = ("myyntituotot", "maksutuotot", "tuet_ja_avustukset", "vuokratuotot", 
 EXPENSES = ("henkilostokulut", "palvelujen_ostot", "aineet_tarvikkeet", "avustukset", "vuokrakulut",
             "muut_toimintakulut")
 MARGIN = (*REVENUE, "valmistus_omaan_kayttoon", *EXPENSES)      # TOIMINTAKATE's terms (DOMAIN.md)
+
+
+def published(label: str) -> list[int]:
+    """The figures of the seed's first line labelled `label` (the division's table comes before the areas')."""
+    for line in bundled_path().read_text(encoding="utf-8").splitlines():
+        cells = re.sub(r"</?b>", "", line).split("\t")
+        if cells[0].strip() == label and len(cells) > 4:
+            return [int(c.replace(" ", "").replace("\u2212", "-")) for c in cells[1:5]]
+    raise AssertionError(f"{label!r} not in the seed")
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -140,19 +152,34 @@ def test_pdf_holds_the_reviews_figures_in_finnish_format(board_pdf: Path) -> Non
     pages = pages_text(board_pdf)
     summary = pages[0]
     assert first_line(summary) == review.division
-    # The division is the sum of its areas (the published table is off by 148 302 in Avustukset).
-    revenue = division_sum(review, REVENUE, a)
-    margin = division_sum(review, MARGIN, a)
-    assert round(revenue) == 1_122_508 and round(margin) == -2_643_028    # by hand from the seed's area lines
-    assert fi(margin) in line_of(summary, "TOIMINTAKATE")
+    tp = review.roles.prev_year
+    assert tp is not None
+    # The published totals agree with the areas within rounding, and the board prints them.
+    expenses = published("Toimintakulut")                    # the seed's division table: −7 866 in TP 2022
+    assert expenses[0] == -7866
+    assert round(division_sum(review, EXPENSES, tp)) == -7868       # the rounded areas drift by 2 (1000 €)
+    line = line_of(summary, "Toimintakulut")
+    assert fi(expenses[0]) in line and "\u22127 868" not in line
+    assert "\u22123 587" in line_of(summary, "Henkilöstökulut")          # printed −3 587, areas sum to −3 588
+    assert published("Henkilöstökulut")[0] == -3587
     council = summary[summary.index("VALTUUSTON HYVÄKSYMÄ TALOUSARVIO"):]
-    assert "1 122 508" in line_of(council, "TULOT")
+    revenue = published("TULOT")                             # the council table, first TULOT in the seed
+    assert revenue[3] == 1_122_509 and round(division_sum(review, REVENUE, a)) == 1_122_508
+    assert "1 122 509" in line_of(council, "TULOT") and "1 122 508" not in line_of(council, "TULOT")
     assert "2 941 800" in line_of(council, "TULOT")                      # the council's budget, printed in the seed
-    assert "38,2" in line_of(council, "TULOT")                           # 1 122 508 / 2 941 800 = 38,16 %
+    assert "1 819 291" in line_of(council, "TULOT")                      # Jäljellä: 2 941 800 − 1 122 509
+    assert "38,2" in line_of(council, "TULOT")                           # 1 122 509 / 2 941 800 = 38,16 %
+    # Beyond rounding (Avustukset is off by 148 302), the division keeps the sum of its areas.
+    margin = division_sum(review, MARGIN, a)
+    assert round(margin) == -2_643_028    # by hand from the seed's area lines
+    assert fi(margin) in line_of(summary, "TOIMINTAKATE")
+    assert "\u22122 643 028" in line_of(council, "NETTO")
+    assert "painettuja lukuja" in summary and "pyöristystarkkuudella" in summary
     # The published figures that disagree are shown to the board with the sum beside them.
     notes = next(p for p in pages if first_line(p) == "Tarkastushuomautukset")
-    row = line_of(notes, "Elinvoimalautakunnan toimiala             TOIMINTAKATE")
+    row = next(ln for ln in notes.splitlines() if re.match(r"\s*Elinvoimalautakunnan toimiala\s+TOIMINTAKATE\s", ln))
     assert "\u22122 791 330" in row and "\u22122 643 028" in row and "\u2212148 302" in row
+    assert published("TOIMINTAKATE")[3] == -2_791_330 and -2_791_330 - -2_643_028 == -148_302
     # The printed council figures the seed gives where they agree with the areas.
     text = "\n".join(pages)
     estates = text[text.index("\n Kiinteistö- ja mittauspalvelut"):]
@@ -224,10 +251,167 @@ def test_board_xlsx_is_clean_and_print_ready(tmp_path: Path) -> None:
     assert [b.id for b in summary.row_breaks.brk] == [invest - 1]
 
 
+TOTAL_CODES = ("division_sum", "council", "investment_sum")
+DIVISION_TOP = 4                                            # 0-based row of the summary's first income line
+COUNCIL_TOP = DIVISION_TOP + len(INCOME_STATEMENT.lines) + 2
+
+
+def without_errors() -> Review:
+    """The bundled review with the published division, council and investment tables corrected to agree
+    with their parts: Avustukset TOT 2023 is printed −998 195, the areas add up to −849 893 (148 302 more);
+    the investment total's TULOT TP 2022 is printed 69, its groups 0 + 60 (9 less)."""
+    review = copy.deepcopy(bundled_review())
+    a, tp = review.roles.actual, review.roles.prev_year
+    assert review.division_table is not None and review.council is not None
+    assert review.investments_total is not None and tp is not None
+    div = review.division_table
+    assert div.value("avustukset", a) == -998_195
+    changed: list[tuple[Table, int]] = []
+    for key in ("avustukset", "toimintakulut", "toimintakate", "vuosikate", "tilikauden_tulos"):
+        div.values[INCOME_STATEMENT.index[key], a] += 148_302
+        changed.append((div, INCOME_STATEMENT.index[key]))
+    for key in ("menot", "netto"):
+        review.council.values[COUNCIL.index[key], a] += 148_302
+        changed.append((review.council, COUNCIL.index[key]))
+    total = review.investments_total
+    assert total.value("tulot", tp) == 69 and total.value("netto", tp) == 18
+    for key in ("tulot", "netto"):
+        total.values[INVESTMENT.index[key], tp] -= 9
+    for table, li in changed:           # the published Jäljellä and % of a corrected line no longer apply
+        table.printed_remaining[li] = table.printed_pct[li] = math.nan
+    return review
+
+
+def without_printed_tables() -> Review:
+    """The bundled review as a team's data file gives it: areas and investment groups, no printed totals."""
+    review = copy.deepcopy(bundled_review())
+    review.division_table = review.council = review.investments_total = None
+    return review
+
+
+def summary_of(review: Review) -> dict[tuple[int, int], tuple[object, str | None]]:
+    """(row, col) -> (value, formula) of the board's summary sheet (0-based)."""
+    layout = board_layout(review)
+    assert layout.sheets[0].name == "Yhteenveto"
+    return {(c.row, c.col): (c.value, c.formula) for c in layout.sheets[0].cells}
+
+
+def total_rows(summary: dict[tuple[int, int], tuple[object, str | None]]) -> int:
+    """The first row of the investment total's lines."""
+    return next(r for (r, c), (v, _) in summary.items() if c == 0 and v == "Investoinnit yhteensä") + 1
+
+
+def notes_rows(review: Review) -> list[list[object]]:
+    layout = board_layout(review)
+    sheet = next((s for s in layout.sheets if s.name == NOTES_SHEET), None)
+    if sheet is None:
+        return []
+    rows: dict[int, list[object]] = {}
+    for c in sorted(sheet.cells, key=lambda c: (c.row, c.col)):
+        if c.row >= 4:
+            rows.setdefault(c.row, []).append(c.value)
+    return list(rows.values())
+
+
+def printed_cells(table: Table | None, top: int) -> list[tuple[int, int, float]]:
+    """(row, col, printed figure) of every figure a printed table gives, placed as the summary places it."""
+    assert table is not None
+    return [(top + li, 1 + j, float(table.values[li, j])) for li, line in enumerate(table.structure.lines)
+            for j in range(len(table.columns))
+            if line.kind is not Kind.HEADER and not math.isnan(table.values[li, j])]
+
+
+def test_a_review_without_errors_shows_every_printed_figure() -> None:
+    review = without_errors()
+    assert not [f for f in run_checks(review) if f.severity == "error" and f.code in TOTAL_CODES]
+    summary = summary_of(review)
+    cells = (printed_cells(review.division_table, DIVISION_TOP)
+             + printed_cells(review.council, COUNCIL_TOP)
+             + printed_cells(review.investments_total, total_rows(summary)))
+    # 22 income lines less 2 headers and Kohdistamattomat (not printed); the council without Valmistus; 4 columns.
+    assert len(cells) == 19 * 4 + 3 * 4 + 3 * 4
+    for row, col, figure in cells:
+        assert summary[(row, col)] == (figure, None), (row, col)     # the printed figure itself, as a value
+    # The published figures the areas miss by rounding: TP 2022 Toimintakulut −7 866, Avustukset TOT −849 893.
+    assert summary[(DIVISION_TOP + INCOME_STATEMENT.index["toimintakulut"], 1)][0] == published("Toimintakulut")[0]
+    assert summary[(DIVISION_TOP + INCOME_STATEMENT.index["avustukset"], 4)][0] == -998_195 + 148_302
+    assert not [r for r in notes_rows(review) if r[0] in (review.division, "ELINVOIMA")]
+    # Jäljellä and TOT-% follow the printed figure: council TULOT 2 941 800 − 1 122 509, 38,2 %.
+    n = len(review.columns)
+    tulot = COUNCIL_TOP + COUNCIL.index["tulot"]
+    assert summary[(tulot, 1 + n)][0] == 2_941_800 - 1_122_509 and summary[(tulot, 2 + n)][0] == 38.2
+
+
+@pytest.mark.parametrize("over", [0, 1])
+def test_the_checks_rounding_tolerance_decides(over: int) -> None:
+    """Printed Avustukset TOT off the areas' sum by the tolerance is shown; one euro more is the sum."""
+    review = without_errors()
+    a = review.roles.actual
+    n_areas = sum(1 for t in review.areas if t.value("avustukset", a) == t.value("avustukset", a))
+    tolerance = (n_areas + 1) / 2                            # each of n + 1 rounded figures off by ½ €
+    assert float(rounding_tolerance(n_areas + 1)) == tolerance
+    areas = round(division_sum(review, ("avustukset",), a))
+    assert areas == -849_893
+    gap = math.floor(tolerance) + over
+    assert review.division_table is not None
+    review.division_table.values[INCOME_STATEMENT.index["avustukset"], a] = areas + gap
+    value, formula = summary_of(review)[(DIVISION_TOP + INCOME_STATEMENT.index["avustukset"], 1 + a)]
+    listed = [r for r in notes_rows(review) if r[:3] == [review.division, "Avustukset", review.columns[a].label]]
+    if over:
+        assert value == areas and formula is not None and formula.count("!") == len(review.areas)
+        assert listed == [[review.division, "Avustukset", review.columns[a].label, areas + gap, areas, gap]]
+    else:
+        assert value == areas + gap and formula is None and not listed
+
+
+def test_beyond_rounding_the_division_adds_up_to_the_lines_it_shows() -> None:
+    """Toimintakulut TOT 2023 is printed −3 914 574, 148 302 beyond its areas (Avustukset): the board shows
+    the sum of the lines above it, the printed ones and the areas' Avustukset −849 893."""
+    review = bundled_review()
+    a = review.roles.actual
+    summary = summary_of(review)
+    shown = {key: summary[(DIVISION_TOP + INCOME_STATEMENT.index[key], 1 + a)] for key in (*EXPENSES, "toimintakulut")}
+    assert shown["avustukset"][0] == round(division_sum(review, ("avustukset",), a)) == -849_893
+    assert shown["avustukset"][1] is not None                         # a formula over the area sheets
+    printed = {"henkilostokulut": -1_913_143, "palvelujen_ostot": -533_798, "aineet_tarvikkeet": -98_294,
+               "vuokrakulut": -354_439, "muut_toimintakulut": -16_705}      # the seed's division table
+    assert {k: shown[k] for k in printed} == {k: (v, None) for k, v in printed.items()}
+    total = sum(printed.values()) - 849_893
+    assert total == -3_766_272
+    value, formula = shown["toimintakulut"]
+    assert value == total and formula is not None and formula.startswith("=") and "!" not in formula
+    assert [review.division, "Toimintakulut", "TOT 2023 6 kk", -3_914_574, total, -3_914_574 - total] \
+        in notes_rows(review)
+
+
+def test_a_review_without_printed_tables_shows_the_sums() -> None:
+    review = without_printed_tables()
+    bundled = bundled_review()
+    a, tp = review.roles.actual, review.roles.prev_year
+    assert tp is not None
+    summary = summary_of(review)
+    value, formula = summary[(DIVISION_TOP + INCOME_STATEMENT.index["toimintakulut"], 1 + tp)]
+    assert value == round(division_sum(review, EXPENSES, tp)) == -7868 and formula is not None
+    value, formula = summary[(COUNCIL_TOP + COUNCIL.index["tulot"], 1 + a)]
+    assert value == round(division_sum(review, REVENUE, a)) == 1_122_508
+    assert formula == f"=E{DIVISION_TOP + INCOME_STATEMENT.index['toimintatuotot'] + 1}"
+    inv = total_rows(summary)
+    value, formula = summary[(inv + INVESTMENT.index["tulot"], 1 + tp)]
+    groups = [g.value("tulot", tp) for g in bundled.investments]
+    assert value == sum(0 if math.isnan(x) else x for x in groups) == 60 and formula is not None
+    assert summary[(2, 0)] == (SUMS_NOTE, None)
+    assert summary_of(bundled)[(2, 0)] == (PRINTED_NOTE, None)
+    assert not [r for r in notes_rows(review) if r[0] in (review.division, "ELINVOIMA")]
+
+
+REVIEWS = {"bundled": bundled_review, "without_errors": without_errors, "without_tables": without_printed_tables}
+
+
 @pytest.mark.libreoffice
-def test_board_xlsx_recalculates_to_its_stored_values(tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", list(REVIEWS))
+def test_board_xlsx_recalculates_to_its_stored_values(tmp_path: Path, name: str) -> None:
     src = tmp_path / "katsaus.xlsx"
-    src.write_bytes(board_xlsx(bundled_review()))
+    src.write_bytes(board_xlsx(REVIEWS[name]()))
     recalculated = convert(src, "xlsx", tmp_path / "lo")
     stored = openpyxl.load_workbook(src, data_only=True)
     fresh = openpyxl.load_workbook(recalculated, data_only=True)
@@ -240,6 +424,22 @@ def test_board_xlsx_recalculates_to_its_stored_values(tmp_path: Path) -> None:
                         f"{ws.title}!{c.coordinate}"
                     checked += 1
     assert checked > 800       # every figure, subtotal, Jäljellä, % and forecast of 6 tables and the summary
+    if name != "bundled":
+        return
+    # The published figures, as LibreOffice computes the sheet (rows 1-based).
+    summary = fresh["Yhteenveto"]
+    row = {line.key: DIVISION_TOP + 1 + i for i, line in enumerate(INCOME_STATEMENT.lines)}
+    council = {line.key: COUNCIL_TOP + 1 + i for i, line in enumerate(COUNCIL.lines)}
+    assert summary[f"B{row['toimintakulut']}"].value == published("Toimintakulut")[0] == -7866
+    assert summary[f"B{row['henkilostokulut']}"].value == -3587
+    assert summary[f"E{council['tulot']}"].value == published("TULOT")[3] == 1_122_509
+    assert summary[f"F{council['tulot']}"].value == 2_941_800 - 1_122_509
+    assert summary[f"E{row['toimintakate']}"].value == -2_643_028               # beyond rounding: the areas' sum
+    assert summary[f"E{council['netto']}"].value == -2_643_028
+    notes = fresh[NOTES_SHEET]
+    found = [[c.value for c in r] for r in notes.iter_rows(min_row=5)]
+    assert ["Elinvoimalautakunnan toimiala", "TOIMINTAKATE", "TOT 2023 6 kk", -2_791_330, -2_643_028, -148_302] \
+        in found
 
 
 def test_board_xlsx_passes_openxml_audit(tmp_path: Path) -> None:
@@ -294,3 +494,23 @@ def test_many_explanations_keep_the_table_on_its_own_page(tmp_path: Path) -> Non
     assert "TOIMINTATUOTOT" in page and "TILIKAUDEN TULOS" in page     # the whole table on the area's first page
     text = "\n".join(pages[titles.index("Kulttuuri"):])
     assert all(f"({i})" in text for i in range(12))                  # every explanation printed, none cut off
+
+
+def test_a_council_table_without_a_division_table_is_checked_against_the_areas() -> None:
+    """A source that prints the council's table but not the division's: TULOT agrees with the areas'
+    printed Toimintatuotot (1 122 509) and is printed; MENOT (−3 914 574) is 148 302 beyond them and
+    the board shows the areas' sum, listed in the notes."""
+    review = copy.deepcopy(bundled_review())
+    review.division_table = None
+    a = review.roles.actual
+    summary = summary_of(review)
+    tulot = summary[(COUNCIL_TOP + COUNCIL.index["tulot"], 1 + a)]
+    assert tulot == (published("TULOT")[3], None) == (1_122_509, None)
+    menot_row = COUNCIL_TOP + COUNCIL.index["menot"]
+    value, formula = summary[(menot_row, 1 + a)]
+    expenses = round(division_sum(review, EXPENSES, a))
+    assert value == expenses == -3_766_271
+    assert formula == f"=E{DIVISION_TOP + INCOME_STATEMENT.index['toimintakulut'] + 1}"
+    assert published("MENOT")[3] == -3_914_574
+    assert [review.division, "MENOT", "TOT 2023 6 kk", -3_914_574, expenses, -3_914_574 - expenses] \
+        in notes_rows(review)
