@@ -190,7 +190,10 @@ def _measured(args: list[str]) -> tuple[int, str, float, int]:
     code = ("import resource, sys\nfrom elinvoima_xl.cli import run\n"
             f"sys.argv = ['elinvoima', *{args!r}]\n"
             "try:\n    run()\n    rc = 0\nexcept SystemExit as e:\n    rc = e.code\n"
-            "print('RSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, file=sys.stderr)\n"
+            # VmHWM, not ru_maxrss: Linux carries the forking parent's peak (pytest's) into a child's ru_maxrss.
+            "hwm = [ln for ln in open('/proc/self/status') if ln.startswith('VmHWM:')]\n"
+            "peak = int(hwm[0].split()[1]) if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+            "print('RSS', peak // 1024, file=sys.stderr)\n"
             "sys.exit(rc)\n")
     t = time.perf_counter()
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
