@@ -5,20 +5,27 @@ problem it sees; `run_checks` runs them all so the user sees everything at once.
 within the rounding tolerance (derived from the units and the number of rounded figures
 in the identity, DOMAIN.md) is reported as rounding (severity "info"); beyond it, as an
 error with both figures and the gap.
+
+Absent is not zero (`calc.resolve`): an identity is checked only where its terms were given,
+a sum of tables only on lines every part knows. The checks run in the review's sign
+convention (`calc.convention_for`). A subtotal error that is wholly the gap of its lines'
+errors names the first of them as its `cause`, so one wrong figure is one error with its
+consequences.
 """
 
 from __future__ import annotations
 
-__all__ = ["ALL_CHECKS", "Finding", "Severity", "has_errors", "rounding_tolerance", "run_checks"]
+__all__ = ["ALL_CHECKS", "Finding", "Severity", "has_errors", "link_causes", "rounding_tolerance", "run_checks"]
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
-from .calc import Settings, execution_pct, fill_subtotals, forecast, last_year_share
+from .calc import (Settings, apply_convention, convention_for, execution_pct, forecast, last_year_share,
+                   resolve)
 from .labels import normalize_label
 from .model import Column, Review, Table, column_roles
 from .numbers import format_fi
@@ -43,9 +50,15 @@ class Finding:
     message: str                 # Finnish, complete on its own
     where: str | None = None     # "seed.txt:89" or "Tyollisyyspalvelut!E12"
     rounding: bool = False       # True when the gap is within rounding tolerance
+    cause: str | None = None     # `id` of the error this one follows from (a subtotal of a wrong line)
+
+    @property
+    def id(self) -> str:
+        """A reference to this finding: check, table, line and column."""
+        return f"{self.code}:{self.area or ''}:{self.line or ''}:{self.column or ''}"
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "id": self.id}
 
 
 def has_errors(findings: list[Finding]) -> bool:
@@ -102,24 +115,33 @@ def _tables_with_structure(review: Review) -> list[Table]:
 
 
 def _area_structure(review: Review) -> Structure:
-    return review.areas[0].structure if review.areas else INCOME_STATEMENT
+    if review.areas:
+        return review.areas[0].structure
+    return review.division_table.structure if review.division_table is not None else INCOME_STATEMENT
 
 
 def _division_values(review: Review) -> FloatArray:
-    """The division's table: as printed where printed, else Σ areas."""
+    """The division's table: as printed where printed, else Σ areas; NaN where neither tells."""
     summed = _area_sum(review)
     if review.division_table is None:
         return summed
-    printed = fill_subtotals(review.division_table.values, review.division_table.structure)
+    printed = resolve(review.division_table.values, review.division_table.structure).values
     return np.where(np.isnan(printed), summed, printed)
+
+
+def _sum_of(parts: list[Table], structure: Structure) -> tuple[FloatArray, FloatArray]:
+    """Σ parts line by line (NaN where some part does not know the line) and how many figures were printed."""
+    stack = np.stack([p.values for p in parts])
+    r = resolve(stack, structure)
+    summed = np.where(r.known.all(axis=0)[:, None], np.nansum(r.values, axis=0), np.nan)
+    return summed, (~np.isnan(stack)).sum(axis=0)
 
 
 def _area_sum(review: Review) -> FloatArray:
     structure = _area_structure(review)
     if not review.areas:
-        return np.zeros((len(structure.lines), len(review.columns)))
-    stack = fill_subtotals(np.stack([a.values for a in review.areas]), structure)
-    return np.nansum(stack, axis=0)
+        return np.full((len(structure.lines), len(review.columns)), np.nan)
+    return _sum_of(review.areas, structure)[0]
 
 
 # ---------------------------------------------------------------------------- checks
@@ -142,14 +164,15 @@ def check_labels(review: Review, settings: Settings) -> list[Finding]:
 def identity_gaps(values: FloatArray, structure: Structure) -> tuple[FloatArray, FloatArray, FloatArray]:
     """For (…, lines, cols) printed figures: (expected totals, gaps, tolerance in units) per identity.
 
-    A total that is not printed gives NaN; a term that is not printed counts as zero.
+    A total that is not printed, or whose terms were none of them given, gives NaN (nothing
+    to check); an absent term beside a given one counts as zero.
     """
-    filled = fill_subtotals(values, structure)
+    r = resolve(values, structure)
     coeff = structure.coefficient_matrix                      # identities × lines
-    expected = np.einsum("il,...lc->...ic", coeff, _zero(filled))
-    printed_terms = np.einsum("il,...lc->...ic", coeff, (~np.isnan(values)).astype(float))
+    expected = np.einsum("il,...lc->...ic", coeff, _zero(r.values))
+    printed_terms = np.einsum("il,...lc->...ic", np.abs(coeff), (~np.isnan(values)).astype(float))
     totals = values[..., structure.total_indices, :]
-    gaps = totals - expected
+    gaps = np.where(r.derived[..., None], totals - expected, np.nan)
     tol = rounding_tolerance(printed_terms + 1)
     return expected, gaps, tol
 
@@ -190,18 +213,17 @@ def check_identities(review: Review, settings: Settings) -> list[Finding]:
         # The council table does not print valmistus omaan käyttöön; its NETTO includes it.
         council = review.council.values.copy()
         v = COUNCIL.index["valmistus_omaan_kayttoon"]
-        division = _division_values(review)
-        if np.isnan(council[v]).all():
-            council[v] = division[INCOME_STATEMENT.index["valmistus_omaan_kayttoon"]]
+        division = _division_values(review)[INCOME_STATEMENT.index["valmistus_omaan_kayttoon"]]
+        if np.isnan(council[v]).all() and not np.isnan(division).all():
+            council[v] = division
         out.extend(_identity_findings([review.council], council[None]))
     return out
 
 
 def _sum_findings(code: str, total: Table, parts: list[Table], what: str) -> list[Finding]:
+    """A printed total table against Σ parts, on the lines every part and the total know."""
     s = total.structure
-    stack = fill_subtotals(np.stack([p.values for p in parts]), s)
-    expected = np.nansum(stack, axis=0)
-    n_parts = (~np.isnan(np.stack([p.values for p in parts]))).sum(axis=0)
+    expected, n_parts = _sum_of(parts, s)
     tol = rounding_tolerance(n_parts + 1)
     gaps = total.values - expected
     out: list[Finding] = []
@@ -209,10 +231,11 @@ def _sum_findings(code: str, total: Table, parts: list[Table], what: str) -> lis
         line = s.lines[li]
         out.append(_gap_finding(code, total.name, line.label, total.columns[c], float(expected[li, c]),
                                 float(total.values[li, c]), float(tol[li, c]), what, _where(total, line.key)))
-    # A line the parts have but the total does not print at all is lost from the total.
-    for li in np.nonzero(np.isnan(total.values).all(axis=1) & (_zero(expected) != 0).any(axis=1))[0]:
+    # A detail line the parts have but the total omits, while the total lists its siblings: lost.
+    omitted = resolve(total.values, s).known & np.isnan(total.values).all(axis=1)
+    for li in np.nonzero(omitted & (_zero(expected) != 0).any(axis=1))[0]:
         line = s.lines[li]
-        if line.kind is Kind.HEADER:
+        if line.kind is not Kind.DETAIL:
             continue
         out.append(Finding("error", code, total.name, line.label, None, None, None, None,
                            f"{total.name}: rivi '{line.label}' puuttuu, vaikka osissa sillä on lukuja "
@@ -240,20 +263,28 @@ def check_council(review: Review, settings: Settings) -> list[Finding]:
         return []
     division = _division_values(review)
     source = "toimialan tuloslaskelman" if review.division_table is not None else "palvelualueiden summan"
+    # NETTO is the division's TOIMINTAKATE, turned over if one is printed as a cost, the other as a margin.
+    flip = _net_sign(review.council.structure) * _net_sign(_area_structure(review))
     out: list[Finding] = []
     for key, src_key in COUNCIL_FROM_INCOME.items():
         ci = COUNCIL.index[key]
         for c, col in enumerate(review.council.columns):
             printed = review.council.values[ci, c]
-            if np.isnan(printed):
-                continue
-            expected = float(division[INCOME_STATEMENT.index[src_key], c])
+            expected = float(division[INCOME_STATEMENT.index[src_key], c]) * (flip if key == "netto" else 1.0)
+            if np.isnan(printed) or np.isnan(expected):
+                continue   # a council table without the division's figures is checked by its own identity
             if printed != expected:
                 out.append(_gap_finding(
                     "council", review.council.name, COUNCIL.labels[key], col, expected, float(printed),
                     float(rounding_tolerance(2)), f"{source} {INCOME_STATEMENT.labels[src_key]} =",
                     _where(review.council, key)))
     return out
+
+
+def _net_sign(structure: Structure) -> float:
+    """+1 where the structure's net is printed as tuotot − kulut, −1 where as a net cost."""
+    ident = next((i for i in structure.identities if i.total == structure.net), None)
+    return float(np.sign(ident.coefficients[0])) if ident is not None else 1.0
 
 
 def _printed_derived_findings(tables: list[Table], settings: Settings) -> list[Finding]:
@@ -361,35 +392,44 @@ def check_plausibility(review: Review, settings: Settings) -> list[Finding]:
 
 
 def check_binding(review: Review, settings: Settings) -> list[Finding]:
-    """The binding nets: the division's (council) and each area's toimintakate, actual and forecast."""
+    """The binding nets: the division's (council) and each area's toimintakate, actual and forecast.
+
+    The binding net is the printed net where one is printed (the figure the board reads); the
+    forecast is built from the lines where they are given. Without the division's figures the
+    council's NETTO is the division's binding net.
+    """
     out: list[Finding] = []
-    # The binding net is the printed net where one is printed (the figure the board reads);
-    # the forecast is built from the lines.
     structure = _area_structure(review)
-    if structure.net is None:
-        return []
-    names = [(review.division, "valtuuston sitovuustaso")]
-    names += [(area.name, "käyttösuunnitelman sitovuustaso") for area in review.areas]
-    stack = _zero(np.concatenate([
-        _division_values(review)[None],
-        fill_subtotals(np.stack([a.values for a in review.areas]), structure) if review.areas
-        else np.zeros((0, len(structure.lines), len(review.columns)))]))
+    division = _division_values(review)
+    items: list[tuple[str, str, Structure, FloatArray]] = []
+    if structure.net is not None and not np.isnan(division[structure.index[structure.net]]).all():
+        items.append((review.division, "valtuuston sitovuustaso", structure, division))
+    elif review.council is not None:
+        items.append((review.division, "valtuuston sitovuustaso", review.council.structure,
+                      resolve(review.council.values, review.council.structure).values))
+    items += [(area.name, "käyttösuunnitelman sitovuustaso", area.structure,
+               resolve(area.values, area.structure).values) for area in review.areas]
     roles = column_roles(review.columns)
     b_col, a_col = review.columns[roles.budget], review.columns[roles.actual]
-    k = structure.index[structure.net]
-    net_label = structure.labels[structure.net]
-    fc_all = forecast(stack, review.columns, structure, settings.forecast_method, settings).values[:, k]
-    for (name, level), values, fc_value in zip(names, stack, fc_all):
-        budget = values[k, roles.budget] * b_col.unit
-        actual = values[k, roles.actual] * a_col.unit
+    for name, level, s, values in items:
+        if s.net is None:
+            continue
+        k = s.index[s.net]
+        sign = _net_sign(s)     # the net as tuotot − kulut: a cost is negative
+        fc_value = forecast(values, review.columns, s, settings.forecast_method, settings).values[k]
+        budget = float(values[k, roles.budget]) * b_col.unit
+        actual = float(values[k, roles.actual]) * a_col.unit
         fc_net = float(fc_value) * a_col.unit
+        if np.isnan(budget) or np.isnan(actual):
+            continue
+        net_label = s.labels[s.net]
         # A net cost already beyond the whole year's net; a surplus area can still catch up.
-        if budget <= 0 and actual < budget and abs(actual - budget) >= 0.5:
+        if sign * budget <= 0 and sign * actual < sign * budget and abs(actual - budget) >= 0.5:
             out.append(Finding(
                 "error", "binding", name, net_label, a_col.label, budget, actual, actual - budget,
                 f"{name} ({level}): toteutunut netto {format_fi(actual)} € ylittää jo sitovan netto-"
                 f"talousarvion {format_fi(budget)} € ({format_fi(actual - budget)} €).", None))
-        elif fc_net - budget <= -settings.min_amount:
+        elif sign * (fc_net - budget) <= -settings.min_amount:
             method = "kausivaihtelu huomioiden" if settings.forecast_method == "seasonal" else "suoraviivaisesti"
             out.append(Finding(
                 "warning", "binding_forecast", name, net_label, "Ennuste", budget, round(fc_net, 2),
@@ -453,11 +493,55 @@ ALL_CHECKS: tuple[Check, ...] = (
 )
 
 
+_CAUSE_CODES = ("identity", "division_sum", "investment_sum", "council")
+
+
+def link_causes(findings: list[Finding], structures: dict[str, list[Structure]]) -> list[Finding]:
+    """Name, for each subtotal error that is wholly its lines' errors, the error it follows from.
+
+    Within one check, table and column: a subtotal whose gap equals Σ coefficient × its
+    terms' gaps (within rounding), with at least one term in error, gets `cause` = the
+    root of its first erring term. `structures` maps a table name to the structures of the
+    tables of that name (the division's income statement and the council table share one).
+    """
+    gaps: dict[tuple[str, str | None, str | None], dict[str | None, Finding]] = {}
+    for f in findings:
+        if f.code in _CAUSE_CODES and f.gap is not None:
+            gaps.setdefault((f.code, f.area, f.column), {})[f.line] = f
+    linked: dict[int, Finding] = {}
+    for (code, area, column), by_line in gaps.items():
+        for s in structures.get(area or "", []):
+            _link_table(s, by_line, linked)
+    return [linked.get(id(f), f) for f in findings]
+
+
+def _link_table(s: Structure, by_line: dict[str | None, Finding], linked: dict[int, Finding]) -> None:
+    """`link_causes` for one table's findings of one check and column (`by_line`: line label -> finding)."""
+    for ident in s.evaluation_order:
+        total = by_line.get(s.labels[ident.total])
+        if total is None or total.severity != "error" or total.gap is None:
+            continue
+        terms = [(by_line.get(s.labels[t]), c) for t, c in zip(ident.terms, ident.coefficients)]
+        erring = [f for f, _c in terms if f is not None and f.severity == "error"]
+        carried = sum(c * (f.gap or 0.0) for f, c in terms if f is not None)
+        if not erring or abs(total.gap - carried) > rounding_tolerance(len(ident.terms) + 1):
+            continue
+        first = erring[0]
+        updated = replace(total, cause=first.cause or first.id)
+        by_line[s.labels[ident.total]] = updated
+        linked[id(total)] = updated
+
+
 def run_checks(review: Review, settings: Settings = Settings(),
                checks: tuple[Check, ...] = ALL_CHECKS) -> list[Finding]:
     """Run every check; errors first, then warnings, then rounding and other info."""
     order = {"error": 0, "warning": 1, "info": 2}
+    review = apply_convention(review, convention_for(review, settings))
     findings = [f for check in checks for f in check(review, settings)]
+    structures: dict[str, list[Structure]] = {}
+    for t in review.tables():
+        structures.setdefault(t.name, []).append(t.structure)
+    findings = link_causes(findings, structures)
     return sorted(findings, key=lambda f: order[f.severity])
 
 

@@ -205,7 +205,8 @@ def _build(rows: Iterator[tuple[int, list[object]]], place: Callable[[int, str |
         if line.kind is Kind.HEADER:
             blocks[tkey] = line.block
             continue
-        blocks[tkey] = line.block if line.kind is Kind.DETAIL and line.block is not Block.RESULT else None
+        blocks[tkey] = (line.block if structure.has_blocks and line.kind is Kind.DETAIL
+                        and line.block is not Block.RESULT else None)
         if line.key in table.sources:
             raise InputError(f"rivi '{label}' on alueella '{area}' jo rivillä {table.sources[line.key]}.",
                              place(n, heads[key_idx["rivi"]]), "Poista toinen rivi tai yhdistä luvut.")
