@@ -70,8 +70,10 @@ class Identity:
 
     def describe(self, labels: dict[str, str]) -> str:
         parts = []
-        for n, (t, c) in enumerate(zip(self.terms, self.coefficients)):
-            op = ("− " if c < 0 else "") if n == 0 else (" − " if c < 0 else " + ")
+        # Added terms first, so a net cost reads "NETTO = MENOT − TULOT".
+        ordered = sorted(zip(self.terms, self.coefficients), key=lambda tc: tc[1] < 0)
+        for n, (t, c) in enumerate(ordered):
+            op = ("−" if c < 0 else "") if n == 0 else (" − " if c < 0 else " + ")
             parts.append(f"{op}{labels[t]}")
         return f"{labels[self.total]} = " + "".join(parts)
 

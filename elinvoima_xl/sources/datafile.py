@@ -31,6 +31,7 @@ __all__ = [
 
 import csv
 import io
+from dataclasses import replace
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -172,6 +173,7 @@ def _build(rows: Iterator[tuple[int, list[object]]], place: Callable[[int, str |
     column_roles(cols, place(hline, None))
     tables: dict[tuple[str, str], Table] = {}
     blocks: dict[tuple[str, str], Block | None] = {}
+    headed: set[tuple[str, str]] = set()     # tables whose blocks are given by heading rows
     order: list[tuple[str, str]] = []
     any_rows = False
     for n, row in rows:
@@ -197,6 +199,9 @@ def _build(rows: Iterator[tuple[int, list[object]]], place: Callable[[int, str |
         numbers = [(i, what, j, parse_fi_number(cells[i], place(n, heads[i]))) for i, what, j in mapping]
         has_figures = any(v is not None for *_, v in numbers)
         match = match_label(label, structure, blocks[tkey], has_figures=has_figures)
+        if match is not None and match.misplaced and tkey not in headed:
+            # Without heading rows the block is only the previous row's: rows may come in any order.
+            match = replace(match, misplaced=False, note="")
         if match is None:
             raise InputError(
                 f"rivin nimeä '{label}' ei tunnistettu.", place(n, heads[key_idx["rivi"]]),
@@ -204,6 +209,7 @@ def _build(rows: Iterator[tuple[int, list[object]]], place: Callable[[int, str |
         line = match.line
         if line.kind is Kind.HEADER:
             blocks[tkey] = line.block
+            headed.add(tkey)
             continue
         blocks[tkey] = (line.block if structure.has_blocks and line.kind is Kind.DETAIL
                         and line.block is not Block.RESULT else None)
