@@ -397,15 +397,18 @@ def detect_convention(review: Review) -> SignConvention:
 
 
 def convention_for(review: Review, settings: Settings = Settings()) -> SignConvention:
-    """The convention in force: the user's option, else the data's own setting, else detected."""
+    """The convention in force: the user's option, else the data's own setting, else detected.
+
+    An option or setting fixes the expenses' sign; how the nets are printed still follows
+    the figures.
+    """
     if settings.expenses_positive is not None:
         fixed: bool = settings.expenses_positive
         source = "valinta --expenses-positive" if fixed else "valinta --expenses-negative"
     elif review.sign is not None:
-        return review.sign
+        fixed, source = review.sign.expenses_positive, review.sign.source
     else:
         return detect_convention(review)
-    # The user fixes the expenses' sign; the nets' orientation still follows the figures.
     tables = _tables(review)
     candidates = [h for h in _HYPOTHESES if h.expenses_positive == fixed]
     scored = [(_net_misfit(tables, h), i, h) for i, h in enumerate(candidates)]

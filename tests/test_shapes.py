@@ -193,3 +193,30 @@ def test_check_states_the_convention_and_counts_rounding_in_one_line() -> None:
     assert data["sign_convention"]["expenses_positive"] is True
     netto = next(ln for t in data["tables"] if t["level"] == "valtuusto" for ln in t["lines"] if ln["key"] == "netto")
     assert netto["mismatch"] == ["tot_2024_6kk"]
+
+
+def test_sign_setting_in_the_data_is_read_written_and_overridable(tmp_path: Path) -> None:
+    from elinvoima_xl.sources.datafile import read_data_csv, write_data_csv
+
+    text = (SHAPES / "expenses_positive.csv").read_text(encoding="utf-8")
+    # Without its nets the file could not tell; the setting row says it.
+    rows = [ln for ln in text.splitlines() if "NETTO" not in ln and "Toimintakate" not in ln]
+    data = "\n".join(rows[:1] + ["asetus;Kulut positiivisina;kyllä"] + rows[1:]) + "\n"
+    review = read_data_csv(data.encode("utf-8"), "asetus.csv")
+    assert review.sign is not None and review.sign.expenses_positive
+    conv = convention_for(review)
+    assert conv.expenses_positive and conv.source == "asetus 'Kulut positiivisina' tiedoissa"
+    assert convention_for(review, Settings(expenses_positive=False)).expenses_positive is False
+    again = read_data_csv(write_data_csv(review), "uusi.csv")
+    assert again.sign is not None and again.sign.expenses_positive
+    # Toimintakate = 132 095 − 332 343 in the area, computed in the convention of the setting.
+    assert _shown(review)[("Ympäristönsuojelu", "TOIMINTAKATE")]["TOT 2024 6 kk"] == 132_095 - 332_343
+
+
+@pytest.mark.parametrize(("row", "words"), [("asetus;Kulut positiivisina;ehkä", "ei ole kyllä eikä ei"),
+                                            ("asetus;Värit;kyllä", "asetusta 'Värit' ei tunneta")])
+def test_bad_setting_is_one_clear_line(tmp_path: Path, row: str, words: str) -> None:
+    p = tmp_path / "a.csv"
+    p.write_text("taso;alue;rivi;TA 2024 (€);TOT 2024 6 kk (€)\n" + row + "\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", str(p)])
+    assert result.exit_code != 0 and words in str(result.exception)

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 __all__ = [
     "LEVELS",
+    "SETTING_LEVEL",
     "SHEET_NAME",
+    "SIGN_SETTING",
     "data_groups",
     "data_row_keys",
     "data_rows",
@@ -41,7 +43,7 @@ from ..errors import InputError, Place
 from ..labels import match_label, normalize_label
 from ..model import Column, Review, Source, Table, column_roles
 from ..numbers import format_fi, parse_fi_number
-from ..structure import COUNCIL, INCOME_STATEMENT, INVESTMENT, Block, Kind, Structure
+from ..structure import COUNCIL, INCOME_STATEMENT, INVESTMENT, Block, Kind, SignConvention, Structure
 from . import decode_text
 
 SHEET_NAME = "Tiedot"
@@ -50,6 +52,9 @@ LEVELS: dict[str, Structure] = {
     "investointi": INVESTMENT, "investoinnit": INVESTMENT,
 }
 _KEY_COLUMNS = ("taso", "alue", "rivi")
+# A row of settings instead of figures: `asetus;Kulut positiivisina;kyllä` (expenses printed positive).
+SETTING_LEVEL = "asetus"
+SIGN_SETTING = "Kulut positiivisina"
 
 
 def _delimiter(first_line: str) -> str:
@@ -176,6 +181,7 @@ def _build(rows: Iterator[tuple[int, list[object]]], place: Callable[[int, str |
     headed: set[tuple[str, str]] = set()     # tables whose blocks are given by heading rows
     order: list[tuple[str, str]] = []
     any_rows = False
+    expenses_positive: bool | None = None
     for n, row in rows:
         cells = list(row) + [""] * (len(heads) - len(row))
         if not any(str(c).strip() for c in cells):
@@ -184,6 +190,9 @@ def _build(rows: Iterator[tuple[int, list[object]]], place: Callable[[int, str |
         level = normalize_label(str(cells[key_idx["taso"]]))
         area = _text_cell(cells[key_idx["alue"]])
         label = _text_cell(cells[key_idx["rivi"]])
+        if level == SETTING_LEVEL:
+            expenses_positive = _sign_setting(area, label, place(n, heads[key_idx["rivi"]]))
+            continue
         if level not in LEVELS:
             raise InputError(f"taso '{cells[key_idx['taso']]}' on tuntematon.", place(n, heads[key_idx["taso"]]),
                              f"Sallitut: {', '.join(LEVELS)}.")
@@ -225,7 +234,21 @@ def _build(rows: Iterator[tuple[int, list[object]]], place: Callable[[int, str |
             table.put(li, what, j, value)
     if not any_rows:
         raise InputError("tiedostossa on vain otsikkorivi.", Place(file=name), "Lisää tietorivit otsikon alle.")
-    return _review_from_tables(tables, order, cols, name)
+    review = _review_from_tables(tables, order, cols, name)
+    if expenses_positive is not None:
+        review.sign = SignConvention(expenses_positive, source=f"asetus '{SIGN_SETTING}' tiedoissa")
+    return review
+
+
+def _sign_setting(name: str, value: str, where: Place) -> bool:
+    """The data's own sign setting: `asetus;Kulut positiivisina;kyllä` (or `ei`)."""
+    if normalize_label(name) != normalize_label(SIGN_SETTING):
+        raise InputError(f"asetusta '{name}' ei tunneta.", where, f"Tunnettu asetus: '{SIGN_SETTING}' (kyllä tai ei).")
+    answer = normalize_label(value)
+    if answer not in ("kyllä", "ei"):
+        raise InputError(f"asetuksen '{SIGN_SETTING}' arvo '{value}' ei ole kyllä eikä ei.", where,
+                         "Kirjoita rivi-sarakkeeseen kyllä (kulut positiivisina) tai ei (kulut negatiivisina).")
+    return answer == "kyllä"
 
 
 def _review_from_tables(tables: dict[tuple[str, str], Table], order: list[tuple[str, str]],
@@ -277,6 +300,9 @@ def data_rows(review: Review) -> Iterable[list[object]]:
         rem, pct = table.printed_remaining[li], table.printed_pct[li]
         yield [level, table.name, table.labels[table.structure.lines[li].key], *vals,
                None if np.isnan(rem) else float(rem), None if np.isnan(pct) else float(pct)]
+    if review.sign is not None and review.sign.source.startswith("asetus"):
+        yield [SETTING_LEVEL, SIGN_SETTING, "kyllä" if review.sign.expenses_positive else "ei",
+               *([None] * (len(review.columns) + 2))]
 
 
 _FORMULA_START = ("=", "+", "-", "@")
