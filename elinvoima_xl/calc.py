@@ -99,10 +99,10 @@ def resolve(values: FloatArray, structure: Structure, recompute: bool = False) -
         idx = [structure.index[k] for k in ident.terms]
         has_terms = known[..., idx].any(axis=-1)
         derived[..., position[id(ident)]] = has_terms
-        for k in idx:   # the table omits zero lines: an absent sibling of a listed line is zero
-            fill = has_terms & ~known[..., k]
-            out[..., k, :] = np.where(fill[..., None], 0.0, out[..., k, :])
-            known[..., k] |= has_terms
+        # The table omits zero lines: an absent sibling of a listed line is zero.
+        fill = has_terms[..., None] & ~known[..., idx]
+        out[..., idx, :] = np.where(fill[..., None], 0.0, out[..., idx, :])
+        known[..., idx] |= has_terms[..., None]
         coef = np.asarray(ident.coefficients)
         total = (coef[:, None] * out[..., idx, :]).sum(axis=-2)   # (same summation order as a plain sum)
         replace_it = has_terms if recompute else has_terms & ~known[..., t]
@@ -350,22 +350,30 @@ def _tables(review: Review) -> list[Table]:
     return out + list(review.areas) + list(review.investments)
 
 
-def _net_misfit(tables: list[Table], convention: SignConvention) -> tuple[float, int]:
+_Evidence = list[tuple[Structure, FloatArray, FloatArray]]
+
+
+def _net_evidence(tables: list[Table]) -> _Evidence:
+    """Tables with a net, stacked per structure and columns: (structure, values (T, L, C), units (C))."""
+    groups: dict[tuple[str, tuple[Column, ...]], list[Table]] = {}
+    for t in tables:
+        if t.structure.net is not None:
+            groups.setdefault((t.structure.key, t.columns), []).append(t)
+    return [(g[0].structure, np.stack([t.values for t in g]), np.array([c.unit for c in g[0].columns], dtype=float))
+            for g in groups.values()]
+
+
+def _net_misfit(evidence: _Evidence, convention: SignConvention) -> tuple[float, int]:
     """Σ |gap| (in euros) of the nets' identities under `convention`, and how many figures decided it."""
     misfit, n = 0.0, 0
-    for t in tables:
-        s = convention.apply(t.structure)
-        if s.net is None:
-            continue
+    for structure, values, units in evidence:
+        s = convention.apply(structure)
         ident = next(i for i in s.identities if i.total == s.net)
-        total = t.values[s.index[ident.total]]
-        terms = t.values[[s.index[k] for k in ident.terms]]
+        total = values[:, s.index[ident.total]]                       # (T, C)
+        terms = values[:, [s.index[k] for k in ident.terms]]          # (T, k, C)
         # The net decides only where a revenue and an expense figure meet it (both non-zero).
-        both = ~np.isnan(total) & ((np.nan_to_num(terms) != 0).sum(axis=0) >= 2)
-        if not both.any():
-            continue
-        units = np.array([c.unit for c in t.columns], dtype=float)
-        gap = np.asarray(ident.coefficients) @ np.nan_to_num(terms) - np.nan_to_num(total)
+        both = ~np.isnan(total) & ((np.nan_to_num(terms) != 0).sum(axis=1) >= 2)
+        gap = np.einsum("k,tkc->tc", np.asarray(ident.coefficients), np.nan_to_num(terms)) - np.nan_to_num(total)
         misfit += float(np.abs(gap * units)[both].sum())
         n += int(both.sum())
     return misfit, n
@@ -378,7 +386,8 @@ def detect_convention(review: Review) -> SignConvention:
     the sign of the expense figures does (most of them positive: expenses positive).
     """
     tables = _tables(review)
-    scores = [(_net_misfit(tables, h), i, h) for i, h in enumerate(_HYPOTHESES)]
+    evidence = _net_evidence(tables)
+    scores = [(_net_misfit(evidence, h), i, h) for i, h in enumerate(_HYPOTHESES)]
     decided = [(m, i, h) for (m, n), i, h in scores if n > 0]
     if decided:
         best = min(decided, key=lambda x: (x[0], x[1]))[2]
@@ -409,9 +418,9 @@ def convention_for(review: Review, settings: Settings = Settings()) -> SignConve
         fixed, source = review.sign.expenses_positive, review.sign.source
     else:
         return detect_convention(review)
-    tables = _tables(review)
+    evidence = _net_evidence(_tables(review))
     candidates = [h for h in _HYPOTHESES if h.expenses_positive == fixed]
-    scored = [(_net_misfit(tables, h), i, h) for i, h in enumerate(candidates)]
+    scored = [(_net_misfit(evidence, h), i, h) for i, h in enumerate(candidates)]
     decided = [(m, i, h) for (m, n), i, h in scored if n > 0]
     best = min(decided, key=lambda x: (x[0], x[1]))[2] if decided else candidates[0]
     return SignConvention(best.expenses_positive, best.margin_as_cost, best.netto_as_cost, source)

@@ -398,31 +398,43 @@ def check_binding(review: Review, settings: Settings) -> list[Finding]:
     forecast is built from the lines where they are given. Without the division's figures the
     council's NETTO is the division's binding net.
     """
-    out: list[Finding] = []
     structure = _area_structure(review)
     division = _division_values(review)
-    items: list[tuple[str, str, Structure, FloatArray]] = []
+    groups: list[tuple[list[tuple[str, str]], Structure, FloatArray]] = []
+    top = (review.division, "valtuuston sitovuustaso")
     if structure.net is not None and not np.isnan(division[structure.index[structure.net]]).all():
-        items.append((review.division, "valtuuston sitovuustaso", structure, division))
+        groups.append(([top], structure, division[None]))
     elif review.council is not None:
-        items.append((review.division, "valtuuston sitovuustaso", review.council.structure,
-                      resolve(review.council.values, review.council.structure).values))
-    items += [(area.name, "käyttösuunnitelman sitovuustaso", area.structure,
-               resolve(area.values, area.structure).values) for area in review.areas]
-    roles = column_roles(review.columns)
-    b_col, a_col = review.columns[roles.budget], review.columns[roles.actual]
-    for name, level, s, values in items:
-        if s.net is None:
-            continue
-        k = s.index[s.net]
-        sign = _net_sign(s)     # the net as tuotot − kulut: a cost is negative
-        fc_value = forecast(values, review.columns, s, settings.forecast_method, settings).values[k]
-        budget = float(values[k, roles.budget]) * b_col.unit
-        actual = float(values[k, roles.actual]) * a_col.unit
+        council = review.council
+        groups.append(([top], council.structure, resolve(council.values, council.structure).values[None]))
+    for group in _groups(review.areas):
+        names = [(a.name, "käyttösuunnitelman sitovuustaso") for a in group]
+        s = group[0].structure
+        groups.append((names, s, resolve(np.stack([a.values for a in group]), s).values))
+    out: list[Finding] = []
+    for names, s, values in groups:
+        out.extend(_binding_findings(names, s, values, review.columns, settings))
+    return out
+
+
+def _binding_findings(names: list[tuple[str, str]], s: Structure, values: FloatArray,
+                      columns: tuple[Column, ...], settings: Settings) -> list[Finding]:
+    """`values`: (tables, lines, columns) resolved figures of tables sharing structure `s`."""
+    if s.net is None:
+        return []
+    roles = column_roles(columns)
+    b_col, a_col = columns[roles.budget], columns[roles.actual]
+    k = s.index[s.net]
+    sign = _net_sign(s)     # the net as tuotot − kulut: a cost is negative
+    fc_all = forecast(values, columns, s, settings.forecast_method, settings).values[:, k]
+    net_label = s.labels[s.net]
+    out: list[Finding] = []
+    for (name, level), row, fc_value in zip(names, values, fc_all):
+        budget = float(row[k, roles.budget]) * b_col.unit
+        actual = float(row[k, roles.actual]) * a_col.unit
         fc_net = float(fc_value) * a_col.unit
         if np.isnan(budget) or np.isnan(actual):
             continue
-        net_label = s.labels[s.net]
         # A net cost already beyond the whole year's net; a surplus area can still catch up.
         if sign * budget <= 0 and sign * actual < sign * budget and abs(actual - budget) >= 0.5:
             out.append(Finding(

@@ -260,9 +260,17 @@ class SignConvention:
         return -1.0 if as_cost else 1.0
 
     def apply(self, structure: Structure) -> Structure:
-        """The structure with its identities' coefficients in this convention."""
+        """The structure with its identities' coefficients in this convention (one object per pair)."""
         if not (self.expenses_positive or self.margin_as_cost or self.netto_as_cost):
             return structure
+        key = (self.expenses_positive, self.margin_as_cost, self.netto_as_cost, id(structure))
+        cached = _APPLIED.get(key)
+        if cached is None or cached[0] is not structure:
+            cached = (structure, self._apply(structure))
+            _APPLIED[key] = cached
+        return cached[1]
+
+    def _apply(self, structure: Structure) -> Structure:
         e, n = self.expense_sign, self.net_sign(structure)
         cost_lines = {ln.key for ln in structure.lines if ln.block is Block.EXPENSE} | _COST_RESULT_LINES
         idents = []
@@ -279,6 +287,8 @@ class SignConvention:
         return Structure(structure.key, structure.lines, tuple(idents), structure.net)
 
 
+# (flags, id of the structure) -> (the structure, kept so its id stays its own; the applied one)
+_APPLIED: dict[tuple[bool, bool, bool, int], tuple[Structure, Structure]] = {}
 # Lines outside the expense block that are expenses all the same (printed positive with them).
 _COST_RESULT_LINES = frozenset({"poistot"})
 # Per structure, the totals that are nets (tuotot − kulut) rather than sums of like lines.
