@@ -398,3 +398,70 @@ def test_convention_detected_from_expense_signs_without_nets() -> None:
     r.sign = SignConvention(True, source="asetus")
     assert convention_for(r).source == "asetus"
     assert convention_for(r, Settings(expenses_positive=False)).expenses_positive is False
+
+
+# ------------------------------------------------------------------ messages a person reads
+
+
+def test_gap_messages_in_euros_and_thousands(seed_review: Review) -> None:
+    r = review_of("""
+palvelualue;A;Myyntituotot;;;500;500;;
+palvelualue;A;Maksutuotot;;;600;600;;
+palvelualue;A;Vuokratuotot;;;400;400;;
+palvelualue;A;Toimintatuotot;;;1500;1502;;
+""")
+    f = of(run_checks(r), "identity", "Toimintatuotot")[0]
+    assert f.message == ("A, Toimintatuotot, TOT 2023 6 kk: painettu 1 502 €, myyntituotot + maksutuotot + "
+                         "tuet ja avustukset + vuokratuotot + muut toimintatuotot = 1 500 € (ero 2 €, pyöristysero).")
+    assert f.rounding is True and f.severity == "info"
+    # ELINVOIMA TULOT TP 2022 of the seed, a 1000 € column: 69 printed against 0 + 60.
+    g = next(x for x in run_checks(seed_review) if x.code == "investment_sum" and x.line == "TULOT")
+    assert g.message == ("ELINVOIMA, TULOT, TP 2022: painettu 69 t€, ryhmien summa 60 t€: ero 9 t€, enemmän kuin "
+                         "pyöristys selittää (enintään 1,0 t€). Korjaa luku tai sen osat.")
+    assert g.rounding is False
+
+
+def test_label_messages() -> None:
+    r = review_of("palvelualue;A;Myyntituotot;;;1;1;;")
+    src = Source(file="t.csv", line=4)
+    r.areas[0].label_notes += [("myyntituotot", "rivi 'Myyntituotot' toistuu taulukossa", src),
+                               ("maksutuotot", "rivin nimi 'Maksutulot' poikkeaa", src)]
+    f = of(run_checks(r), "label")
+    assert [(x.severity, x.line, x.message, x.rounding) for x in f] == [
+        ("error", "Myyntituotot", "A: rivi 'Myyntituotot' toistuu taulukossa. Korjaa rivin nimi lähteeseen.", False),
+        ("warning", "Maksutuotot", "A: rivin nimi 'Maksutulot' poikkeaa.", False)]
+
+
+def test_computed_table_units_fill_and_settings() -> None:
+    head = "taso;alue;rivi;TP 2022 (1000 €);TOT 2022 6 kk (1000 €);TA 2023 (1000 €);TOT 2023 6 kk (€)"
+    r = review_of("""
+palvelualue;A;Myyntituotot;100;5;10;-2000
+palvelualue;A;Maksutuotot;;;20;5000
+""", head)
+    t = r.areas[0]
+    ct = computed_table(t)
+    i, j = IS.index["myyntituotot"], IS.index["maksutuotot"]
+    # Jäljellä in the budget's unit: 10 t€ − (−2 000 €) = 12 t€; % = −2 000 / 10 000 = −20,0.
+    assert ct.remaining[i] == 12 and ct.pct[i] == -20.0
+    assert ct.remaining[j] == 15 and ct.pct[j] == 25.0
+    assert computed_table(t, Settings(pct_absolute=True)).pct[i] == 20.0
+    assert computed_table(t, Settings(pct_decimals=0)).pct[j] == 25.0
+    # Last year's share 5/100 = 0,05 is below 0,1: the rest of last year (95 t€) instead, unless allowed.
+    assert ct.forecast.values[i] == pytest.approx(-2_000 + 95_000)
+    assert ct.forecast.method[i] == "last_year_rest"
+    assert computed_table(t, Settings(min_share=0.04, max_share_uncertainty=1)).forecast.values[i] == pytest.approx(
+        -2_000 / 0.05)
+    assert computed_table(t, Settings(forecast_method="linear")).forecast.values[j] == 10_000
+    assert np.isnan(ct.values[IS.index["toimintatuotot_otsikko"]]).all()
+    assert ct.values[IS.index["henkilostokulut"]].tolist() == [0, 0, 0, 0]     # unknown, shown as nothing
+    # `fill` gives the figures of lines the table does not print; printed ones win.
+    fill = np.full_like(t.values, np.nan)
+    fill[IS.index["vuokratuotot"]] = [0, 0, 1, 300]
+    fill[i] = [9, 9, 9, 9]
+    filled = computed_table(t, fill=fill)
+    assert filled.values[IS.index["vuokratuotot"], 3] == 300 and filled.values[i, 3] == -2000
+    assert filled.values[IS.index["toimintatuotot"], 3] == -2000 + 5000 + 300
+    # Printed subtotals are kept, or recomputed on request.
+    t.values[IS.index["toimintatuotot"]] = [1, 1, 1, 1]
+    assert computed_table(t).values[IS.index["toimintatuotot"], 3] == 1
+    assert computed_table(t, recompute=True).values[IS.index["toimintatuotot"], 3] == 3000
