@@ -140,8 +140,8 @@ def fill_subtotals(values: FloatArray, structure: Structure) -> FloatArray:
 
 def remaining(budget: npt.ArrayLike, actual: npt.ArrayLike) -> FloatArray:
     """Jäljellä = TA − TOT, sign kept; a missing figure counts as zero."""
-    b = np.nan_to_num(np.asarray(budget, dtype=float))
-    a = np.nan_to_num(np.asarray(actual, dtype=float))
+    b = np.nan_to_num(np.asarray(budget, dtype=float))  # pragma: no mutate (equivalent: int in, same difference)
+    a = np.nan_to_num(np.asarray(actual, dtype=float))  # pragma: no mutate
     return b - a
 
 
@@ -167,7 +167,7 @@ def rollup(values: FloatArray, structure: Structure) -> FloatArray:
     Each area is completed first, so an area that gives only its subtotals still counts in
     them; a line no area knows is NaN.
     """
-    r = resolve(np.asarray(values, dtype=float), structure, recompute=True)
+    r = resolve(np.asarray(values, dtype=float), structure, recompute=True)  # pragma: no mutate (resolve casts)
     summed = np.nansum(r.values, axis=0)
     return np.where(r.known.any(axis=0)[:, None], summed, np.nan)
 
@@ -179,10 +179,11 @@ def council_values(income: FloatArray, convention: SignConvention | None = None)
     them as a net cost and the other as a margin.
     """
     conv = convention or SignConvention()
-    flip = conv.net_sign(COUNCIL) * conv.net_sign(INCOME_STATEMENT)
+    turn = conv.net_sign(COUNCIL) != conv.net_sign(INCOME_STATEMENT)
     out = np.zeros((len(COUNCIL.lines), income.shape[-1]))
     for key, src in COUNCIL_FROM_INCOME.items():
-        out[COUNCIL.index[key]] = income[INCOME_STATEMENT.index[src]] * (flip if key == "netto" else 1.0)
+        figures = income[INCOME_STATEMENT.index[src]]
+        out[COUNCIL.index[key]] = -figures if turn and key == "netto" else figures
     return out
 
 
@@ -258,10 +259,10 @@ def forecast_lines(actual: FloatArray, months: float, prev_year: FloatArray | No
 def last_year_share(prev_year_units: FloatArray, prev_part_units: FloatArray,
                     settings: Settings = Settings()) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
     """Last year's share at the same point, TOT prev / TP prev (both in one unit), and where it is sound."""
-    py = np.asarray(prev_year_units, dtype=float)
-    pp = np.asarray(prev_part_units, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        share = np.where(py != 0, pp / np.where(py != 0, py, 1), np.nan)
+    py = np.asarray(prev_year_units, dtype=float)  # pragma: no mutate (equivalent: the division makes floats)
+    pp = np.asarray(prev_part_units, dtype=float)  # pragma: no mutate
+    with np.errstate(divide="ignore", invalid="ignore"):  # pragma: no mutate (warnings only)
+        share = np.where(py != 0, pp / np.where(py != 0, py, 1), np.nan)  # pragma: no mutate (divisor masked)
         return share, seasonal_share_is_sound(share, pp, py, settings)
 
 
@@ -272,7 +273,7 @@ def seasonal_share_is_sound(share: FloatArray, prev_part_units: FloatArray, prev
     Figures printed in whole units move by up to half a unit each, so the share
     pp/py can move by about s × (0.5/|pp| + 0.5/|py|): for -1/-5 (1000 €) that is ±0.12.
     """
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):  # pragma: no mutate (warnings only)
         blur = np.abs(share) * (0.5 / np.abs(prev_part_units) + 0.5 / np.abs(prev_year_units))
     return ((share >= settings.min_share) & (share <= settings.max_share)
             & (blur <= settings.max_share_uncertainty))

@@ -169,8 +169,9 @@ def identity_gaps(values: FloatArray, structure: Structure) -> tuple[FloatArray,
     """
     r = resolve(values, structure)
     coeff = structure.coefficient_matrix                      # identities × lines
-    expected = np.einsum("il,...lc->...ic", coeff, _zero(r.values))
-    printed_terms = np.einsum("il,...lc->...ic", np.abs(coeff), (~np.isnan(values)).astype(float))
+    expected = np.einsum("il,...lc->...ic", coeff, _zero(r.values))  # pragma: no mutate (letter case)
+    printed = (~np.isnan(values)).astype(float)  # pragma: no mutate (equivalent: einsum of bools)
+    printed_terms = np.einsum("il,...lc->...ic", np.abs(coeff), printed)  # pragma: no mutate (letter case)
     totals = values[..., structure.total_indices, :]
     gaps = np.where(r.derived[..., None], totals - expected, np.nan)
     tol = rounding_tolerance(printed_terms + 1)
@@ -264,13 +265,15 @@ def check_council(review: Review, settings: Settings) -> list[Finding]:
     division = _division_values(review)
     source = "toimialan tuloslaskelman" if review.division_table is not None else "palvelualueiden summan"
     # NETTO is the division's TOIMINTAKATE, turned over if one is printed as a cost, the other as a margin.
-    flip = _net_sign(review.council.structure) * _net_sign(_area_structure(review))
+    turn = _net_sign(review.council.structure) != _net_sign(_area_structure(review))
     out: list[Finding] = []
     for key, src_key in COUNCIL_FROM_INCOME.items():
         ci = COUNCIL.index[key]
         for c, col in enumerate(review.council.columns):
             printed = review.council.values[ci, c]
-            expected = float(division[INCOME_STATEMENT.index[src_key], c]) * (flip if key == "netto" else 1.0)
+            expected = float(division[INCOME_STATEMENT.index[src_key], c])
+            if turn and key == "netto":
+                expected = -expected
             if np.isnan(printed) or np.isnan(expected):
                 continue   # a council table without the division's figures is checked by its own identity
             if printed != expected:
@@ -283,8 +286,9 @@ def check_council(review: Review, settings: Settings) -> list[Finding]:
 
 def _net_sign(structure: Structure) -> float:
     """+1 where the structure's net is printed as tuotot − kulut, −1 where as a net cost."""
-    ident = next((i for i in structure.identities if i.total == structure.net), None)
-    return float(np.sign(ident.coefficients[0])) if ident is not None else 1.0
+    ident = next(i for i in structure.identities if i.total == structure.net)
+    # The first term is the revenue (Toimintatuotot, TULOT): + in a margin, − in a net cost.
+    return 1.0 if ident.coefficients[0] > 0 else -1.0
 
 
 def _printed_derived_findings(tables: list[Table], settings: Settings) -> list[Finding]:
@@ -309,7 +313,7 @@ def _printed_derived_findings(tables: list[Table], settings: Settings) -> list[F
                                 "TA − TOT =", _where(table, line.key), column_label="Jäljellä"))
     pct_expected = execution_pct(actual, budget, absolute=settings.pct_absolute, decimals=None)
     # Half of the printed precision, plus what rounding TOT and TA to whole units can move it.
-    safe = np.where(budget != 0, budget, 1.0)
+    safe = np.where(budget != 0, budget, 1.0)  # pragma: no mutate (a zero budget's tolerance is masked)
     moved = np.where(budget != 0, 100 * (0.5 * a_col.unit / np.abs(safe) + 0.5 * b_col.unit * np.abs(actual) / safe**2), 0)
     pct_tol = 0.5 * 10.0 ** -settings.pct_decimals + moved
     pct_gap = printed_pct - pct_expected

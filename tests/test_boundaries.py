@@ -465,3 +465,58 @@ palvelualue;A;Maksutuotot;;;20;5000
     t.values[IS.index["toimintatuotot"]] = [1, 1, 1, 1]
     assert computed_table(t).values[IS.index["toimintatuotot"], 3] == 1
     assert computed_table(t, recompute=True).values[IS.index["toimintatuotot"], 3] == 3000
+
+
+def test_sum_council_and_remaining_messages() -> None:
+    r = review_of("""
+toimiala;D;Myyntituotot;;;300;310;;
+toimiala;D;Maksutuotot;;;0;0;;
+palvelualue;A;Myyntituotot;;;100;100;;
+palvelualue;A;Vuokratuotot;;;50;50;;
+palvelualue;B;Myyntituotot;;;200;200;;
+valtuusto;D;TULOT;;;350;300;;
+""")
+    findings = run_checks(r)
+    s = of(findings, "division_sum", "Myyntituotot")[0]
+    assert s.message == ("D, Myyntituotot, TOT 2023 6 kk: painettu 310 €, palvelualueiden summa 300 €: ero 10 €, "
+                         "enemmän kuin pyöristys selittää (enintään 1,5 €). Korjaa luku tai sen osat.")
+    assert s.where == "t.csv:2"
+    missing = of(findings, "division_sum", "Vuokratuotot")[0]
+    assert (missing.area, missing.where, missing.message) == (
+        "D", None, "D: rivi 'Vuokratuotot' puuttuu, vaikka osissa sillä on lukuja (0, 0, 50, 50).")
+    c = of(findings, "council", "TULOT")
+    # Against the printed division's Toimintatuotot 310 + 0 (TA 300 + 0): both columns off.
+    assert [(x.column, x.expected, x.gap, x.where) for x in c] == [
+        ("TA 2023 +muutos", 300, 50, "t.csv:7"), ("TOT 2023 6 kk", 310, -10, "t.csv:7")]
+    assert c[1].message.startswith("D, TULOT, TOT 2023 6 kk: painettu 300 €, toimialan tuloslaskelman "
+                                   "Toimintatuotot = 310 €: ero -10 €")
+    r.division_table = None
+    c = of(run_checks(r), "council", "TULOT")
+    assert [(x.column, x.expected) for x in c] == [("TOT 2023 6 kk", 350)] and "palvelualueiden summan Toimintatuotot =" in c[0].message
+    rem = review_of("palvelualue;A;Myyntituotot;;;1000;400;610;40", HEAD)
+    f = of(run_checks(rem), "remaining")[0]
+    assert (f.column, f.where, f.message) == ("Jäljellä", "t.csv:2", (
+        "A, Myyntituotot, Jäljellä: painettu 610 €, TA − TOT = 600 €: ero 10 €, enemmän kuin pyöristys selittää "
+        "(enintään 1,5 €). Korjaa luku tai sen osat."))
+
+
+def test_pct_of_an_actual_in_thousands() -> None:
+    head = "taso;alue;rivi;TA 2023 (€);TOT 2023 6 kk (1000 €);Jäljellä (€);%"
+    # 40 t€ of 100 000 € = 40,0 %; rounding 40 t€ to the thousand moves it by 0,5 points.
+    r = review_of("palvelualue;A;Myyntituotot;100000;40;60000;40", head)
+    assert of(run_checks(r), "pct") == [] and of(run_checks(r), "remaining") == []
+    r = review_of("palvelualue;A;Myyntituotot;100000;40;60000;40,5", head)
+    assert of(run_checks(r), "pct") == []          # within 0,05 + 0,5 + 0,0002
+    r = review_of("palvelualue;A;Myyntituotot;100000;40;60000;40,6", head)
+    assert [x.gap for x in of(run_checks(r), "pct")] == [pytest.approx(0.6)]
+
+
+def test_convention_is_stated() -> None:
+    from elinvoima_xl.calc import describe_convention
+
+    assert describe_convention(SignConvention(source="oletus")) == (
+        "Etumerkit: kulut negatiivisina; TOIMINTAKATE = Toimintatuotot + Valmistus omaan käyttöön + "
+        "Toimintakulut; NETTO = TULOT + MENOT (oletus).")
+    assert describe_convention(SignConvention(True, True, False, "x")) == (
+        "Etumerkit: kulut positiivisina; TOIMINTAKATE = Toimintakulut − Toimintatuotot − Valmistus omaan "
+        "käyttöön; NETTO = TULOT − MENOT (x).")
