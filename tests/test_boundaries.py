@@ -520,3 +520,86 @@ def test_convention_is_stated() -> None:
     assert describe_convention(SignConvention(True, True, False, "x")) == (
         "Etumerkit: kulut positiivisina; TOIMINTAKATE = Toimintakulut − Toimintatuotot − Valmistus omaan "
         "käyttöön; NETTO = TULOT − MENOT (x).")
+
+
+def test_pct_finding_fields_and_message() -> None:
+    # 1 000 / 3 000 = 33,3333 %; printed 34: 0,6667 points off.
+    r = review_of("palvelualue;A;Myyntituotot;;;3000;1000;2000;34", HEAD)
+    f = of(run_checks(r), "pct")[0]
+    assert (f.severity, f.column, f.expected, f.actual, f.gap, f.where) == ("error", "%", 33.3333, 34.0, 0.6667,
+                                                                             "t.csv:2")
+    assert f.message == ("A, Myyntituotot, %: painettu 34,00, TOT / TA × 100 = 33,33 (ero 0,67 %-yksikköä). "
+                         "Korjaa prosentti.")
+
+
+@pytest.mark.parametrize(("printed", "error"), [("0,05", False), ("0,06", True), ("-0,05", False)])
+def test_pct_of_zero_budget_allows_half_the_last_digit(printed: str, error: bool) -> None:
+    r = review_of(f"palvelualue;A;Myyntituotot;;;0;5;-5;{printed}", HEAD)
+    assert bool(of(run_checks(r), "pct")) is error
+
+
+@pytest.mark.parametrize(("printed", "error"), [("40,25", False), ("40,3", True), ("39,75", False), ("39,7", True)])
+def test_pct_of_a_budget_in_thousands(printed: str, error: bool) -> None:
+    # 40 000 € of 100 t€ = 40 %; rounding the budget to the thousand moves it 100 × 0,5 × 1000 × 40 000 / 10¹⁰
+    # = 0,2 points, the actual's euro 0,000005: tolerance 0,05 + 0,200005.
+    head = "taso;alue;rivi;TA 2023 (1000 €);TOT 2023 6 kk (€);Jäljellä (1000 €);%"
+    r = review_of(f"palvelualue;A;Myyntituotot;100;40000;60;{printed}", head)
+    assert bool(of(run_checks(r), "pct")) is error
+
+
+def test_binding_messages() -> None:
+    r = review_of("""
+palvelualue;A;Henkilöstökulut;-100000;-100500;;
+palvelualue;B;Henkilöstökulut;-100000;-50600;;
+""", HEAD_NO_PREV)
+    f = run_checks(r, Settings(forecast_method="linear"))
+    a = next(x for x in f if x.code == "binding" and x.area == "A")
+    assert (a.severity, a.line, a.column, a.expected, a.actual, a.gap, a.where) == (
+        "error", "TOIMINTAKATE", "TOT 2023 6 kk", -100_000, -100_500, -500, None)
+    assert a.message == ("A (käyttösuunnitelman sitovuustaso): toteutunut netto -100 500 € ylittää jo sitovan "
+                         "netto-talousarvion -100 000 € (-500 €).")
+    b = next(x for x in f if x.code == "binding_forecast" and x.area == "B")
+    assert (b.severity, b.column, b.expected, b.actual, b.gap) == ("warning", "Ennuste", -100_000, -101_200, -1_200)
+    assert b.message == ("B (käyttösuunnitelman sitovuustaso): vuoden ennuste (suoraviivaisesti) -101 200 € ylittää "
+                         "sitovan netto-talousarvion -100 000 € (-1 200 €).")
+    d = next(x for x in f if x.area == "Toimiala")
+    # The division: −200 000 budget, −151 100 actual, forecast −302 200: a warning at the council's level.
+    assert (d.code, d.gap) == ("binding_forecast", -102_200) and "(valtuuston sitovuustaso)" in d.message
+    seasonal = run_checks(review_of("palvelualue;B;Henkilöstökulut;-100;-50;-100000;-50600;;", HEAD))
+    assert "(kausivaihtelu huomioiden)" in next(x for x in seasonal if x.code == "binding_forecast").message
+
+
+def test_plausibility_messages_and_fields() -> None:
+    r = review_of("""
+palvelualue;A;Myyntituotot;;;1000;-10;;
+palvelualue;A;Maksutuotot;;;0;1500;;
+palvelualue;A;Henkilöstökulut;;;-10000;-7600;;
+""", HEAD)
+    f = run_checks(r)
+    flip = of(f, "sign_flip")[0]
+    assert (flip.column, flip.expected, flip.actual, flip.gap, flip.where) == ("TOT 2023 6 kk", 1000, -10, -1010,
+                                                                                "t.csv:2")
+    assert flip.message == ("A, Myyntituotot: toteuma -10 € on eri merkkinen kuin talousarvio 1 000 €. "
+                            "Tarkista kirjaukset (oikaisu, palautus tai väärä tili).")
+    nb = of(f, "no_budget")[0]
+    assert (nb.column, nb.expected, nb.actual, nb.gap, nb.where) == ("TOT 2023 6 kk", 0, 1500, 1500, "t.csv:3")
+    assert nb.message == "A, Maksutuotot: toteumaa 1 500 € ilman talousarviota."
+    far = of(f, "far_over")[0]
+    assert (far.column, far.expected, far.actual, far.gap, far.where) == ("TOT 2023 6 kk", -5000, -7600, -2600,
+                                                                          "t.csv:4")
+    assert far.message == ("A, Henkilöstökulut: toteutunut 76,0 % talousarviosta, odotettu 50,0 % tässä vaiheessa "
+                           "vuotta (26,0 %-yksikköä yli). Selvitä ylitys ja arvioi koko vuosi.")
+
+
+@pytest.mark.parametrize(("actual", "found"), [("-7500", False), ("-7501", True)])
+def test_far_over_at_25_points(actual: str, found: bool) -> None:
+    # 7 500 / 10 000 = 75 %: exactly 25 points above 50 % is not yet "far"; one euro more is.
+    r = review_of(f"palvelualue;A;Henkilöstökulut;;;-10000;{actual};;", HEAD)
+    assert bool(of(run_checks(r), "far_over")) is found
+
+
+@pytest.mark.parametrize(("min_amount", "found"), [(3000.0, True), (3000.5, False)])
+def test_far_over_needs_an_amount_worth_a_line(min_amount: float, found: bool) -> None:
+    # 8 000 of 10 000 = 80 %: 30 points over 50 %, 8 000 − 5 000 = 3 000 € beyond what was expected.
+    r = review_of("palvelualue;A;Henkilöstökulut;;;-10000;-8000;;", HEAD)
+    assert bool(of(run_checks(r, Settings(min_amount=min_amount)), "far_over")) is found
