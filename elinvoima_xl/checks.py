@@ -437,8 +437,7 @@ def _binding_findings(names: list[tuple[str, str]], s: Structure, values: FloatA
         budget = float(row[k, roles.budget]) * b_col.unit
         actual = float(row[k, roles.actual]) * a_col.unit
         fc_net = float(fc_value) * a_col.unit
-        if np.isnan(budget) or np.isnan(actual):
-            continue
+        # (An unknown net is NaN here, and NaN passes neither test.)
         # A net cost already beyond the whole year's net; a surplus area can still catch up.
         if sign * budget <= 0 and sign * actual < sign * budget and abs(actual - budget) >= 0.5:
             out.append(Finding(

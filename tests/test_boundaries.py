@@ -603,3 +603,28 @@ def test_far_over_needs_an_amount_worth_a_line(min_amount: float, found: bool) -
     # 8 000 of 10 000 = 80 %: 30 points over 50 %, 8 000 − 5 000 = 3 000 € beyond what was expected.
     r = review_of("palvelualue;A;Henkilöstökulut;;;-10000;-8000;;", HEAD)
     assert bool(of(run_checks(r, Settings(min_amount=min_amount)), "far_over")) is found
+
+
+@pytest.mark.parametrize(("row", "found"), [
+    ("palvelualue;A;Henkilöstökulut;0;-1000;;", True),         # a zero net budget already overrun
+    ("palvelualue;A;Myyntituotot;1;-5;;", False),              # a surplus budget of 1 €: not bound
+    ("palvelualue;A;Henkilöstökulut;-100000;-100000,5;;", True),  # half a euro beyond is beyond
+])
+def test_binding_edges(row: str, found: bool) -> None:
+    r = review_of(row, HEAD_NO_PREV)
+    assert bool([x for x in run_checks(r, Settings(forecast_method="linear"))
+                 if x.code == "binding" and x.area == "A"]) is found
+
+
+@pytest.mark.parametrize(("actual", "found"), [("0,5", True), ("0,49", False), ("-0,5", True)])
+def test_no_budget_from_half_a_euro(actual: str, found: bool) -> None:
+    r = review_of(f"palvelualue;A;Myyntituotot;;;0;{actual};;", HEAD)
+    assert [x.severity for x in of(run_checks(r), "no_budget")] == (["info"] if found else [])
+
+
+def test_far_over_fields_are_rounded_to_cents() -> None:
+    # Last year's share 30 / 90 = 1/3: expected 10 000 / 3 = 3 333,33 €; 7 000 is 3 666,67 € beyond.
+    r = review_of("palvelualue;A;Myyntituotot;90;30;10000;7000;;", HEAD)
+    far = of(run_checks(r), "far_over")[0]
+    assert (far.expected, far.gap) == (3333.33, 3666.67)
+    assert far.message.endswith("(36,7 %-yksikköä yli). Tuotot kertyvät odotettua nopeammin.")

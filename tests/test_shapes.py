@@ -220,3 +220,15 @@ def test_bad_setting_is_one_clear_line(tmp_path: Path, row: str, words: str) -> 
     p.write_text("taso;alue;rivi;TA 2024 (€);TOT 2024 6 kk (€)\n" + row + "\n", encoding="utf-8")
     result = CliRunner().invoke(main, ["check", str(p)])
     assert result.exit_code != 0 and words in str(result.exception)
+
+
+def test_cli_sign_options() -> None:
+    forced = CliRunner().invoke(main, ["check", "--expenses-negative", str(SHAPES / "expenses_positive.csv")])
+    assert forced.exit_code == 1
+    assert forced.output.splitlines()[0].endswith("(valinta --expenses-negative).")
+    shown = CliRunner().invoke(main, ["show", "--expenses-positive"])
+    assert shown.exit_code == 0 and "Etumerkit: kulut positiivisina" in shown.output
+    assert "(valinta --expenses-positive)" in shown.output
+    data = json.loads(CliRunner().invoke(main, ["check", "--json"]).output)
+    assert data["sign_convention"]["expenses_positive"] is False
+    assert data["sign_convention"]["source"] == "tunnistettu nettojen summista"
