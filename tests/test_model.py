@@ -115,3 +115,17 @@ def test_review_finds_areas_and_lists_tables() -> None:
     assert review.tables() == [div, council, a, b, inv, total]
     assert Review("x", "T", cols, [a]).tables() == [a]
     assert review.roles.actual == 1
+
+
+def test_missing_roles_say_where_and_what_to_do() -> None:
+    place = Place(file="d.csv", line=1)
+    with pytest.raises(InputError) as err:
+        column_roles((Column(ColumnKind.TOT, 2023, 6),), place)
+    assert str(err.value) == ("d.csv, rivi 1: talousarviosarake (TA) puuttuu. "
+                              "Lisää sarake, esimerkiksi 'TA 2023 (€)'.")
+    with pytest.raises(InputError) as err:
+        column_roles((Column(ColumnKind.TA, 2024), Column(ColumnKind.TA, 2023), Column(ColumnKind.TOT, 2023, 6)),
+                     place)
+    # The budget is the latest TA, 2024; its actual TOT 2024 is missing.
+    assert str(err.value) == ("d.csv, rivi 1: toteumasarake vuodelle 2024 (TOT 2024) puuttuu. "
+                              "Lisää sarake, esimerkiksi 'TOT 2024 6 kk (€)'.")
