@@ -781,3 +781,11 @@ def test_forecast_of_stacked_tables_with_and_without_lines() -> None:
     assert fc.values[:, t].tolist() == [60, 80]
     assert fc.method[:, t].tolist() == ["sum", "linear"]
     assert np.isnan(fc.values[1, IS.index["myyntituotot"]])
+
+
+def test_binding_forecast_fields_in_cents() -> None:
+    # Last year's share 30 / 100 = 0,3: −40 000,01 / 0,3 = −133 333,3667 €, 33 333,37 € beyond −100 000.
+    r = review_of("palvelualue;B;Henkilöstökulut;-100;-30;-100000;-40000,01;;", HEAD)
+    b = next(x for x in run_checks(r) if x.code == "binding_forecast" and x.area == "B")
+    assert (b.line, b.actual, b.gap) == ("TOIMINTAKATE", -133_333.37, -33_333.37)
+    assert b.message.endswith("(-33 333 €).")
