@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test setup bench clean wheel-test screenshots
+.PHONY: demo test setup bench clean wheel-test screenshots mutation
 
 $(BIN)/elinvoima: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -39,5 +39,13 @@ bench: setup
 	$(BIN)/python benchmarks/bench_split.py
 	$(BIN)/python benchmarks/bench_ledger.py
 
+# Mutation testing of the core (model, calc, checks) against its fast tests ([tool.mutmut] in
+# pyproject.toml); slow, not part of CI. Prints the kill rate; `$(BIN)/mutmut results` lists survivors.
+mutation: setup
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[mutation]'
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children 2 > /dev/null || true
+	$(BIN)/python benchmarks/mutation_score.py
+
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis build dist
+	rm -rf $(VENV) mutants .pytest_cache .hypothesis build dist

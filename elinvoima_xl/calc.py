@@ -1,8 +1,10 @@
 """The review's arithmetic, pure and vectorised: subtotals, remaining, execution %, roll-ups, forecasts.
 
 Every function takes arrays over a structure's line axis (and optionally a leading area
-axis) and returns arrays; missing figures (NaN) count as zero, as a missing line does in
-the published review.
+axis) and returns arrays. Absent is not zero (`resolve`): a line a table lists is a figure
+(an empty cell in it is zero); a line it does not list is zero only where the table lists
+another line of the same identity (published tables omit zero lines), and otherwise
+unknown (NaN), so a subtotal printed without its detail lines is data, not a sum of zeros.
 """
 
 from __future__ import annotations
@@ -10,8 +12,13 @@ from __future__ import annotations
 __all__ = [
     "ComputedTable",
     "Forecast",
+    "Resolved",
     "Settings",
+    "apply_convention",
     "complete",
+    "convention_for",
+    "describe_convention",
+    "detect_convention",
     "computed_table",
     "council_values",
     "execution_pct",
@@ -19,6 +26,7 @@ __all__ = [
     "forecast",
     "forecast_lines",
     "remaining",
+    "resolve",
     "rollup",
     "seasonal_share_is_sound",
 ]
@@ -29,9 +37,10 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from .model import Column, Table, column_roles
+from .model import Column, Review, Table, column_roles
 from .numbers import round_half_away
-from .structure import COUNCIL, COUNCIL_FROM_INCOME, INCOME_STATEMENT, Kind, Structure
+from .structure import (COUNCIL, COUNCIL_FROM_INCOME, INCOME_STATEMENT, INVESTMENT, Block, Kind, SignConvention,
+                        Structure)
 
 FloatArray = npt.NDArray[np.float64]
 ForecastMethod = Literal["linear", "seasonal"]
@@ -53,17 +62,66 @@ class Settings:
     max_share_uncertainty: float = 0.05
     far_over_points: float = 25.0       # a line this many %-points above its expected share is flagged
     min_amount: float = 1000.0          # plausibility findings below this many € are not worth a line
+    # None: detected from the figures (or the data's own setting); True/False: given by the user.
+    expenses_positive: bool | None = None
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A table's figures with absent lines settled (see the module docstring).
+
+    `values` (…, lines, columns): NaN only where a figure is unknown. `known` (…, lines):
+    the line has figures, given or derived. `derived` (…, identities, in the structure's
+    order): the identity's terms were given (at least one of them), so its total follows from
+    them; where False the total, if printed, is data of its own and cannot be checked.
+    """
+
+    values: FloatArray
+    known: npt.NDArray[np.bool_]
+    derived: npt.NDArray[np.bool_]
+
+
+def resolve(values: FloatArray, structure: Structure, recompute: bool = False) -> Resolved:
+    """Settle absent figures: listed lines' empty cells are 0; unlisted lines are 0 beside a listed sibling.
+
+    A subtotal that was not given is computed from its terms where any term is known; with
+    `recompute` every such subtotal is recomputed (a printed one replaced). A subtotal whose
+    terms are all unknown keeps its printed figure (a summary-level table). Works on
+    (lines, columns) or (tables, lines, columns).
+    """
+    v = np.asarray(values, dtype=float)  # pragma: no mutate (equivalent: NaN needs floats in already)
+    known = ~np.isnan(v).all(axis=-1)
+    out = np.where(known[..., None], np.nan_to_num(v, nan=0.0), np.nan)  # pragma: no mutate (nan=0 is the default)
+    derived = np.zeros(v.shape[:-2] + (len(structure.identities),), dtype=bool)  # pragma: no mutate
+    position = {id(ident): i for i, ident in enumerate(structure.identities)}
+    for ident in structure.evaluation_order:
+        t = structure.index[ident.total]
+        idx = [structure.index[k] for k in ident.terms]
+        has_terms = known[..., idx].any(axis=-1)
+        derived[..., position[id(ident)]] = has_terms
+        # The table omits zero lines: an absent sibling of a listed line is zero.
+        fill = has_terms[..., None] & ~known[..., idx]
+        out[..., idx, :] = np.where(fill[..., None], 0.0, out[..., idx, :])
+        known[..., idx] = has_terms[..., None]     # all of them known, or (as before) none
+        coef = np.asarray(ident.coefficients)
+        total = (coef[:, None] * out[..., idx, :]).sum(axis=-2)   # (same summation order as a plain sum)
+        replace_it = has_terms if recompute else has_terms & ~known[..., t]
+        out[..., t, :] = np.where(replace_it[..., None], total, out[..., t, :])
+        known[..., t] |= has_terms
+    for line in structure.lines:
+        if line.kind is Kind.HEADER:
+            out[..., structure.index[line.key], :] = np.nan  # pragma: no mutate (None is NaN in a float array)
+    return Resolved(out, known, derived)
 
 
 def complete(values: FloatArray, structure: Structure) -> FloatArray:
-    """Details as given (NaN -> 0); every subtotal recomputed from its terms, printed ones ignored.
+    """Every subtotal recomputed from its terms (printed ones ignored) where its terms are given.
 
-    Works on (lines, columns) or (areas, lines, columns).
+    A subtotal printed without any of its lines is kept as printed; unknown figures are 0
+    here (headers NaN). Works on (lines, columns) or (areas, lines, columns).
     """
-    out = np.nan_to_num(np.asarray(values, dtype=float), nan=0.0).copy()
-    for ident in structure.evaluation_order:
-        idx = [structure.index[t] for t in ident.terms]
-        out[..., structure.index[ident.total], :] = out[..., idx, :].sum(axis=-2)
+    r = resolve(values, structure, recompute=True)
+    out = np.nan_to_num(r.values, nan=0.0)
     for line in structure.lines:
         if line.kind is Kind.HEADER:
             out[..., structure.index[line.key], :] = np.nan
@@ -74,30 +132,23 @@ def fill_subtotals(values: FloatArray, structure: Structure) -> FloatArray:
     """Figures as given; a subtotal that was not given is computed from its (given or computed) terms.
 
     This is the table a reader of the published review sees; `complete` instead recomputes
-    every subtotal.
+    every subtotal. Unknown figures stay NaN (`resolve`).
     """
-    out = np.asarray(values, dtype=float).copy()
-    for ident in structure.evaluation_order:
-        t = structure.index[ident.total]
-        idx = [structure.index[k] for k in ident.terms]
-        part = out[..., idx, :]
-        terms = np.where(np.isnan(part), 0.0, part).sum(axis=-2)
-        out[..., t, :] = np.where(np.isnan(out[..., t, :]), terms, out[..., t, :])
-    return out
+    return resolve(values, structure).values
 
 
 def remaining(budget: npt.ArrayLike, actual: npt.ArrayLike) -> FloatArray:
     """Jäljellä = TA − TOT, sign kept; a missing figure counts as zero."""
-    b = np.nan_to_num(np.asarray(budget, dtype=float))
-    a = np.nan_to_num(np.asarray(actual, dtype=float))
+    b = np.nan_to_num(np.asarray(budget, dtype=float))  # pragma: no mutate (equivalent: int in, same difference)
+    a = np.nan_to_num(np.asarray(actual, dtype=float))  # pragma: no mutate
     return b - a
 
 
 def execution_pct(actual: npt.ArrayLike, budget: npt.ArrayLike, *, absolute: bool = False,
                   decimals: int | None = 1) -> FloatArray:
     """TOT / TA × 100; 0 where the budget is 0 (as the review prints it); rounded if `decimals`."""
-    a = np.nan_to_num(np.asarray(actual, dtype=float))
-    b = np.nan_to_num(np.asarray(budget, dtype=float))
+    a = np.nan_to_num(np.asarray(actual, dtype=float))  # pragma: no mutate (equivalent: the division makes floats)
+    b = np.nan_to_num(np.asarray(budget, dtype=float))  # pragma: no mutate
     a, b = np.broadcast_arrays(a, b)
     pct = np.zeros(a.shape)
     np.divide(a, b, out=pct, where=b != 0)
@@ -110,15 +161,28 @@ def execution_pct(actual: npt.ArrayLike, budget: npt.ArrayLike, *, absolute: boo
 
 
 def rollup(values: FloatArray, structure: Structure) -> FloatArray:
-    """The division = Σ areas, line by line, column by column: (areas, lines, cols) -> (lines, cols)."""
-    return complete(np.nansum(np.asarray(values, dtype=float), axis=0), structure)
+    """The division = Σ areas, line by line, column by column: (areas, lines, cols) -> (lines, cols).
+
+    Each area is completed first, so an area that gives only its subtotals still counts in
+    them; a line no area knows is NaN.
+    """
+    r = resolve(np.asarray(values, dtype=float), structure, recompute=True)  # pragma: no mutate (resolve casts)
+    summed = np.nansum(r.values, axis=0)
+    return np.where(r.known.any(axis=0)[:, None], summed, np.nan)
 
 
-def council_values(income: FloatArray) -> FloatArray:
-    """TULOT / valmistus / MENOT / NETTO from a completed income statement (lines, cols)."""
+def council_values(income: FloatArray, convention: SignConvention | None = None) -> FloatArray:
+    """TULOT / valmistus / MENOT / NETTO from a completed income statement (lines, cols).
+
+    NETTO is the division's TOIMINTAKATE, turned over when the convention prints one of
+    them as a net cost and the other as a margin.
+    """
+    conv = convention or SignConvention()
+    turn = conv.net_sign(COUNCIL) != conv.net_sign(INCOME_STATEMENT)
     out = np.zeros((len(COUNCIL.lines), income.shape[-1]))
     for key, src in COUNCIL_FROM_INCOME.items():
-        out[COUNCIL.index[key]] = income[INCOME_STATEMENT.index[src]]
+        figures = income[INCOME_STATEMENT.index[src]]
+        out[COUNCIL.index[key]] = -figures if turn and key == "netto" else figures
     return out
 
 
@@ -141,6 +205,7 @@ def forecast(completed: FloatArray, columns: tuple[Column, ...], structure: Stru
     """
     roles = column_roles(columns)
     act_col = columns[roles.actual]
+    completed = np.asarray(completed, dtype=float)  # pragma: no mutate (equivalent: figures are floats)
     actual = completed[..., roles.actual]
     if method == "seasonal" and roles.prev_year is not None and roles.prev_period is not None:
         py, pp = columns[roles.prev_year], columns[roles.prev_period]
@@ -149,13 +214,19 @@ def forecast(completed: FloatArray, columns: tuple[Column, ...], structure: Stru
                                      completed[..., roles.prev_period] * pp.unit / py.unit,
                                      py.unit / act_col.unit, "seasonal", settings)
     else:
-        result, how = forecast_lines(actual, act_col.months, None, None, 1.0, "linear", settings)
-    # Subtotals: sum of their lines' forecasts, so the forecast table adds up.
-    out = result.copy()
+        result, how = forecast_lines(actual, act_col.months, None, None, method="linear")
+    # Subtotals: sum of their lines' forecasts, so the forecast table adds up; a subtotal given
+    # without its lines (NaN in `completed`) is forecast from its own figures.
+    known = ~np.isnan(completed).all(axis=-1)
+    out = result   # NaN where a line is unknown; a subtotal's terms are known where it is summed
     for ident in structure.evaluation_order:
         idx = [structure.index[t] for t in ident.terms]
-        out[..., structure.index[ident.total]] = out[..., idx].sum(axis=-1)
-        how[..., structure.index[ident.total]] = "sum"
+        t = structure.index[ident.total]
+        has_terms = known[..., idx].any(axis=-1)
+        total = (np.asarray(ident.coefficients) * out[..., idx]).sum(axis=-1)
+        out[..., t] = np.where(has_terms, total, out[..., t])
+        how[..., t] = np.where(has_terms, "sum", how[..., t])
+        known[..., t] |= has_terms
     return Forecast(out, how)
 
 
@@ -167,17 +238,17 @@ def forecast_lines(actual: FloatArray, months: float, prev_year: FloatArray | No
     `prev_year` / `prev_part` are last year's TP and TOT of the same months in their printed
     units; `prev_scale` converts them to the actual's unit (1000 for 1000 € against €).
     """
-    actual = np.asarray(actual, dtype=float)
+    actual = np.asarray(actual, dtype=float)  # pragma: no mutate (equivalent: the division makes floats)
     result = actual * 12.0 / months
-    how = np.full(actual.shape, "linear", dtype="<U14")
+    how = np.full(actual.shape, "linear", dtype="<U14")  # pragma: no mutate (long enough for every method)
     if method != "seasonal" or prev_year is None or prev_part is None:
         return result, how
-    py_units, pp_units = np.asarray(prev_year, dtype=float), np.asarray(prev_part, dtype=float)
+    py_units, pp_units = np.asarray(prev_year, dtype=float), np.asarray(prev_part, dtype=float)  # pragma: no mutate
     py, pp = py_units * prev_scale, pp_units * prev_scale
     share, good = last_year_share(py_units, pp_units, settings)
     rest = (py != 0) & ~good
-    with np.errstate(divide="ignore", invalid="ignore"):
-        result = np.where(good, actual / np.where(good, share, 1.0), result)
+    with np.errstate(divide="ignore", invalid="ignore"):  # pragma: no mutate (warnings only)
+        result = np.where(good, actual / np.where(good, share, 1.0), result)  # pragma: no mutate (divisor masked)
     result = np.where(rest, actual + (py - pp), result)
     how = np.where(good, "seasonal", np.where(rest, "last_year_rest", how))
     return result, how
@@ -186,10 +257,10 @@ def forecast_lines(actual: FloatArray, months: float, prev_year: FloatArray | No
 def last_year_share(prev_year_units: FloatArray, prev_part_units: FloatArray,
                     settings: Settings = Settings()) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
     """Last year's share at the same point, TOT prev / TP prev (both in one unit), and where it is sound."""
-    py = np.asarray(prev_year_units, dtype=float)
-    pp = np.asarray(prev_part_units, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        share = np.where(py != 0, pp / np.where(py != 0, py, 1), np.nan)
+    py = np.asarray(prev_year_units, dtype=float)  # pragma: no mutate (equivalent: the division makes floats)
+    pp = np.asarray(prev_part_units, dtype=float)  # pragma: no mutate
+    with np.errstate(divide="ignore", invalid="ignore"):  # pragma: no mutate (warnings only)
+        share = np.where(py != 0, pp / np.where(py != 0, py, 1), np.nan)  # pragma: no mutate (divisor masked)
         return share, seasonal_share_is_sound(share, pp, py, settings)
 
 
@@ -200,7 +271,7 @@ def seasonal_share_is_sound(share: FloatArray, prev_part_units: FloatArray, prev
     Figures printed in whole units move by up to half a unit each, so the share
     pp/py can move by about s × (0.5/|pp| + 0.5/|py|): for -1/-5 (1000 €) that is ±0.12.
     """
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):  # pragma: no mutate (warnings only)
         blur = np.abs(share) * (0.5 / np.abs(prev_part_units) + 0.5 / np.abs(prev_year_units))
     return ((share >= settings.min_share) & (share <= settings.max_share)
             & (blur <= settings.max_share_uncertainty))
@@ -223,12 +294,13 @@ def computed_table(table: Table, settings: Settings = Settings(), fill: FloatArr
     """A table's figures with Jäljellä, % and forecast computed.
 
     Printed subtotals are kept as printed (as the review's reader sees them) unless
-    `recompute`; `fill` supplies figures of lines the table does not print.
+    `recompute`; `fill` supplies figures of lines the table does not print. A line whose
+    figures are unknown (`resolve`) is 0 in `values` and not `present`.
     """
     roles = column_roles(table.columns)
     raw = table.values if fill is None else np.where(np.isnan(table.values), fill, table.values)
-    values = complete(raw, table.structure) if recompute else np.nan_to_num(
-        fill_subtotals(raw, table.structure), nan=0.0)
+    resolved = resolve(raw, table.structure, recompute=recompute)
+    values = np.nan_to_num(resolved.values, nan=0.0)
     for line in table.structure.lines:
         if line.kind is Kind.HEADER:
             values[table.structure.index[line.key]] = np.nan
@@ -238,7 +310,8 @@ def computed_table(table: Table, settings: Settings = Settings(), fill: FloatArr
     actual = values[:, roles.actual] * a.unit
     rem = remaining(budget, actual) / b.unit
     pct = execution_pct(actual, budget, absolute=settings.pct_absolute, decimals=settings.pct_decimals)
-    fc = forecast(np.nan_to_num(values), table.columns, table.structure, settings.forecast_method, settings)
+    fc = forecast(resolved.values, table.columns, table.structure, settings.forecast_method, settings)
+    fc = Forecast(np.nan_to_num(fc.values, nan=0.0), fc.method)
     present = table.present.copy()
     for ident in table.structure.identities:   # a subtotal shows when any of its terms does
         if present[[table.structure.index[t] for t in ident.terms]].any():
@@ -246,3 +319,119 @@ def computed_table(table: Table, settings: Settings = Settings(), fill: FloatArr
     return ComputedTable(table, values, rem, pct, fc, present)
 
 
+# ---------------------------------------------------------------------------- sign convention
+
+
+def apply_convention(review: Review, convention: SignConvention) -> Review:
+    """The review with every table's identities in `convention` (figures untouched, shared)."""
+    from dataclasses import replace as _replace
+
+    def conv(t: Table) -> Table:
+        return _replace(t, structure=convention.apply(t.structure))
+
+    return _replace(
+        review, areas=[conv(t) for t in review.areas],
+        division_table=conv(review.division_table) if review.division_table is not None else None,
+        council=conv(review.council) if review.council is not None else None,
+        investments=[conv(t) for t in review.investments],
+        investments_total=conv(review.investments_total) if review.investments_total is not None else None,
+    )
+
+
+_HYPOTHESES = (
+    SignConvention(False, False, False), SignConvention(True, False, True), SignConvention(True, False, False),
+    SignConvention(True, True, True), SignConvention(False, True, True),
+)
+
+
+def _tables(review: Review) -> list[Table]:
+    out = [t for t in (review.division_table, review.council, review.investments_total) if t is not None]
+    return out + list(review.areas) + list(review.investments)
+
+
+_Evidence = list[tuple[Structure, FloatArray, FloatArray]]
+
+
+def _net_evidence(tables: list[Table]) -> _Evidence:
+    """Tables with a net, stacked per structure and columns: (structure, values (T, L, C), units (C))."""
+    groups: dict[tuple[str, tuple[Column, ...]], list[Table]] = {}
+    for t in tables:
+        if t.structure.net is not None:
+            groups.setdefault((t.structure.key, t.columns), []).append(t)
+    return [(g[0].structure, np.stack([t.values for t in g]), np.array([c.unit for c in g[0].columns], dtype=float))
+            for g in groups.values()]
+
+
+def _net_misfit(evidence: _Evidence, convention: SignConvention) -> tuple[float, int]:
+    """Σ |gap| (in euros) of the nets' identities under `convention`, and how many figures decided it."""
+    misfit, n = 0.0, 0
+    for structure, values, units in evidence:
+        s = convention.apply(structure)
+        ident = next(i for i in s.identities if i.total == s.net)
+        total = values[:, s.index[ident.total]]                       # (T, C)
+        terms = values[:, [s.index[k] for k in ident.terms]]          # (T, k, C)
+        # The net decides only where a revenue and an expense figure meet it (both non-zero).
+        both = ~np.isnan(total) & ((np.nan_to_num(terms) != 0).sum(axis=1) >= 2)
+        coef = np.asarray(ident.coefficients)
+        gap = np.einsum("k,tkc->tc", coef, np.nan_to_num(terms)) - np.nan_to_num(total)  # pragma: no mutate (case)
+        misfit += float(np.abs(gap * units)[both].sum())
+        n += int(both.sum())
+    return misfit, n
+
+
+def detect_convention(review: Review) -> SignConvention:
+    """The sign convention the figures follow: the one under which the nets add up best.
+
+    Where no net decides it (no table prints a net beside both its revenue and expenses),
+    the sign of the expense figures does (most of them positive: expenses positive).
+    """
+    tables = _tables(review)
+    evidence = _net_evidence(tables)
+    scores = [(_net_misfit(evidence, h), i, h) for i, h in enumerate(_HYPOTHESES)]
+    decided = [(m, i, h) for (m, n), i, h in scores if n > 0]
+    if decided:
+        best = min(decided)[2]    # least misfit; on a tie the earlier hypothesis (i is unique)
+        return SignConvention(best.expenses_positive, best.margin_as_cost, best.netto_as_cost,
+                              "tunnistettu nettojen summista")
+    signs: list[float] = []
+    for t in tables:
+        for ln in t.structure.lines:
+            if ln.block is Block.EXPENSE and ln.kind is not Kind.HEADER:
+                row = t.values[t.structure.index[ln.key]]
+                signs.extend(np.sign(row[~np.isnan(row) & (row != 0)]).tolist())
+    positive = bool(signs) and sum(signs) > 0
+    if positive:
+        return SignConvention(True, False, True, "tunnistettu kulujen etumerkistä")
+    return SignConvention(source="oletus (kulut negatiivisina)" if not signs else "tunnistettu kulujen etumerkistä")
+
+
+def convention_for(review: Review, settings: Settings = Settings()) -> SignConvention:
+    """The convention in force: the user's option, else the data's own setting, else detected.
+
+    An option or setting fixes the expenses' sign; how the nets are printed still follows
+    the figures.
+    """
+    if settings.expenses_positive is not None:
+        fixed: bool = settings.expenses_positive
+        source = "valinta --expenses-positive" if fixed else "valinta --expenses-negative"
+    elif review.sign is not None:
+        fixed, source = review.sign.expenses_positive, review.sign.source
+    else:
+        return detect_convention(review)
+    evidence = _net_evidence(_tables(review))
+    candidates = [h for h in _HYPOTHESES if h.expenses_positive == fixed]
+    scored = [(_net_misfit(evidence, h), i, h) for i, h in enumerate(candidates)]
+    decided = [(m, i, h) for (m, n), i, h in scored if n > 0]
+    best = min(decided)[2] if decided else candidates[0]
+    return SignConvention(best.expenses_positive, best.margin_as_cost, best.netto_as_cost, source)
+
+
+def describe_convention(convention: SignConvention) -> str:
+    """One Finnish line for `show` and `check`: which signs the figures are read in, and why."""
+    sign = "positiivisina" if convention.expenses_positive else "negatiivisina"
+    nets = []
+    for structure in (INCOME_STATEMENT, INVESTMENT):
+        s = convention.apply(structure)
+        ident = next(i for i in s.identities if i.total == s.net)
+        nets.append(ident.describe(s.labels))
+    return f"Etumerkit: kulut {sign}; {nets[0]}; {nets[1]} ({convention.source})."

@@ -5,20 +5,27 @@ problem it sees; `run_checks` runs them all so the user sees everything at once.
 within the rounding tolerance (derived from the units and the number of rounded figures
 in the identity, DOMAIN.md) is reported as rounding (severity "info"); beyond it, as an
 error with both figures and the gap.
+
+Absent is not zero (`calc.resolve`): an identity is checked only where its terms were given,
+a sum of tables only on lines every part knows. The checks run in the review's sign
+convention (`calc.convention_for`). A subtotal error that is wholly the gap of its lines'
+errors names the first of them as its `cause`, so one wrong figure is one error with its
+consequences.
 """
 
 from __future__ import annotations
 
-__all__ = ["ALL_CHECKS", "Finding", "Severity", "has_errors", "rounding_tolerance", "run_checks"]
+__all__ = ["ALL_CHECKS", "Finding", "Severity", "has_errors", "link_causes", "rounding_tolerance", "run_checks"]
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
-from .calc import Settings, execution_pct, fill_subtotals, forecast, last_year_share
+from .calc import (Settings, apply_convention, convention_for, execution_pct, forecast, last_year_share,
+                   resolve)
 from .labels import normalize_label
 from .model import Column, Review, Table, column_roles
 from .numbers import format_fi
@@ -43,9 +50,15 @@ class Finding:
     message: str                 # Finnish, complete on its own
     where: str | None = None     # "seed.txt:89" or "Tyollisyyspalvelut!E12"
     rounding: bool = False       # True when the gap is within rounding tolerance
+    cause: str | None = None     # `id` of the error this one follows from (a subtotal of a wrong line)
+
+    @property
+    def id(self) -> str:
+        """A reference to this finding: check, table, line and column."""
+        return f"{self.code}:{self.area or ''}:{self.line or ''}:{self.column or ''}"
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "id": self.id}
 
 
 def has_errors(findings: list[Finding]) -> bool:
@@ -102,24 +115,33 @@ def _tables_with_structure(review: Review) -> list[Table]:
 
 
 def _area_structure(review: Review) -> Structure:
-    return review.areas[0].structure if review.areas else INCOME_STATEMENT
+    if review.areas:
+        return review.areas[0].structure
+    return review.division_table.structure if review.division_table is not None else INCOME_STATEMENT
 
 
 def _division_values(review: Review) -> FloatArray:
-    """The division's table: as printed where printed, else Σ areas."""
+    """The division's table: as printed where printed, else Σ areas; NaN where neither tells."""
     summed = _area_sum(review)
     if review.division_table is None:
         return summed
-    printed = fill_subtotals(review.division_table.values, review.division_table.structure)
+    printed = resolve(review.division_table.values, review.division_table.structure).values
     return np.where(np.isnan(printed), summed, printed)
+
+
+def _sum_of(parts: list[Table], structure: Structure) -> tuple[FloatArray, FloatArray]:
+    """Σ parts line by line (NaN where some part does not know the line) and how many figures were printed."""
+    stack = np.stack([p.values for p in parts])
+    r = resolve(stack, structure)
+    summed = np.where(r.known.all(axis=0)[:, None], np.nansum(r.values, axis=0), np.nan)
+    return summed, (~np.isnan(stack)).sum(axis=0)
 
 
 def _area_sum(review: Review) -> FloatArray:
     structure = _area_structure(review)
     if not review.areas:
-        return np.zeros((len(structure.lines), len(review.columns)))
-    stack = fill_subtotals(np.stack([a.values for a in review.areas]), structure)
-    return np.nansum(stack, axis=0)
+        return np.full((len(structure.lines), len(review.columns)), np.nan)
+    return _sum_of(review.areas, structure)[0]
 
 
 # ---------------------------------------------------------------------------- checks
@@ -142,14 +164,16 @@ def check_labels(review: Review, settings: Settings) -> list[Finding]:
 def identity_gaps(values: FloatArray, structure: Structure) -> tuple[FloatArray, FloatArray, FloatArray]:
     """For (…, lines, cols) printed figures: (expected totals, gaps, tolerance in units) per identity.
 
-    A total that is not printed gives NaN; a term that is not printed counts as zero.
+    A total that is not printed, or whose terms were none of them given, gives NaN (nothing
+    to check); an absent term beside a given one counts as zero.
     """
-    filled = fill_subtotals(values, structure)
+    r = resolve(values, structure)
     coeff = structure.coefficient_matrix                      # identities × lines
-    expected = np.einsum("il,...lc->...ic", coeff, _zero(filled))
-    printed_terms = np.einsum("il,...lc->...ic", coeff, (~np.isnan(values)).astype(float))
+    expected = np.einsum("il,...lc->...ic", coeff, _zero(r.values))  # pragma: no mutate (letter case)
+    printed = (~np.isnan(values)).astype(float)  # pragma: no mutate (equivalent: einsum of bools)
+    printed_terms = np.einsum("il,...lc->...ic", np.abs(coeff), printed)  # pragma: no mutate (letter case)
     totals = values[..., structure.total_indices, :]
-    gaps = totals - expected
+    gaps = np.where(r.derived[..., None], totals - expected, np.nan)
     tol = rounding_tolerance(printed_terms + 1)
     return expected, gaps, tol
 
@@ -190,18 +214,17 @@ def check_identities(review: Review, settings: Settings) -> list[Finding]:
         # The council table does not print valmistus omaan käyttöön; its NETTO includes it.
         council = review.council.values.copy()
         v = COUNCIL.index["valmistus_omaan_kayttoon"]
-        division = _division_values(review)
-        if np.isnan(council[v]).all():
-            council[v] = division[INCOME_STATEMENT.index["valmistus_omaan_kayttoon"]]
+        division = _division_values(review)[INCOME_STATEMENT.index["valmistus_omaan_kayttoon"]]
+        if np.isnan(council[v]).all() and not np.isnan(division).all():
+            council[v] = division
         out.extend(_identity_findings([review.council], council[None]))
     return out
 
 
 def _sum_findings(code: str, total: Table, parts: list[Table], what: str) -> list[Finding]:
+    """A printed total table against Σ parts, on the lines every part and the total know."""
     s = total.structure
-    stack = fill_subtotals(np.stack([p.values for p in parts]), s)
-    expected = np.nansum(stack, axis=0)
-    n_parts = (~np.isnan(np.stack([p.values for p in parts]))).sum(axis=0)
+    expected, n_parts = _sum_of(parts, s)
     tol = rounding_tolerance(n_parts + 1)
     gaps = total.values - expected
     out: list[Finding] = []
@@ -209,10 +232,11 @@ def _sum_findings(code: str, total: Table, parts: list[Table], what: str) -> lis
         line = s.lines[li]
         out.append(_gap_finding(code, total.name, line.label, total.columns[c], float(expected[li, c]),
                                 float(total.values[li, c]), float(tol[li, c]), what, _where(total, line.key)))
-    # A line the parts have but the total does not print at all is lost from the total.
-    for li in np.nonzero(np.isnan(total.values).all(axis=1) & (_zero(expected) != 0).any(axis=1))[0]:
+    # A detail line the parts have but the total omits, while the total lists its siblings: lost.
+    omitted = resolve(total.values, s).known & np.isnan(total.values).all(axis=1)
+    for li in np.nonzero(omitted & (_zero(expected) != 0).any(axis=1))[0]:
         line = s.lines[li]
-        if line.kind is Kind.HEADER:
+        if line.kind is not Kind.DETAIL:
             continue
         out.append(Finding("error", code, total.name, line.label, None, None, None, None,
                            f"{total.name}: rivi '{line.label}' puuttuu, vaikka osissa sillä on lukuja "
@@ -240,20 +264,31 @@ def check_council(review: Review, settings: Settings) -> list[Finding]:
         return []
     division = _division_values(review)
     source = "toimialan tuloslaskelman" if review.division_table is not None else "palvelualueiden summan"
+    # NETTO is the division's TOIMINTAKATE, turned over if one is printed as a cost, the other as a margin.
+    turn = _net_sign(review.council.structure) != _net_sign(_area_structure(review))
     out: list[Finding] = []
     for key, src_key in COUNCIL_FROM_INCOME.items():
         ci = COUNCIL.index[key]
         for c, col in enumerate(review.council.columns):
             printed = review.council.values[ci, c]
-            if np.isnan(printed):
-                continue
             expected = float(division[INCOME_STATEMENT.index[src_key], c])
+            if turn and key == "netto":
+                expected = -expected
+            if np.isnan(printed) or np.isnan(expected):
+                continue   # a council table without the division's figures is checked by its own identity
             if printed != expected:
                 out.append(_gap_finding(
                     "council", review.council.name, COUNCIL.labels[key], col, expected, float(printed),
                     float(rounding_tolerance(2)), f"{source} {INCOME_STATEMENT.labels[src_key]} =",
                     _where(review.council, key)))
     return out
+
+
+def _net_sign(structure: Structure) -> float:
+    """+1 where the structure's net is printed as tuotot − kulut, −1 where as a net cost."""
+    ident = next(i for i in structure.identities if i.total == structure.net)
+    # The first term is the revenue (Toimintatuotot, TULOT): + in a margin, − in a net cost.
+    return 1.0 if ident.coefficients[0] > 0 else -1.0
 
 
 def _printed_derived_findings(tables: list[Table], settings: Settings) -> list[Finding]:
@@ -278,7 +313,7 @@ def _printed_derived_findings(tables: list[Table], settings: Settings) -> list[F
                                 "TA − TOT =", _where(table, line.key), column_label="Jäljellä"))
     pct_expected = execution_pct(actual, budget, absolute=settings.pct_absolute, decimals=None)
     # Half of the printed precision, plus what rounding TOT and TA to whole units can move it.
-    safe = np.where(budget != 0, budget, 1.0)
+    safe = np.where(budget != 0, budget, 1.0)  # pragma: no mutate (a zero budget's tolerance is masked)
     moved = np.where(budget != 0, 100 * (0.5 * a_col.unit / np.abs(safe) + 0.5 * b_col.unit * np.abs(actual) / safe**2), 0)
     pct_tol = 0.5 * 10.0 ** -settings.pct_decimals + moved
     pct_gap = printed_pct - pct_expected
@@ -327,7 +362,7 @@ def check_plausibility(review: Review, settings: Settings) -> list[Finding]:
         checked = np.array([ln.kind is Kind.DETAIL and ln.block in (Block.REVENUE, Block.EXPENSE) for ln in s.lines])
         flip = checked & (budget != 0) & (actual != 0) & (np.sign(actual) != np.sign(budget))
         no_budget = checked & (budget == 0) & (np.abs(actual) >= 0.5)
-        share = actual / np.where(budget != 0, budget, 1.0)
+        share = actual / np.where(budget != 0, budget, 1.0)  # pragma: no mutate (a zero budget's share is masked)
         over_points = (share - expected) * 100
         far = (checked & (budget != 0) & ~flip & (over_points > settings.far_over_points)
                & (np.abs(actual - expected * budget) >= settings.min_amount))
@@ -361,35 +396,55 @@ def check_plausibility(review: Review, settings: Settings) -> list[Finding]:
 
 
 def check_binding(review: Review, settings: Settings) -> list[Finding]:
-    """The binding nets: the division's (council) and each area's toimintakate, actual and forecast."""
-    out: list[Finding] = []
-    # The binding net is the printed net where one is printed (the figure the board reads);
-    # the forecast is built from the lines.
+    """The binding nets: the division's (council) and each area's toimintakate, actual and forecast.
+
+    The binding net is the printed net where one is printed (the figure the board reads); the
+    forecast is built from the lines where they are given. Without the division's figures the
+    council's NETTO is the division's binding net.
+    """
     structure = _area_structure(review)
-    if structure.net is None:
+    division = _division_values(review)
+    groups: list[tuple[list[tuple[str, str]], Structure, FloatArray]] = []
+    top = (review.division, "valtuuston sitovuustaso")
+    if structure.net is not None and not np.isnan(division[structure.index[structure.net]]).all():
+        groups.append(([top], structure, division[None]))
+    elif review.council is not None:
+        council = review.council
+        groups.append(([top], council.structure, resolve(council.values, council.structure).values[None]))
+    for group in _groups(review.areas):
+        names = [(a.name, "käyttösuunnitelman sitovuustaso") for a in group]
+        s = group[0].structure
+        groups.append((names, s, resolve(np.stack([a.values for a in group]), s).values))
+    out: list[Finding] = []
+    for names, s, values in groups:
+        out.extend(_binding_findings(names, s, values, review.columns, settings))
+    return out
+
+
+def _binding_findings(names: list[tuple[str, str]], s: Structure, values: FloatArray,
+                      columns: tuple[Column, ...], settings: Settings) -> list[Finding]:
+    """`values`: (tables, lines, columns) resolved figures of tables sharing structure `s`."""
+    if s.net is None:
         return []
-    names = [(review.division, "valtuuston sitovuustaso")]
-    names += [(area.name, "käyttösuunnitelman sitovuustaso") for area in review.areas]
-    stack = _zero(np.concatenate([
-        _division_values(review)[None],
-        fill_subtotals(np.stack([a.values for a in review.areas]), structure) if review.areas
-        else np.zeros((0, len(structure.lines), len(review.columns)))]))
-    roles = column_roles(review.columns)
-    b_col, a_col = review.columns[roles.budget], review.columns[roles.actual]
-    k = structure.index[structure.net]
-    net_label = structure.labels[structure.net]
-    fc_all = forecast(stack, review.columns, structure, settings.forecast_method, settings).values[:, k]
-    for (name, level), values, fc_value in zip(names, stack, fc_all):
-        budget = values[k, roles.budget] * b_col.unit
-        actual = values[k, roles.actual] * a_col.unit
+    roles = column_roles(columns)
+    b_col, a_col = columns[roles.budget], columns[roles.actual]
+    k = s.index[s.net]
+    sign = _net_sign(s)     # the net as tuotot − kulut: a cost is negative
+    fc_all = forecast(values, columns, s, settings.forecast_method, settings).values[:, k]
+    net_label = s.labels[s.net]
+    out: list[Finding] = []
+    for (name, level), row, fc_value in zip(names, values, fc_all):
+        budget = float(row[k, roles.budget]) * b_col.unit
+        actual = float(row[k, roles.actual]) * a_col.unit
         fc_net = float(fc_value) * a_col.unit
+        # (An unknown net is NaN here, and NaN passes neither test.)
         # A net cost already beyond the whole year's net; a surplus area can still catch up.
-        if budget <= 0 and actual < budget and abs(actual - budget) >= 0.5:
+        if sign * budget <= 0 and sign * actual < sign * budget and abs(actual - budget) >= 0.5:
             out.append(Finding(
                 "error", "binding", name, net_label, a_col.label, budget, actual, actual - budget,
                 f"{name} ({level}): toteutunut netto {format_fi(actual)} € ylittää jo sitovan netto-"
                 f"talousarvion {format_fi(budget)} € ({format_fi(actual - budget)} €).", None))
-        elif fc_net - budget <= -settings.min_amount:
+        elif sign * (fc_net - budget) <= -settings.min_amount:
             method = "kausivaihtelu huomioiden" if settings.forecast_method == "seasonal" else "suoraviivaisesti"
             out.append(Finding(
                 "warning", "binding_forecast", name, net_label, "Ennuste", budget, round(fc_net, 2),
@@ -453,11 +508,103 @@ ALL_CHECKS: tuple[Check, ...] = (
 )
 
 
+_CAUSE_CODES = ("identity", "division_sum", "investment_sum", "council")
+
+
+def link_causes(findings: list[Finding], structures: dict[str, list[Structure]],
+                parts: dict[str, list[str]] | None = None) -> list[Finding]:
+    """Name, for each subtotal error that is wholly its lines' errors, the error it follows from.
+
+    Within one check, table and column: a subtotal whose gap equals Σ coefficient × its
+    terms' gaps (within rounding), with at least one term in error, gets `cause` = the
+    root of its first erring term. `structures` maps a table name to the structures of the
+    tables of that name (the division's income statement and the council table share one).
+    Also: a total table's gap that is its parts' identity errors on that line (`parts`: total
+    name -> part names), and a second check's gap on the same printed figure, follow from them.
+    """
+    parts = parts or {}
+    gaps: dict[tuple[str, str | None, str | None], dict[str | None, Finding]] = {}
+    for f in findings:
+        if f.code in _CAUSE_CODES and f.gap is not None:
+            gaps.setdefault((f.code, f.area, f.column), {})[f.line] = f
+    linked: dict[int, Finding] = {}
+    for (code, area, column), by_line in gaps.items():
+        for s in structures.get(area or "", []):  # pragma: no mutate (every gap finding names its table)
+            _link_table(s, by_line, linked)
+    current = [linked.get(id(f), f) for f in findings]
+    return _link_same_figure(_link_part_identity(current, parts))
+
+
+def _errors_by_place(findings: list[Finding]) -> dict[tuple[str | None, str | None, str | None], list[int]]:
+    places: dict[tuple[str | None, str | None, str | None], list[int]] = {}
+    for i, f in enumerate(findings):
+        if f.severity == "error" and f.code in _CAUSE_CODES and f.gap is not None:
+            places.setdefault((f.area, f.line, f.column), []).append(i)
+    return places
+
+
+def _link_same_figure(findings: list[Finding]) -> list[Finding]:
+    """One printed figure, two checks with the same gap (NETTO against its lines and the division): one error."""
+    out = list(findings)
+    for indices in _errors_by_place(out).values():
+        root = out[indices[0]]
+        for i in indices[1:]:
+            f = out[i]
+            if f.cause is None and root.gap is not None and f.gap is not None and abs(f.gap - root.gap) <= 1.0:
+                out[i] = replace(f, cause=root.cause or root.id)
+    return out
+
+
+def _link_part_identity(findings: list[Finding], parts: dict[str, list[str]]) -> list[Finding]:
+    """A total table's gap on a line that is wholly its parts' identity errors there follows from them.
+
+    `parts`: total table name -> names of its parts (the division's areas, the investment groups).
+    """
+    out = list(findings)
+    places = _errors_by_place(out)
+    for i, f in enumerate(out):
+        if f.code not in ("division_sum", "investment_sum") or f.cause is not None or f.gap is None:
+            continue
+        causes = [out[j] for name in parts.get(f.area or "", [])
+                  for j in places.get((name, f.line, f.column), []) if out[j].code == "identity"]
+        carried = -sum(c.gap or 0.0 for c in causes)
+        if causes and abs(f.gap - carried) <= rounding_tolerance(len(causes) + 1):
+            out[i] = replace(f, cause=causes[0].cause or causes[0].id)
+    return out
+
+
+def _link_table(s: Structure, by_line: dict[str | None, Finding], linked: dict[int, Finding]) -> None:
+    """`link_causes` for one table's findings of one check and column (`by_line`: line label -> finding)."""
+    for ident in s.evaluation_order:
+        total = by_line.get(s.labels[ident.total])
+        if total is None or total.severity != "error" or total.gap is None:
+            continue
+        terms = [(by_line.get(s.labels[t]), c) for t, c in zip(ident.terms, ident.coefficients)]
+        erring = [f for f, _c in terms if f is not None and f.severity == "error"]
+        carried = sum(c * (f.gap or 0.0) for f, c in terms if f is not None)
+        if not erring or abs(total.gap - carried) > rounding_tolerance(len(ident.terms) + 1):
+            continue
+        first = erring[0]
+        updated = replace(total, cause=first.cause or first.id)
+        by_line[s.labels[ident.total]] = updated
+        linked[id(total)] = updated
+
+
 def run_checks(review: Review, settings: Settings = Settings(),
                checks: tuple[Check, ...] = ALL_CHECKS) -> list[Finding]:
     """Run every check; errors first, then warnings, then rounding and other info."""
     order = {"error": 0, "warning": 1, "info": 2}
+    review = apply_convention(review, convention_for(review, settings))
     findings = [f for check in checks for f in check(review, settings)]
+    structures: dict[str, list[Structure]] = {}
+    for t in review.tables():
+        structures.setdefault(t.name, []).append(t.structure)
+    parts: dict[str, list[str]] = {}
+    if review.division_table is not None:
+        parts[review.division_table.name] = [a.name for a in review.areas]
+    if review.investments_total is not None:
+        parts[review.investments_total.name] = [g.name for g in review.investments]
+    findings = link_causes(findings, structures, parts)
     return sorted(findings, key=lambda f: order[f.severity])
 
 

@@ -21,8 +21,9 @@ from .report import findings_to_json, render_findings, render_tables, tables_to_
 _PATH = click.argument("path", required=False, type=click.Path(path_type=Path))
 
 
-def _settings(abs_pct: bool, forecast: str) -> Settings:
-    return Settings(pct_absolute=abs_pct, forecast_method=forecast)  # type: ignore[arg-type]
+def _settings(abs_pct: bool, forecast: str, expenses_positive: bool | None = None) -> Settings:
+    return Settings(pct_absolute=abs_pct, forecast_method=forecast,  # type: ignore[arg-type]
+                    expenses_positive=expenses_positive)
 
 
 _OPTIONS = [
@@ -30,6 +31,9 @@ _OPTIONS = [
     click.option("--abs-pct", is_flag=True, help="Toteuma-% aina positiivisena."),
     click.option("--forecast", type=click.Choice(["seasonal", "linear"]), default="seasonal",
                  help="Ennustetapa: seasonal (viime vuoden osuus, oletus) tai linear."),
+    click.option("--expenses-positive/--expenses-negative", "expenses_positive", default=None,
+                 help="Kulut painettu positiivisina / negatiivisina (oletus: tunnistetaan luvuista "
+                      "tai tietojen asetuksesta)."),
 ]
 
 
@@ -108,7 +112,9 @@ def main() -> None:
 @main.command()
 @_PATH
 @_with_options
-def check(path: Path | None, as_json: bool, abs_pct: bool, forecast: str) -> None:
+@click.option("--all", "show_all", is_flag=True, help="Näytä myös jokainen pyöristysero.")
+def check(path: Path | None, as_json: bool, abs_pct: bool, forecast: str, expenses_positive: bool | None,
+          show_all: bool) -> None:
     """Tarkista jokainen summa, painettu luku ja rivin nimi.
 
     Paluukoodi 1, kun virheitä löytyy, 0 kun ei, 2 kun syötettä ei voi lukea.
@@ -116,26 +122,29 @@ def check(path: Path | None, as_json: bool, abs_pct: bool, forecast: str) -> Non
     PATH: julkaistu katsaus tekstinä (.txt), tietotiedosto (.csv) tai Excel-tiedosto, jonka
     välilehti Tiedot luetaan (.xlsx, .xlsm); ilman PATHia mukana tuleva katsaus 1–6/2023.
     """
+    from .calc import convention_for, describe_convention
+
     review = load_review(path)
-    findings = run_checks(review, _settings(abs_pct, forecast))
+    settings = _settings(abs_pct, forecast, expenses_positive)
+    findings = run_checks(review, settings)
     if as_json:
-        _echo_json(findings_to_json(findings))
+        _echo_json(findings_to_json(findings, review, settings))
     else:
-        click.echo(render_findings(findings))
+        click.echo(render_findings(findings, show_all, describe_convention(convention_for(review, settings))))
     sys.exit(1 if has_errors(findings) else 0)
 
 
 @main.command()
 @_PATH
 @_with_options
-def show(path: Path | None, as_json: bool, abs_pct: bool, forecast: str) -> None:
+def show(path: Path | None, as_json: bool, abs_pct: bool, forecast: str, expenses_positive: bool | None) -> None:
     """Tulosta taulukot: Jäljellä, toteuma-% ja ennuste laskettuina.
 
     PATH: julkaistu katsaus tekstinä (.txt), tietotiedosto (.csv) tai Excel-tiedosto, jonka
     välilehti Tiedot luetaan (.xlsx, .xlsm); ilman PATHia mukana tuleva katsaus 1–6/2023.
     """
     review = load_review(path)
-    settings = _settings(abs_pct, forecast)
+    settings = _settings(abs_pct, forecast, expenses_positive)
     if as_json:
         _echo_json(tables_to_json(review, settings))
     else:

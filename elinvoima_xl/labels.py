@@ -69,7 +69,7 @@ def match_label(printed: str, structure: Structure, block: Block | None = None,
     Results are remembered per (label, structure, block): a data sheet repeats the same
     twenty labels for every area, and fuzzy matching is the slow part of reading it.
     """
-    key = (printed, id(structure), block, has_figures)
+    key = (printed, id(structure), block if structure.has_blocks else None, has_figures)
     if key not in _MATCHES:
         if len(_MATCHES) > 10_000:
             _MATCHES.clear()
@@ -88,6 +88,8 @@ def _match_label(printed: str, structure: Structure, block: Block | None,
     norm = normalize_label(printed)
     if not norm:
         return None
+    if not structure.has_blocks:
+        block = None   # TULOT / MENOT / NETTO: no blocks to stand in, rows in any order
     lines = [ln for ln in structure.lines if (ln.kind is Kind.HEADER) != has_figures]
     if not has_figures and not any(norm in _names(ln) for ln in lines):
         lines = list(structure.lines)  # a figure-less row of an ordinary line: all figures empty

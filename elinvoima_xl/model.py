@@ -28,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .errors import InputError, Place
-from .structure import Structure
+from .structure import SignConvention, Structure
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -179,6 +179,11 @@ class Table:
                    np.full(n, np.nan), np.full(n, np.nan))
 
     @property
+    def given(self) -> npt.NDArray[np.bool_]:
+        """Figures given (lines × columns); NaN is absent, which is not zero (`calc.resolve`)."""
+        return ~np.isnan(self.values)
+
+    @property
     def present(self) -> npt.NDArray[np.bool_]:
         """Lines that were printed (any figure given)."""
         return ~np.all(np.isnan(self.values), axis=1) | ~np.isnan(self.printed_remaining)
@@ -248,6 +253,13 @@ class Review:
     kpis: list[Kpi] = field(default_factory=list)
     risks: list[Risk] = field(default_factory=list)
     source: str = ""
+    sign: SignConvention | None = None         # the data's own setting, if it states one
+
+    def tables(self) -> list[Table]:
+        """Every financial table, printed summaries first."""
+        out = [t for t in (self.division_table, self.council) if t is not None] + list(self.areas)
+        out += list(self.investments)
+        return out + ([self.investments_total] if self.investments_total is not None else [])
 
     @property
     def roles(self) -> ColumnRoles:

@@ -13,6 +13,7 @@ __all__ = [
     "INVESTMENT",
     "STRUCTURES",
     "Block",
+    "SignConvention",
     "Identity",
     "Kind",
     "Line",
@@ -53,13 +54,28 @@ class Line:
 
 @dataclass(frozen=True)
 class Identity:
-    """total = Σ terms (every coefficient +1: revenues are positive, expenses negative)."""
+    """total = Σ coefficient × term; every coefficient +1 where revenues are positive and expenses negative.
+
+    Where a municipality prints expenses positive, the sign convention gives some terms −1
+    (`SignConvention.apply`): the identities are data, not code.
+    """
 
     total: str
     terms: tuple[str, ...]
+    signs: tuple[float, ...] = ()    # per term; empty = all +1
+
+    @property
+    def coefficients(self) -> tuple[float, ...]:
+        return self.signs or (1.0,) * len(self.terms)
 
     def describe(self, labels: dict[str, str]) -> str:
-        return f"{labels[self.total]} = " + " + ".join(labels[t] for t in self.terms)
+        parts = []
+        # Added terms first, so a net cost reads "NETTO = MENOT − TULOT".
+        ordered = sorted(zip(self.terms, self.coefficients), key=lambda tc: tc[1] < 0)
+        for n, (t, c) in enumerate(ordered):
+            op = ("−" if c < 0 else "") if n == 0 else (" − " if c < 0 else " + ")
+            parts.append(f"{op}{labels[t]}")
+        return f"{labels[self.total]} = " + "".join(parts)
 
 
 @dataclass(frozen=True)
@@ -94,9 +110,18 @@ class Structure:
         """One row per identity: +1 on the terms, over the line axis (used by vectorised code)."""
         m = np.zeros((len(self.identities), len(self.lines)))
         for i, ident in enumerate(self.identities):
-            for t in ident.terms:
-                m[i, self.index[t]] += 1.0
+            for t, c in zip(ident.terms, ident.coefficients):
+                m[i, self.index[t]] += c
         return m
+
+    @cached_property
+    def has_blocks(self) -> bool:
+        """Whether the table has revenue and expense blocks under headings (the income statement).
+
+        The council and investment tables (TULOT, MENOT, NETTO) have none: their rows may come
+        in any order, and no row can stand in the wrong block.
+        """
+        return any(line.kind is Kind.HEADER for line in self.lines)
 
     @cached_property
     def total_indices(self) -> npt.NDArray[np.intp]:
@@ -206,4 +231,69 @@ COUNCIL_FROM_INCOME: dict[str, str] = {
     "valmistus_omaan_kayttoon": "valmistus_omaan_kayttoon",
     "menot": "toimintakulut",
     "netto": "toimintakate",
+}
+
+
+@dataclass(frozen=True)
+class SignConvention:
+    """How a municipality prints signs: expenses negative (Heinola) or positive, and the nets.
+
+    `expenses_positive`: expense lines (Toimintakulut and its lines, Poistot, MENOT) printed
+    as positive figures. `margin_as_cost` / `netto_as_cost`: TOIMINTAKATE (and the margins
+    below it) or NETTO printed as a net cost (kulut − tuotot, positive for a cost) instead of
+    tuotot − kulut. `source` says where the convention came from, for the report.
+    """
+
+    expenses_positive: bool = False
+    margin_as_cost: bool = False
+    netto_as_cost: bool = False
+    source: str = "oletus"
+
+    @property
+    def expense_sign(self) -> float:
+        """Coefficient of an expense figure in a net: +1 when printed negative, −1 when positive."""
+        return -1.0 if self.expenses_positive else 1.0
+
+    def net_sign(self, structure: Structure) -> float:
+        """+1 when the structure's net is printed as tuotot − kulut, −1 when as a net cost."""
+        as_cost = self.margin_as_cost if structure.key == INCOME_STATEMENT.key else self.netto_as_cost
+        return -1.0 if as_cost else 1.0
+
+    def apply(self, structure: Structure) -> Structure:
+        """The structure with its identities' coefficients in this convention (one object per pair)."""
+        if not (self.expenses_positive or self.margin_as_cost or self.netto_as_cost):
+            return structure
+        key = (self.expenses_positive, self.margin_as_cost, self.netto_as_cost, id(structure))
+        cached = _APPLIED.get(key)
+        if cached is None or cached[0] is not structure:
+            cached = (structure, self._apply(structure))
+            _APPLIED[key] = cached
+        return cached[1]
+
+    def _apply(self, structure: Structure) -> Structure:
+        e, n = self.expense_sign, self.net_sign(structure)
+        cost_lines = {ln.key for ln in structure.lines if ln.block is Block.EXPENSE} | _COST_RESULT_LINES
+        idents = []
+        for ident in structure.identities:
+            if ident.total in _NET_TOTALS.get(structure.key, ()):
+                # The first net (TOIMINTAKATE, NETTO) flips its terms when printed as a cost; the
+                # margins below it (VUOSIKATE, TULOS) carry its sign over from the net above.
+                first = ident.total == structure.net
+                signs = tuple((1.0 if (not first and t in _NET_TOTALS[structure.key]) else n)
+                              * (e if t in cost_lines else 1.0) for t in ident.terms)
+                idents.append(Identity(ident.total, ident.terms, signs))
+            else:
+                idents.append(ident)
+        return Structure(structure.key, structure.lines, tuple(idents), structure.net)
+
+
+# (flags, id of the structure) -> (the structure, kept so its id stays its own; the applied one)
+_APPLIED: dict[tuple[bool, bool, bool, int], tuple[Structure, Structure]] = {}
+# Lines outside the expense block that are expenses all the same (printed positive with them).
+_COST_RESULT_LINES = frozenset({"poistot"})
+# Per structure, the totals that are nets (tuotot − kulut) rather than sums of like lines.
+_NET_TOTALS: dict[str, tuple[str, ...]] = {
+    "tuloslaskelma": ("toimintakate", "vuosikate", "tilikauden_tulos"),
+    "valtuusto": ("netto",),
+    "investoinnit": ("netto",),
 }

@@ -14,7 +14,7 @@ from elinvoima_xl.cli import main
 from elinvoima_xl.load import BUNDLED_CSV, bundled_path
 
 FINDING_KEYS = {"severity", "code", "area", "line", "column", "expected", "actual", "gap", "message",
-                "where", "rounding"}
+                "where", "rounding", "cause", "id"}
 
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -61,7 +61,7 @@ def test_show_json_lines_carry_every_column() -> None:
     data = json.loads(CliRunner().invoke(main, ["show", "--json"]).output)
     line = data["tables"][0]["lines"][0]
     assert set(line) == {"key", "label", "printed_label", "subtotal", "values", "remaining", "pct",
-                         "forecast", "forecast_method", "printed_remaining", "printed_pct", "where"}
+                         "forecast", "forecast_method", "printed_remaining", "printed_pct", "where", "mismatch"}
     assert line["values"] == {"tp_2022": 330, "tot_2022_6kk": 148, "ta_2023": 207_300, "tot_2023_6kk": 111_313}
     assert line["remaining"] == 207_300 - 111_313
 

@@ -102,3 +102,56 @@ def test_text_tables_are_read(seed_review) -> None:  # type: ignore[no-untyped-d
     assert "myytävät tontit perustietoineen" in goals[1].toteuma_30_6
     assert [k.name for k in seed_review.kpis][-1] == "Nettomuutto"
     assert seed_review.risks[0].riski.startswith("Osaavan työvoiman saatavuus")
+
+
+def test_bundled_findings_are_grouped_by_cause(seed_review) -> None:  # type: ignore[no-untyped-def]
+    from elinvoima_xl.checks import run_checks
+
+    findings = run_checks(seed_review)
+    errors = [f for f in findings if f.severity == "error"]
+    assert len(errors) == 7
+    roots = [f for f in errors if f.cause is None]
+    # Two mistakes: the division's Avustukset TOT 2023 (−148 302 €) and the investment total's TULOT TP 2022 (9 t€).
+    assert [(f.area, f.line, f.column, f.gap) for f in roots] == [
+        ("Elinvoimalautakunnan toimiala", "Avustukset", "TOT 2023 6 kk", -148_302),
+        ("ELINVOIMA", "TULOT", "TP 2022", 9)]
+    follows = {r.line: sorted(f.line or "" for f in errors if f.cause == r.id) for r in roots}
+    assert follows == {"Avustukset": ["TILIKAUDEN TULOS", "TOIMINTAKATE", "Toimintakulut", "VUOSIKATE"],
+                       "TULOT": ["NETTO"]}
+    # Each consequence carries the same gap as its cause (nothing else went wrong on the way down).
+    for f in errors:
+        if f.cause is not None:
+            assert f.gap == next(r.gap for r in roots if r.id == f.cause)
+
+
+def test_bundled_data_file_gives_no_block_warning() -> None:
+    from elinvoima_xl.checks import run_checks
+    from elinvoima_xl.load import BUNDLED_CSV, load_review
+
+    findings = run_checks(load_review(bundled_path(BUNDLED_CSV)))
+    labels = sorted((f.area, f.where) for f in findings if f.code == "label")
+    # Only the four misspelt rent lines the published text has (CSV lines of Vuokratulut / Vuokratulot).
+    assert len(labels) == 4 and not [f for f in findings if "lohkossa, vaikka" in f.message]
+    assert sum(f.severity == "error" for f in findings) == 7
+
+
+def test_check_text_groups_and_counts_rounding() -> None:
+    result = CliRunner().invoke(main, ["check"])
+    lines = result.output.splitlines()
+    assert result.exit_code == 1
+    assert lines[0].startswith("Etumerkit: kulut negatiivisina")
+    assert sum(ln.startswith("VIRHE:") for ln in lines) == 2
+    assert sum(ln.startswith("    seurauksena:") for ln in lines) == 5
+    rounding = [ln for ln in lines if ln.startswith("PYÖRISTYS")]
+    assert len(rounding) == 1 and "--all" in rounding[0]
+    count = int(rounding[0].split()[1])
+    everything = CliRunner().invoke(main, ["check", "--all"]).output.splitlines()
+    assert sum(ln.startswith("PYÖRISTYS:") for ln in everything) == count
+    assert lines[-1].startswith("Yhteensä: 7 virhettä (2 syytä, 5 niiden seurausta)")
+
+
+def test_show_marks_the_wrong_printed_figures() -> None:
+    out = CliRunner().invoke(main, ["show"]).output
+    avustukset = next(ln for ln in out.splitlines() if ln.startswith("Avustukset"))
+    assert "-998 195!" in avustukset       # the division's line, first in the output
+    assert out.count("!") == 5 + 2 + 1     # 5 division figures, ELINVOIMA TULOT and NETTO, and the legend

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 __all__ = [
     "LEVELS",
+    "SETTING_LEVEL",
     "SHEET_NAME",
+    "SIGN_SETTING",
     "data_groups",
     "data_row_keys",
     "data_rows",
@@ -34,6 +36,7 @@ import csv
 import io
 import math
 import re
+from dataclasses import replace
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -45,7 +48,7 @@ from ..model import Column, Review, Source, Table, column_roles
 from ..excel_values import EXCEL_ERRORS
 from ..names import FORMULA_START, area_key, text_for_csv
 from ..numbers import MAX_FIGURE, format_fi, parse_fi_number
-from ..structure import COUNCIL, INCOME_STATEMENT, INVESTMENT, Block, Kind, Structure
+from ..structure import COUNCIL, INCOME_STATEMENT, INVESTMENT, Block, Kind, SignConvention, Structure
 from . import decode_text
 
 SHEET_NAME = "Tiedot"
@@ -54,6 +57,9 @@ LEVELS: dict[str, Structure] = {
     "investointi": INVESTMENT, "investoinnit": INVESTMENT,
 }
 _KEY_COLUMNS = ("taso", "alue", "rivi")
+# A row of settings instead of figures: `asetus;Kulut positiivisina;kyllä` (expenses printed positive).
+SETTING_LEVEL = "asetus"
+SIGN_SETTING = "Kulut positiivisina"
 
 
 def _delimiter(first_line: str) -> str:
@@ -348,9 +354,11 @@ def _build(rows: Iterator[tuple[int, list[object]]], place: Callable[[int, str |
     column_roles(cols, place(hline, None))
     tables: dict[tuple[str, str], Table] = {}
     blocks: dict[tuple[str, str], Block | None] = {}
+    headed: set[tuple[str, str]] = set()     # tables whose blocks are given by heading rows
     order: list[tuple[str, str]] = []
     spelling: dict[tuple[str, str], tuple[str, int]] = {}   # (level, area key) -> (name as first written, row)
     any_rows = False
+    expenses_positive: bool | None = None
     for n, row in rows:
         cells = list(row) + [""] * (len(heads) - len(row))
         if not any(str(c).strip() for c in cells):
@@ -363,6 +371,9 @@ def _build(rows: Iterator[tuple[int, list[object]]], place: Callable[[int, str |
         level = normalize_label(str(cells[key_idx["taso"]]))
         area = _text_cell(cells[key_idx["alue"]])
         label = _text_cell(cells[key_idx["rivi"]])
+        if level == SETTING_LEVEL:
+            expenses_positive = _sign_setting(area, label, place(n, heads[key_idx["rivi"]]))
+            continue
         if level not in LEVELS:
             raise InputError(f"taso '{cells[key_idx['taso']]}' on tuntematon.", place(n, heads[key_idx["taso"]]),
                              f"Sallitut: {', '.join(LEVELS)}.")
@@ -385,6 +396,9 @@ def _build(rows: Iterator[tuple[int, list[object]]], place: Callable[[int, str |
         numbers = [(i, what, j, figure(cells[i], place(n, heads[i]), sheet)) for i, what, j in mapping]
         has_figures = any(v is not None for *_, v in numbers)
         match = match_label(label, structure, blocks[tkey], has_figures=has_figures)
+        if match is not None and match.misplaced and tkey not in headed:
+            # Without heading rows the block is only the previous row's: rows may come in any order.
+            match = replace(match, misplaced=False, note="")
         if match is None:
             raise InputError(
                 f"rivin nimeä '{label}' ei tunnistettu.", place(n, heads[key_idx["rivi"]]),
@@ -392,8 +406,10 @@ def _build(rows: Iterator[tuple[int, list[object]]], place: Callable[[int, str |
         line = match.line
         if line.kind is Kind.HEADER:
             blocks[tkey] = line.block
+            headed.add(tkey)
             continue
-        blocks[tkey] = line.block if line.kind is Kind.DETAIL and line.block is not Block.RESULT else None
+        blocks[tkey] = (line.block if structure.has_blocks and line.kind is Kind.DETAIL
+                        and line.block is not Block.RESULT else None)
         if line.key in table.sources:
             raise InputError(f"rivi '{label}' on alueella '{area}' jo rivillä {table.sources[line.key]}.",
                              place(n, heads[key_idx["rivi"]]), "Poista toinen rivi tai yhdistä luvut.")
@@ -406,7 +422,21 @@ def _build(rows: Iterator[tuple[int, list[object]]], place: Callable[[int, str |
             table.put(li, what, j, value)
     if not any_rows:
         raise InputError("tiedostossa on vain otsikkorivi.", Place(file=name), "Lisää tietorivit otsikon alle.")
-    return _review_from_tables(tables, order, cols, name)
+    review = _review_from_tables(tables, order, cols, name)
+    if expenses_positive is not None:
+        review.sign = SignConvention(expenses_positive, source=f"asetus '{SIGN_SETTING}' tiedoissa")
+    return review
+
+
+def _sign_setting(name: str, value: str, where: Place) -> bool:
+    """The data's own sign setting: `asetus;Kulut positiivisina;kyllä` (or `ei`)."""
+    if normalize_label(name) != normalize_label(SIGN_SETTING):
+        raise InputError(f"asetusta '{name}' ei tunneta.", where, f"Tunnettu asetus: '{SIGN_SETTING}' (kyllä tai ei).")
+    answer = normalize_label(value)
+    if answer not in ("kyllä", "ei"):
+        raise InputError(f"asetuksen '{SIGN_SETTING}' arvo '{value}' ei ole kyllä eikä ei.", where,
+                         "Kirjoita rivi-sarakkeeseen kyllä (kulut positiivisina) tai ei (kulut negatiivisina).")
+    return answer == "kyllä"
 
 
 def _review_from_tables(tables: dict[tuple[str, str], Table], order: list[tuple[str, str]],
@@ -458,6 +488,9 @@ def data_rows(review: Review) -> Iterable[list[object]]:
         rem, pct = table.printed_remaining[li], table.printed_pct[li]
         yield [level, table.name, table.labels[table.structure.lines[li].key], *vals,
                None if np.isnan(rem) else float(rem), None if np.isnan(pct) else float(pct)]
+    if review.sign is not None and review.sign.source.startswith("asetus"):
+        yield [SETTING_LEVEL, SIGN_SETTING, "kyllä" if review.sign.expenses_positive else "ei",
+               *([None] * (len(review.columns) + 2))]
 
 
 def _fmt(v: object) -> str:

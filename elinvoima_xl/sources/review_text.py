@@ -24,6 +24,8 @@ TILA_CHOICES = ("Toteutuu", "Toteutuu osittain", "Ei toteudu")
 _TAG = re.compile(r"<[^>]+>")
 _BREAK_TAGS = re.compile(r"</?(p|li|ul|br)\b[^>]*>", re.IGNORECASE)
 _PERIOD = re.compile(r"OSAVUOSIKATSAUS\s+(\d{1,2})\s*[-–]\s*(\d{1,2})\s*/\s*(\d{4})", re.IGNORECASE)
+# Block headings of the income statement, which a PDF's text may give without any tab after them.
+_BLOCK_HEADINGS = {normalize_label(ln.label) for ln in INCOME_STATEMENT.lines if ln.kind is Kind.HEADER}
 _YEAR_HEAD = re.compile(r"^(TP|TA)[\s-]*\d{4}$", re.IGNORECASE)
 
 
@@ -184,7 +186,7 @@ def _table_rows(doc: _Doc, start: int, merge_continuations: bool = True) -> tupl
         if not line.strip():
             k += 1
             continue
-        if _is_heading(line) or "\t" not in line:
+        if _is_heading(line) or ("\t" not in line and normalize_label(line) not in _BLOCK_HEADINGS):
             break
         cells = cells_of(line)
         if any(_YEAR_HEAD.match(c) for c in cells[1:]):
