@@ -18,6 +18,7 @@ import pytest
 
 from elinvoima_xl.calc import (ComputedTable, Settings, apply_convention, computed_table, convention_for,
                                rollup)
+from elinvoima_xl.head_workbook import head_workbook
 from elinvoima_xl.load import load_review
 from elinvoima_xl.model import Review, Table
 from elinvoima_xl.structure import COUNCIL, INCOME_STATEMENT, Kind, SignConvention
@@ -256,3 +257,22 @@ def test_rebuilt_workbook_keeps_the_convention_and_the_data_subtotals(tmp_path: 
     labels = {ws.cell(r, 1).value: r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value}
     assert _cells(ws, labels["Katuvalot"] + 3, 4)[3] == 40000
     assert _cells(ws, labels["Investoinnit yhteensä"] + 3, 4)[3] == 40000 + 20000
+
+
+@pytest.mark.parametrize(("name", "area", "toimintatuotot", "toimintakate"), [
+    ("expenses_positive.csv", "Ympäristönsuojelu", 82095 + 50000, 82095 + 50000 - (220343 + 112000)),
+    ("summary_areas.csv", "Liikunta", 579567, 579567 - 1500000),
+])
+def test_head_workbook_follows_the_convention(name: str, area: str, toimintatuotot: float, toimintakate: float,
+                                              tmp_path: Path) -> None:
+    """The head's file reuses the layout: its subtotals recalculate to the core's too."""
+    review = _review(name, tmp_path)
+    book = head_workbook(review, review.area(area))
+    (tmp_path / "in").mkdir()
+    path = tmp_path / "in" / book.filename   # LibreOffice writes the .xlsx beside, not over, it
+    path.write_bytes(book.data)
+    wb = openpyxl.load_workbook(convert(path, "xlsx", tmp_path), data_only=True)
+    ws = next(ws for ws in wb.worksheets if ws.cell(FIRST + INCOME_STATEMENT.index["toimintakate"], 1).value
+              == "TOIMINTAKATE")
+    assert ws.cell(FIRST + INCOME_STATEMENT.index["toimintatuotot"], 5).value == toimintatuotot
+    assert ws.cell(FIRST + INCOME_STATEMENT.index["toimintakate"], 5).value == toimintakate
