@@ -482,7 +482,9 @@ def workbook_layout(review: Review, findings: list[Finding], settings: Settings 
     """Every sheet of the team's workbook for `review`; `data_map` places figures on the data sheet.
 
     Without `data_map` the data sheet is written from the review (a new workbook); with one,
-    the team's existing data sheet is referenced where it is (rebuild).
+    the team's existing data sheet is referenced where it is (rebuild). Subtotal formulas follow
+    the core: signed as the review's convention (`calc.convention_for`), and a subtotal given
+    without its lines refers to its figure in Tiedot (`calc.resolve`).
     """
     # The identities in the review's sign convention (figures untouched): formulas follow the core.
     conv = convention_for(review, settings)
