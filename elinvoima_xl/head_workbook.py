@@ -46,13 +46,13 @@ import hashlib
 import io
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import xlsxwriter
 
-from .calc import ComputedTable, Settings, computed_table, last_year_share
+from .calc import ComputedTable, Settings, computed_table, convention_for, last_year_share
 from .layout import (
     AMOUNT,
     HEAD,
@@ -292,7 +292,9 @@ def _defined_name(*parts: str) -> str:
 def head_layout(review: Review, table: Table, settings: Settings = Settings(),
                 goals: list[tuple[int, Goal]] | None = None, deadline: str = "") -> HeadLayout:
     """The layout of the workbook of the head of `table`'s area, from that area's figures and `goals` alone."""
-    ct = computed_table(table, settings, recompute=True)
+    # Subtotal formulas follow the review's sign convention (`layout._table_rows` reads ct.table's identities).
+    signed = replace(table, structure=convention_for(review, settings).apply(table.structure))
+    ct = computed_table(signed, settings, recompute=True)
     deviating = deviating_lines(review, ct, settings)
     goals = goals or []
     name = sheet_name(table.name, {INSTRUCTION_SHEET.casefold(), GOALS_SHEET.casefold()})

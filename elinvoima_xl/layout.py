@@ -47,7 +47,8 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from .calc import ComputedTable, Settings, computed_table, rollup
+from .calc import (ComputedTable, Settings, apply_convention, computed_table, convention_for, council_values,
+                   resolve, rollup)
 from .checks import Finding
 from .errors import ElinvoimaError
 from .labels import normalize_label
@@ -379,17 +380,44 @@ def _forecast_formula(r: int, grid: _Grid, settings: Settings) -> str:
     return f"=IF({py}=0,{linear},IF({pp}=0,{rest},IF({sound},{tot}/({share}),{rest})))"
 
 
+def _derived_totals(values: npt.NDArray[np.float64], structure: Structure) -> set[str]:
+    """Subtotals whose identity has a known term in `values` (`calc.resolve`): the others are data."""
+    derived = resolve(values, structure).derived
+    flags = np.asarray(derived).reshape(-1, len(structure.identities)).all(axis=0)
+    return {ident.total for ident, d in zip(structure.identities, flags) if d}
+
+
+def _signed_sum(refs: list[str], coefficients: Sequence[float]) -> str:
+    """An identity as a formula: "=A+B-C" (a coefficient is +1 or −1, `structure.SignConvention`)."""
+    if not refs:
+        return "=0"
+    out = ""
+    for n, (ref, c) in enumerate(zip(refs, coefficients)):
+        out += ("-" if c < 0 else ("" if n == 0 else "+")) + ref
+    return "=" + out
+
+
 def _table_rows(sheet: SheetLayout, top: int, structure: Structure, grid: _Grid, ct: ComputedTable,
                 figure: Callable[[str, int], tuple[str | None, float]], settings: Settings,
                 shown: Callable[[str], bool], fills: dict[tuple[str, int], str] | None = None,
-                with_forecast: bool = True) -> dict[str, int]:
+                with_forecast: bool = True, identity: set[str] | None = None,
+                forecast_sum: set[str] | None = None) -> dict[str, int]:
     """Write one financial table, every line of `structure` from row `top`; returns line key -> row.
 
-    Detail figures come from `figure(key, j)` -> (formula or None, cached value); subtotals are
-    sums of their identity terms; Jäljellä, % and Ennuste are formulas over each row.
+    Detail figures come from `figure(key, j)` -> (formula or None, cached value). A subtotal
+    in `identity` is its identity over the rows, signed as the table's convention (the
+    identities of `ct.table.structure`); any other subtotal is data, from `figure` too.
+    Jäljellä, % and Ennuste are formulas over each row; a subtotal's Ennuste is the signed
+    sum of its terms' where it is in `forecast_sum`, else forecast from its own figures
+    (`calc.forecast`). Both sets default to the subtotals derived in `ct.table` (`calc.resolve`).
     """
     rows = {line.key: top + i for i, line in enumerate(structure.lines)}
-    totals = {ident.total: ident for ident in structure.identities}
+    signed = ct.table.structure if ct.table.structure.keys == structure.keys else structure
+    totals = {ident.total: ident for ident in signed.identities}
+    if identity is None or forecast_sum is None:
+        own = _derived_totals(ct.table.values, signed)
+        identity = own if identity is None else identity
+        forecast_sum = own if forecast_sum is None else forecast_sum
     fills = fills or {}
     for li, line in enumerate(structure.lines):
         r = rows[line.key]
@@ -404,16 +432,21 @@ def _table_rows(sheet: SheetLayout, top: int, structure: Structure, grid: _Grid,
             c = grid.figure(j)
             look = style(bold=bold, number_format=AMOUNT, fill=row_fill.get(c),
                          top_border=line.kind is Kind.SUBTOTAL)
-            if line.key in totals:
-                refs = [cell_ref(rows[t], c) for t in totals[line.key].terms]
-                sheet.put(r, c, _cached(ct.values[li, j]), _term_sum(refs), look)
+            if line.key in totals and line.key in identity:
+                ident = totals[line.key]
+                refs = [cell_ref(rows[t], c) for t in ident.terms]
+                sheet.put(r, c, _cached(ct.values[li, j]), _signed_sum(refs, ident.coefficients), look)
+            elif line.key in totals:
+                formula, _ = figure(line.key, j)
+                sheet.put(r, c, _cached(ct.values[li, j]), formula, look)
             else:
                 formula, cached = figure(line.key, j)
                 sheet.put(r, c, _cached(cached), formula, look)
         fc: str | None = None
         if with_forecast:
-            if line.key in totals:
-                fc = _term_sum([cell_ref(rows[t], grid.forecast) for t in totals[line.key].terms])
+            if line.key in totals and line.key in forecast_sum:
+                ident = totals[line.key]
+                fc = _signed_sum([cell_ref(rows[t], grid.forecast) for t in ident.terms], ident.coefficients)
             else:
                 fc = _forecast_formula(r, grid, settings)
         _derived(sheet, r, grid, ct, li, settings, bold, fc, row_fill)
@@ -449,8 +482,14 @@ def workbook_layout(review: Review, findings: list[Finding], settings: Settings 
     """Every sheet of the team's workbook for `review`; `data_map` places figures on the data sheet.
 
     Without `data_map` the data sheet is written from the review (a new workbook); with one,
-    the team's existing data sheet is referenced where it is (rebuild).
+    the team's existing data sheet is referenced where it is (rebuild). Subtotal formulas follow
+    the core: signed as the review's convention (`calc.convention_for`), and a subtotal given
+    without its lines refers to its figure in Tiedot (`calc.resolve`).
     """
+    # The identities in the review's sign convention (figures untouched): formulas follow the core.
+    conv = convention_for(review, settings)
+    review = apply_convention(review, conv)
+    income, council_s, invest = conv.apply(INCOME_STATEMENT), conv.apply(COUNCIL), conv.apply(INVESTMENT)
     dmap = data_map or DataMap.as_written(review)
     grid = _Grid(review.columns)
     roles = grid.roles
@@ -471,11 +510,15 @@ def workbook_layout(review: Review, findings: list[Finding], settings: Settings 
     # Division summary: every line the sum of the area sheets.
     summary = SheetLayout(SUMMARY_SHEET, owned=True, tab_color="1F4E78")
     _sheet_frame(summary, review.division, f"{review.title} – yhteenveto palvelualueista", grid, "")
-    stack = (np.stack([np.nan_to_num(t.values) for t in review.areas]) if review.areas
-             else np.zeros((0, len(INCOME_STATEMENT.lines), len(review.columns))))
-    division = Table.empty(review.division, INCOME_STATEMENT, review.columns)
-    division.values = rollup(stack, INCOME_STATEMENT)
-    div_ct = computed_table(division, settings, recompute=True)
+    # Absent stays absent (`calc.resolve`): an area that gives only its subtotals counts in them.
+    stack = (np.stack([t.values for t in review.areas]) if review.areas
+             else np.full((0, len(INCOME_STATEMENT.lines), len(review.columns)), np.nan))
+    division = Table.empty(review.division, income, review.columns)
+    division.values = rollup(stack, income)
+    div_ct = computed_table(division, settings)
+    # A division subtotal is its identity where every area derives it; else the sum of the areas' cells.
+    div_identity = (_derived_totals(stack, income) if review.areas
+                    else {ident.total for ident in income.identities})
     area_cts = [computed_table(t, settings, recompute=True) for t in review.areas]
     present_any = np.zeros(len(INCOME_STATEMENT.lines), dtype=bool)
     for ct in area_cts:
@@ -494,19 +537,25 @@ def workbook_layout(review: Review, findings: list[Finding], settings: Settings 
 
     row_of.update({line.key: 4 + i for i, line in enumerate(INCOME_STATEMENT.lines)})
     _table_rows(summary, 4, INCOME_STATEMENT, grid, div_ct, summed, settings,
-                lambda k: area_present.get(k, False) or INCOME_STATEMENT.line(k).kind is not Kind.DETAIL)
+                lambda k: area_present.get(k, False) or INCOME_STATEMENT.line(k).kind is not Kind.DETAIL,
+                identity=div_identity)
     # Council table: TULOT / MENOT / NETTO from the summary's lines.
     top = 4 + len(INCOME_STATEMENT.lines) + 2
     summary.put(top - 1, 0, "VALTUUSTON HYVÄKSYMÄ TALOUSARVIO", style=style(bold=True))
-    council = Table.empty(review.division, COUNCIL, review.columns)
-    council.values = np.stack([div_ct.values[INCOME_STATEMENT.index[COUNCIL_FROM_INCOME[ln.key]]]
-                               for ln in COUNCIL.lines])
-    council_ct = computed_table(council, settings, recompute=True)
+    council_figure: Callable[[str, int], tuple[str | None, float]]
+    if review.areas or review.council is None:
+        council = Table.empty(review.division, council_s, review.columns)
+        council.values = council_values(div_ct.values, conv)
+        council_ct = computed_table(council, settings, recompute=True)
 
-    def from_summary(key: str, j: int) -> tuple[str | None, float]:
-        return f"={cell_ref(row_of[COUNCIL_FROM_INCOME[key]], grid.figure(j))}", council.value(key, j)
+        def from_summary(key: str, j: int) -> tuple[str | None, float]:
+            return f"={cell_ref(row_of[COUNCIL_FROM_INCOME[key]], grid.figure(j))}", council.value(key, j)
 
-    _table_rows(summary, top, COUNCIL, grid, council_ct, from_summary, settings,
+        council_figure = from_summary
+    else:   # a council table without areas: its figures from the data sheet
+        council_ct = computed_table(review.council, settings, recompute=True)
+        council_figure = data_figure("valtuusto", review.council)
+    _table_rows(summary, top, COUNCIL, grid, council_ct, council_figure, settings,
                 lambda k: k != "valmistus_omaan_kayttoon", with_forecast=False)
     # Investments: each group from the data sheet, the total as their sum.
     top += len(COUNCIL.lines) + 2
@@ -519,15 +568,17 @@ def workbook_layout(review: Review, findings: list[Finding], settings: Settings 
                                data_figure("investointi", t), settings, lambda k: True, with_forecast=False)
             group_rows.append(rows)
             top += len(INVESTMENT.lines) + 2
-        total = Table.empty("Investoinnit yhteensä", INVESTMENT, review.columns)
-        total.values = rollup(np.stack([np.nan_to_num(t.values) for t in review.investments]), INVESTMENT)
+        total = Table.empty("Investoinnit yhteensä", invest, review.columns)
+        groups = np.stack([t.values for t in review.investments])
+        total.values = rollup(groups, invest)
         summary.put(top, 0, "Investoinnit yhteensä", style=style(bold=True, italic=True))
 
         def group_sum(key: str, j: int) -> tuple[str | None, float]:
             return _term_sum([cell_ref(g[key], grid.figure(j)) for g in group_rows]), total.value(key, j)
 
-        _table_rows(summary, top + 1, INVESTMENT, grid, computed_table(total, settings, recompute=True),
-                    group_sum, settings, lambda k: True, with_forecast=False)
+        _table_rows(summary, top + 1, INVESTMENT, grid, computed_table(total, settings),
+                    group_sum, settings, lambda k: True, with_forecast=False,
+                    identity=_derived_totals(groups, invest))
     sheets.append(summary)
 
     # One sheet per service area, in the layout of the published review.
