@@ -145,7 +145,7 @@ def run_job(port: WorkbookPort, job: str, settings: Settings = Settings()) -> Jo
     port.progress("Tarkistetaan summat…")
     findings = run_checks(review, settings)
     if "Selitykset" in port.sheet_names():   # the heads' answers are in: deviations without an explanation
-        from .collect import EXPLANATIONS_SHEET, explanation_findings
+        from .explanations import EXPLANATIONS_SHEET, explanation_findings
 
         findings += explanation_findings(port.read(EXPLANATIONS_SHEET), port.name)
     owned = port.owned_sheets()

@@ -59,8 +59,8 @@ class FileBackend:
         return list(self._parts)
 
     def ownership(self) -> dict[str, Any]:
-        """The verdict on each sheet marked as the tool's (`team_workbook.ownership`), for the current bytes."""
-        from ..team_workbook import ownership
+        """The verdict on each sheet marked as the tool's (`package_guard.ownership`), for the current bytes."""
+        from ..package_guard import ownership
 
         if self._verdicts is None or self._verdicts[0] is not self.data:
             with reading(self.name):
@@ -95,7 +95,7 @@ class FileBackend:
         import openpyxl
 
         from ..sources.datafile import has_formula, refuse_uncalculated
-        from ..team_workbook import only_sheets
+        from ..package_guard import only_sheets
 
         data = only_sheets(self.data, self._parts, sheets)
         passes: list[dict[str, Rows]] = []
@@ -136,7 +136,7 @@ class FileBackend:
     def save(self) -> None:
         """Apply the collected changes in one splice, refuse what would lose the team's content, verify."""
         from ..splice import SpliceError, replace_sheets
-        from ..team_workbook import mark_data_sheet, refuse_modified, refuse_staff_content, verify
+        from ..package_guard import mark_data_sheet, refuse_modified, refuse_staff_content, verify
 
         sheets, remove, after = self._replace or ([], [], None)
         verdicts = self.ownership()
@@ -194,7 +194,7 @@ def _render_in_two(sheets: list[SheetLayout]) -> tuple[list[bytes], dict[str, st
     """The sheets rendered with xlsxwriter, in two packages made by two processes when there are many,
     and the fingerprints of the owned ones' cells (each process those of its sheets)."""
     from ..ownership import layout_fingerprints
-    from ..team_workbook import in_background
+    from ..background import in_background
     from ..writers.xlsx import render_xlsx
 
     if len(sheets) < PARALLEL_FROM:
