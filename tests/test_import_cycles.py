@@ -130,3 +130,10 @@ def _reachable(graph: dict[str, set[str]], start: str) -> set[str]:
             seen.add(w)
             todo.append(w)
     return seen
+
+
+def test_test_code_is_not_in_the_package() -> None:
+    """The openpyxl writer is the benchmarks' baseline and a test's second writer: it lives in benchmarks/, not here."""
+    assert not (PACKAGE / "writers" / "openpyxl_sheet.py").exists()
+    sources = {name: path.read_text(encoding="utf-8") for name, path in _modules().items()}
+    assert [n for n, text in sources.items() if "openpyxl_writer" in text or "openpyxl_sheet" in text] == []

@@ -14,17 +14,16 @@ import openpyxl
 import pytest
 from oletools.olevba import VBA_Parser, decompress_stream
 
-from elinvoima_xl.model import Review
 from elinvoima_xl.package import finish_package
-from elinvoima_xl.team_workbook import build_workbook, rebuild_bytes
+from elinvoima_xl.team_workbook import rebuild_bytes
 
 from .conftest import REPO
 from .spreadsheet_engine import convert
 
 
 @pytest.fixture(scope="module")
-def built(seed_review: Review) -> bytes:
-    return build_workbook(seed_review)
+def built(built_workbook: bytes) -> bytes:
+    return built_workbook
 
 
 def _project(data: bytes) -> olefile.OleFileIO:
