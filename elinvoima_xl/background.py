@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-__all__ = ["in_background"]
+__all__ = ["in_background", "in_background_shared"]
 
 import multiprocessing
+import itertools
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -28,6 +29,29 @@ def in_background(fn: Callable[..., _T], *args: Any) -> Iterator[Callable[[], _T
                              initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
         future = pool.submit(fn, *args)
         yield future.result
+
+
+# Calls handed to a forked process through its copy of this memory, by a number: only the number
+# is pickled. Filled and emptied by `in_background_shared` alone, around the fork.
+_SHARED: dict[int, tuple[Callable[..., Any], tuple[Any, ...]]] = {}
+_NUMBERS = itertools.count()
+
+
+def _call_shared(number: int) -> Any:
+    fn, args = _SHARED[number]
+    return fn(*args)
+
+
+@contextmanager
+def in_background_shared(fn: Callable[..., _T], *args: Any) -> Iterator[Callable[[], _T]]:
+    """`in_background` for large arguments: they reach the forked process in its copy of memory, never pickled."""
+    number = next(_NUMBERS)
+    _SHARED[number] = (fn, args)
+    try:
+        with in_background(_call_shared, number) as result:
+            yield result
+    finally:
+        del _SHARED[number]
 
 
 def _die_with_parent(parent: int) -> None:
