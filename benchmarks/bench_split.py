@@ -23,12 +23,12 @@ import openpyxl
 from openpyxl.styles import Alignment, Border, PatternFill, Protection, Side
 from openpyxl.workbook.defined_name import DefinedName
 from synthetic import synthetic_income_review
+from openpyxl_writer import render_sheet
 
 from elinvoima_xl.head_workbook import ANSWER_FILL, HeadLayout, _abs, head_layout, render_xlsxwriter
 from elinvoima_xl.layout import AMOUNT, quote_sheet
 from elinvoima_xl.model import Review
 from elinvoima_xl.sending import SendInput, split_review
-from elinvoima_xl.writers.openpyxl_sheet import render_sheet
 
 
 def median_time(fn: Callable[[], object], repeats: int) -> tuple[float, list[float]]:

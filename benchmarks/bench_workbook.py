@@ -21,11 +21,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import openpyxl
 from synthetic import synthetic_income_review
+from openpyxl_writer import render_openpyxl, render_sheet
 
 from elinvoima_xl.checks import run_checks
 from elinvoima_xl.layout import OWNED_NAME, DataMap, workbook_layout
 from elinvoima_xl.team_workbook import build_workbook, rebuild_bytes
-from elinvoima_xl.writers.openpyxl_sheet import render_openpyxl, render_sheet
 
 
 def median_time(fn: Callable[[], object], repeats: int) -> tuple[float, list[float]]:

@@ -458,7 +458,7 @@ def board_from_path(path: Path | None, settings: Settings = Settings(), pdf: boo
 
 def _collected_notes(port: Any) -> dict[str, list[AreaNote]]:
     """The heads' explanations and forecasts that `collect` put on the team's workbook (none before collecting)."""
-    from .collect import EXPLANATIONS_SHEET, notes_from_rows
+    from .explanations import EXPLANATIONS_SHEET, notes_from_rows
 
     if EXPLANATIONS_SHEET not in port.sheet_names():
         return {}

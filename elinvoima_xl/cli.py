@@ -14,6 +14,7 @@ import click
 from . import __version__
 from .calc import Settings
 from .checks import has_errors, run_checks
+from .job_registry import sheet_job_ids
 from .load import load_review
 from .messages import unexpected_error_message, user_message
 from .report import findings_to_json, render_findings, render_tables, tables_to_json
@@ -248,7 +249,7 @@ def rebuild(path: Path | None, abs_pct: bool, forecast: str) -> None:
 
 
 @main.command()
-@click.argument("name", type=click.Choice(["luo_valilehdet", "paivita_yhteenveto", "tarkista_summat", "rebuild"]))
+@click.argument("name", type=click.Choice(sheet_job_ids()))
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 def job(name: str, path: Path | None) -> None:
     """Aja yksi nauhan työ tiimin työkirjalle.

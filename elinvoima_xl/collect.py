@@ -44,8 +44,9 @@ from pathlib import Path
 from typing import Any
 
 from .calc import Settings, computed_table
-from .checks import Finding
 from .errors import InputError, Place
+from .explanations import EXPLANATION_HEADS, EXPLANATIONS_SHEET, explanation_findings, notes_from_rows
+from .explanations import cell_text as _text
 from .head_workbook import ANSWER_PREFIX, deviating_lines, figures_version, head_layout, period_label
 from .layout import GOALS_SHEET, HEAD_LEFT, TILA_FILLS, SheetLayout, TextRule, Validation, cell_ref, style
 from .model import Review
@@ -54,10 +55,7 @@ from .returned import Returned, read_returned
 from .sources.review_text import TILA_CHOICES
 from .structure import INCOME_STATEMENT, Kind
 
-EXPLANATIONS_SHEET = "Selitykset"
 STATUS_SHEET = "Vastaukset"
-EXPLANATION_HEADS = ("alue", "rivi", "TOT-%", "odotettu %", "selitys", "palvelualueen ennuste (€)", "versio",
-                     "vastattu", "tiedosto")
 STATUS_HEADS = ("alue", "lähetetty", "lähetetty versio", "nykyinen versio", "vastattu", "vastattu versio",
                 "tiedosto", "tila", "puuttuu", "huomiot")
 ANSWERED, MISSING, CONFLICT, OLD, TAMPERED = ("vastattu", "ei vastausta", "ristiriita", "vanha versio",
@@ -134,14 +132,6 @@ def _show(v: object) -> str:
     if isinstance(v, (int, float)) and not isinstance(v, bool):
         return _fi(float(v))
     return f"'{v}'"
-
-
-def _text(v: object) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v).replace("\r\n", "\n").strip()
 
 
 def _norm(text: object) -> str:
@@ -433,29 +423,6 @@ def status_sheet_layout(outcomes: list[AreaOutcome], sent: dict[str, tuple[str, 
     sheet.widths = {0: 28, 1: 20, 2: 18, 3: 18, 4: 20, 5: 18, 6: 30, 7: 16, 8: 40, 9: 70}
     sheet.freeze = (1, 1)
     return sheet
-
-
-def explanation_findings(rows: Rows, name: str) -> list[Finding]:
-    """Deviations without an explanation on `Selitykset` (its 'odotettu %' set, 'selitys' empty), for Tarkistukset."""
-    out = []
-    for n, row in enumerate(rows[1:], start=2):
-        cells = list(row) + [None] * len(EXPLANATION_HEADS)
-        if _text(cells[0]) and cells[3] not in (None, "") and not _text(cells[4]):
-            out.append(Finding("warning", "explanation", _text(cells[0]), _text(cells[1]), "Selitys", None, None, None,
-                               f"{_text(cells[0])}, {_text(cells[1])}: toteuma poikkeaa odotetusta osuudesta, mutta "
-                               "palvelualue ei selittänyt poikkeamaa.", f"{name}:{EXPLANATIONS_SHEET}!E{n}"))
-    return out
-
-
-def notes_from_rows(rows: Rows) -> dict[str, list[tuple[str, str, float | None]]]:
-    """Area -> (line, explanation, forecast) from `Selitykset`, for the board's document."""
-    out: dict[str, list[tuple[str, str, float | None]]] = {}
-    for row in rows[1:]:
-        cells = list(row) + [None] * len(EXPLANATION_HEADS)
-        forecast = cells[5] if isinstance(cells[5], (int, float)) and not isinstance(cells[5], bool) else None
-        if _text(cells[0]) and (_text(cells[4]) or forecast is not None):
-            out.setdefault(_text(cells[0]), []).append((_text(cells[1]), _text(cells[4]), forecast))
-    return out
 
 
 # ---------------------------------------------------------------------------- the job

@@ -16,6 +16,7 @@ from typing import Protocol
 from .calc import Settings
 from .checks import Finding, run_checks
 from .errors import InputError, Place
+from .job_registry import REGISTRY
 from .layout import (
     CHECKS_SHEET,
     CONF_SHEET,
@@ -131,13 +132,8 @@ def read_review(port: WorkbookPort) -> tuple[Review, DataMap]:
     return review, DataMap.from_sheet(review, list(rows[0]) if rows else [])
 
 
-# job -> which owned sheets it writes
-JOBS: dict[str, str] = {
-    "luo_valilehdet": "the area sheets and the summary that adds them up",
-    "paivita_yhteenveto": "the division summary",
-    "tarkista_summat": "the checks and the flags on the data sheet",
-    "rebuild": "every sheet the tool owns",
-}
+# job -> which owned sheets it writes (the jobs over the port, from the one registry)
+JOBS: dict[str, str] = {j.id: j.does for j in REGISTRY if j.sheets}
 
 
 def run_job(port: WorkbookPort, job: str, settings: Settings = Settings()) -> JobReport:
@@ -149,7 +145,7 @@ def run_job(port: WorkbookPort, job: str, settings: Settings = Settings()) -> Jo
     port.progress("Tarkistetaan summat…")
     findings = run_checks(review, settings)
     if "Selitykset" in port.sheet_names():   # the heads' answers are in: deviations without an explanation
-        from .collect import EXPLANATIONS_SHEET, explanation_findings
+        from .explanations import EXPLANATIONS_SHEET, explanation_findings
 
         findings += explanation_findings(port.read(EXPLANATIONS_SHEET), port.name)
     owned = port.owned_sheets()

@@ -17,19 +17,15 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ElinvoimaError
+from .job_registry import button_jobs
 from .messages import unexpected_error_message, user_message
 
 log = logging.getLogger(__name__)
 TITLE = "Elinvoima"
 
-# button label -> (function name, job or None when not yet in Excel, the command line's equivalent)
-JOBS: dict[str, tuple[str, str | None, str]] = {
-    "Tuo kirjanpito": ("tuo_kirjanpito", "import", "elinvoima import KIRJANPITO.csv --into"),
-    "Luo palvelualueiden välilehdet": ("luo_valilehdet", "luo_valilehdet", "elinvoima job luo_valilehdet"),
-    "Päivitä yhteenveto": ("paivita_yhteenveto", "paivita_yhteenveto", "elinvoima job paivita_yhteenveto"),
-    "Tarkista summat": ("tarkista_summat", "tarkista_summat", "elinvoima job tarkista_summat"),
-    "Lähetä palvelualueille": ("laheta_palvelualueille", "send", "elinvoima send"),
-    "Kerää vastaukset": ("keraa_vastaukset", "collect", "elinvoima collect KANSIO --into"),
+# button label -> (function name, job id, the command line's equivalent), from the one registry
+JOBS: dict[str, tuple[str, str, str]] = {
+    j.button.label: (j.button.function, j.id, j.button.command) for j in button_jobs() if j.button is not None
 }
 
 
@@ -44,11 +40,7 @@ def _run(label: str, ledger: str | None = None, budget: str | None = None) -> No
     from .jobs import run_job
 
     book = _caller()
-    _name, job, command = JOBS[label]
-    if job is None:
-        book.app.alert(f"'{label}' ei vielä toimi Excelin sisältä. Sulje työkirja ja aja komentoriviltä: "
-                       f"{command} \"{book.fullname}\"", title=TITLE)
-        return
+    _name, job, _command = JOBS[label]
     try:
         if job == "import":
             from .importer import import_live

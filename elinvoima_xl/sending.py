@@ -109,7 +109,7 @@ def _books(review: Review, names: list[str], settings: Settings, deadline: str,
 def build_books(review: Review, settings: Settings = Settings(), deadline: str = "",
                 titles: dict[str, tuple[str, ...]] | None = None) -> list[HeadWorkbook]:
     """Every area's workbook, each from that area's figures and goals alone; many areas in two processes."""
-    from .team_workbook import in_background
+    from .background import in_background
 
     titles = titles or {}
     names = [t.name for t in review.areas]

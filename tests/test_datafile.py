@@ -146,10 +146,8 @@ def test_other_period_needs_no_code_change() -> None:
 # ---------------------------------------------------------------------------- one reading of Tiedot
 
 @pytest.fixture(scope="module")
-def workbook(seed_review: Review) -> bytes:
-    from elinvoima_xl.team_workbook import build_workbook
-
-    return build_workbook(seed_review)
+def workbook(built_workbook: bytes) -> bytes:
+    return built_workbook
 
 
 def _area_row(data: bytes) -> int:
@@ -419,6 +417,7 @@ def _csv_bytes(draw: st.DrawFn) -> bytes:
     return bytes(data)
 
 
+@pytest.mark.slow
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=_csv_bytes(), suffix=st.sampled_from([".csv", ".csv", ".txt"]))
 def test_fuzz_no_traceback_escapes_check(data: bytes, suffix: str) -> None:

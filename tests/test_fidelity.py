@@ -13,15 +13,15 @@ import pytest
 from elinvoima_xl.load import bundled_path, load_review
 from elinvoima_xl.model import Review
 from elinvoima_xl.sources.datafile import write_data_xlsx
-from elinvoima_xl.team_workbook import build_workbook, rebuild_bytes, run_file_job
+from elinvoima_xl.team_workbook import rebuild_bytes, run_file_job
 
 from .conftest import REPO
 from .ooxml import assert_valid_package, package_errors
 
 
 @pytest.fixture(scope="module")
-def built(seed_review: Review) -> bytes:
-    return build_workbook(seed_review)
+def built(built_workbook: bytes) -> bytes:
+    return built_workbook
 
 
 def test_committed_workbook() -> None:

@@ -18,6 +18,7 @@ import tarfile
 import tomllib
 import zipfile
 from collections.abc import Callable
+from typing import Any
 from pathlib import Path
 
 import openpyxl
@@ -242,9 +243,14 @@ def _wheel_tests_enabled() -> bool:
     return bool(os.environ.get("CI") or os.environ.get("ELINVOIMA_WHEEL_TEST"))
 
 
-wheel = pytest.mark.skipif(not _wheel_tests_enabled(),
-                           reason="wheel tests SKIPPED: `make wheel-test` builds the wheel and installs it in a "
-                                  "fresh venv (needs the package index; CI runs them)")
+_wheel_skip = pytest.mark.skipif(not _wheel_tests_enabled(),
+                                 reason="wheel tests SKIPPED: `make wheel-test` builds the wheel and installs it in "
+                                        "a fresh venv (needs the package index; CI runs them)")
+
+
+def wheel(test: Any) -> Any:
+    """A wheel test: skipped outside CI and `make wheel-test`, and `slow` (left out by `pytest -m "not slow"`)."""
+    return pytest.mark.slow(_wheel_skip(test))
 
 
 class Installed:

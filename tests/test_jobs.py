@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import io
+import re
 import sys
 from pathlib import Path
 
@@ -23,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
 
 @pytest.fixture(scope="module")
-def built(seed_review: Review) -> bytes:
-    return build_workbook(seed_review)
+def built(built_workbook: bytes) -> bytes:
+    return built_workbook
 
 
 def _file_cells(data: bytes, sheet: str) -> dict[tuple[int, int], object]:
@@ -198,10 +199,67 @@ def test_ribbon_import_matches_the_command_line_import(built: bytes, tmp_path: P
     assert log[(2, 2)] == "k.csv + ta.csv" and len(log[(2, 3)]) == 64
 
 
+_VBA_TOKEN = re.compile(r'"(?:[^"]|"")*"|&|\(|\)|,|\w+')
+
+
+def _vba_string_function(name: str) -> tuple[str, str]:
+    """(parameter, expression) of a one-line VBA string function `name` in the real macros/Elinvoima.bas."""
+    text = (Path(ribbon.__file__).parent / "macros" / "Elinvoima.bas").read_text(encoding="utf-8")
+    m = re.search(rf"^Private Function {name}\((\w+) As String\) As String\n(.*?)^End Function", text, re.M | re.S)
+    assert m, f"no Function {name} in Elinvoima.bas"
+    body = [line.strip() for line in m[2].splitlines() if line.strip() and not line.strip().startswith("'")]
+    assert len(body) == 1 and body[0].startswith(f"{name} = "), body
+    return m[1], body[0][len(name) + 3:]
+
+
+def _eval_vba(expr: str, variables: dict[str, str]) -> str:
+    """Evaluate a VBA string expression of literals, variables, `&` and `Replace(a, b, c)` (all that PyString uses)."""
+    tokens = _VBA_TOKEN.findall(expr)
+    assert not _VBA_TOKEN.sub("", expr).strip(), f"unsupported VBA in {expr!r}"
+    pos = 0
+
+    def take(expected: str | None = None) -> str:
+        nonlocal pos
+        tok = tokens[pos]
+        assert expected is None or tok == expected, (expected, tok, expr)
+        pos += 1
+        return tok
+
+    def term() -> str:
+        tok = take()
+        if tok.startswith('"'):
+            return tok[1:-1].replace('""', '"')
+        if tok == "Replace":
+            take("(")
+            a = concat()
+            take(",")
+            b = concat()
+            take(",")
+            c = concat()
+            take(")")
+            return a.replace(b, c)
+        return variables[tok]
+
+    def concat() -> str:
+        value = term()
+        while pos < len(tokens) and tokens[pos] == "&":
+            take("&")
+            value += term()
+        return value
+
+    out = concat()
+    assert pos == len(tokens), expr
+    return out
+
+
 def test_vba_path_literal_round_trips() -> None:
-    """macros/Elinvoima.bas PyString: backslashes doubled, then quotes escaped; Python reads the path back."""
+    """macros/Elinvoima.bas PyString, read from the real file: the literal it makes gives Python the path back."""
     import ast
 
-    for path in (r"C:\Users\Liisa\Kirjanpito\raportti 6-2023.csv", r"\\palvelin\talous\Liisan 'oma'.csv"):
-        literal = "'" + path.replace("\\", "\\\\").replace("'", "\\'") + "'"
-        assert ast.literal_eval(literal) == path
+    param, expr = _vba_string_function("PyString")
+    for path in (r"C:\Users\Liisa\Kirjanpito\raportti 6-2023.csv", r"\\palvelin\talous\Liisan 'oma'.csv",
+                 "C:\\a\\\\b\\'\\'.csv", "plain.csv", "\\"):
+        literal = _eval_vba(expr, {param: path})
+        assert ast.literal_eval(literal) == path, (path, literal)
+    # the evaluator reads VBA, not Python: a doubled quote in a VBA literal is one quote
+    assert _eval_vba('"a""b" & Replace(x, "1", "22")', {"x": "010"}) == 'a"b0220'

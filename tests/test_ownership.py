@@ -21,8 +21,8 @@ from elinvoima_xl.team_workbook import backup_paths, build_workbook, rebuild_byt
 
 
 @pytest.fixture(scope="module")
-def built(seed_review: Review) -> bytes:
-    return build_workbook(seed_review)
+def built(built_workbook: bytes) -> bytes:
+    return built_workbook
 
 
 def _excel_save(wb: openpyxl.Workbook) -> bytes:

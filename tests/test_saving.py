@@ -20,7 +20,6 @@ import pytest
 import elinvoima_xl.team_workbook as team_workbook
 from elinvoima_xl.errors import ElinvoimaError
 from elinvoima_xl.locking import lock_path
-from elinvoima_xl.model import Review
 from elinvoima_xl.package import workbook_sheets
 from elinvoima_xl.team_workbook import backup_paths, build_workbook, rebuild_workbook
 
@@ -29,8 +28,8 @@ BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
 @pytest.fixture(scope="module")
-def built(seed_review: Review) -> bytes:
-    return build_workbook(seed_review)
+def built(built_workbook: bytes) -> bytes:
+    return built_workbook
 
 
 @pytest.fixture(scope="module")
@@ -231,6 +230,7 @@ def _processes_with(token: str) -> list[int]:
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs /proc (Linux)")
 def test_kill_9_at_random_moments_leaves_a_whole_file_no_temp_and_no_process(big: bytes, tmp_path: Path) -> None:
     book = tmp_path / "Elinvoima.xlsm"

@@ -26,7 +26,6 @@ from elinvoima_xl.mail import SmtpTransport, parse_template
 from elinvoima_xl.model import Review
 from elinvoima_xl.sending import JOURNAL_HEADS, SendInput, input_from_file, run_send, split_review
 from elinvoima_xl.structure import INCOME_STATEMENT
-from elinvoima_xl.team_workbook import build_workbook
 
 pytestmark = pytest.mark.smtp
 ROOT = Path(__file__).resolve().parents[1]
@@ -108,9 +107,9 @@ def _recipients_csv(path: Path, heads: dict[str, tuple[str, str, str]] = HEADS, 
 
 
 @pytest.fixture
-def workbook(tmp_path: Path, seed_review: Review) -> Path:
+def workbook(tmp_path: Path, built_workbook: bytes) -> Path:
     path = tmp_path / "Elinvoima.xlsm"
-    path.write_bytes(build_workbook(seed_review))
+    path.write_bytes(built_workbook)
     return path
 
 
@@ -253,10 +252,10 @@ def test_recipient_problems_stop_before_anything_is_sent(server: tuple[Handler, 
     assert not workbook.with_name("Elinvoima.lahetykset.csv").exists()
 
 
-def test_recipients_from_the_workbook_sheet(seed_review: Review, tmp_path: Path) -> None:
+def test_recipients_from_the_workbook_sheet(seed_review: Review, tmp_path: Path, built_workbook: bytes) -> None:
     """The built workbook's Vastaanottajat lists every area with empty addresses: the first is named."""
     path = tmp_path / "Elinvoima.xlsm"
-    path.write_bytes(build_workbook(seed_review))
+    path.write_bytes(built_workbook)
     inp = input_from_file(path)
     assert [r[0] for r in inp.recipient_rows[1:]] == [t.name for t in seed_review.areas]  # type: ignore[index]
     with pytest.raises(InputError, match="Vastaanottajat!A2.*palvelualueen Työllisyyspalvelut vastaanottajalta puuttuu"):

@@ -11,9 +11,7 @@ import openpyxl
 import pytest
 
 from elinvoima_xl import ribbon
-from elinvoima_xl.model import Review
 from elinvoima_xl.sending import JOURNAL_HEADS, JOURNAL_SHEET
-from elinvoima_xl.team_workbook import build_workbook
 
 from .fake_xlwings import FakeBook
 from .test_send import HEADS, Handler, server  # noqa: F401 - the loopback SMTP server fixture
@@ -22,8 +20,8 @@ pytestmark = pytest.mark.smtp
 
 
 @pytest.fixture
-def book(seed_review: Review, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeBook:
-    fake = FakeBook.from_xlsx(build_workbook(seed_review))
+def book(built_workbook: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeBook:
+    fake = FakeBook.from_xlsx(built_workbook)
     monkeypatch.setattr(FakeBook, "fullname", property(lambda self: str(tmp_path / self._name)))
     monkeypatch.setattr(ribbon, "_caller", lambda: fake)
     for name in ("ELINVOIMA_SMTP", "ELINVOIMA_SMTP_USER", "ELINVOIMA_SMTP_PASSWORD", "ELINVOIMA_SMTP_FROM",

@@ -30,7 +30,6 @@ from elinvoima_xl.head_workbook import (
 from elinvoima_xl.model import Review
 from elinvoima_xl.sending import SendInput, split_review
 from elinvoima_xl.structure import INCOME_STATEMENT, Kind
-from elinvoima_xl.team_workbook import build_workbook
 
 FIRST = 5   # 1-based row of the first income-statement line (as on the team's area sheets)
 ROOT = Path(__file__).resolve().parents[1]
@@ -148,8 +147,8 @@ def test_the_version_follows_the_figures_only(seed_review: Review) -> None:
     assert head_workbook(seed_review, t).data == head_workbook(seed_review, t).data   # same figures, same bytes
 
 
-def test_stored_values_equal_the_team_workbook(seed_review: Review) -> None:
-    team = openpyxl.load_workbook(io.BytesIO(build_workbook(seed_review)), data_only=True)
+def test_stored_values_equal_the_team_workbook(seed_review: Review, built_workbook: bytes) -> None:
+    team = openpyxl.load_workbook(io.BytesIO(built_workbook), data_only=True)
     for book in split_review(SendInput(seed_review, "t", None)):
         head = openpyxl.load_workbook(io.BytesIO(book.data), data_only=True)[book.area[:31]]
         ws = team[book.area[:31]]
@@ -223,9 +222,9 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "elinvoima_xl", *args], capture_output=True, text=True, cwd=ROOT)
 
 
-def test_cli_split_writes_one_file_per_area(tmp_path: Path, seed_review: Review) -> None:
+def test_cli_split_writes_one_file_per_area(tmp_path: Path, seed_review: Review, built_workbook: bytes) -> None:
     wb = tmp_path / "Elinvoima.xlsm"
-    wb.write_bytes(build_workbook(seed_review))
+    wb.write_bytes(built_workbook)
     result = _cli("split", str(wb), "-o", str(tmp_path / "out"))
     assert result.returncode == 0, result.stderr
     files = sorted(p.name for p in (tmp_path / "out").iterdir())
@@ -243,6 +242,7 @@ def test_cli_split_bad_input_is_one_finnish_line(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_openxml_audit_finds_no_errors(tmp_path: Path, seed_review: Review) -> None:
     review = _variety(seed_review)
     for book in split_review(SendInput(review, "t", None)):

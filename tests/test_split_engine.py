@@ -13,7 +13,6 @@ import pytest
 from elinvoima_xl.model import Review
 from elinvoima_xl.sending import SendInput, split_review
 from elinvoima_xl.structure import INCOME_STATEMENT
-from elinvoima_xl.team_workbook import build_workbook
 
 from .spreadsheet_engine import _RECALC_ALWAYS, soffice
 
@@ -34,8 +33,9 @@ def _recalculated(files: list[Path], out_dir: Path) -> list[Path]:
     return outs
 
 
-def test_libreoffice_recalculation_gives_the_team_workbooks_figures(seed_review: Review, tmp_path: Path) -> None:
-    team = openpyxl.load_workbook(io.BytesIO(build_workbook(seed_review)), data_only=True)
+def test_libreoffice_recalculation_gives_the_team_workbooks_figures(seed_review: Review, tmp_path: Path,
+                                                                     built_workbook: bytes) -> None:
+    team = openpyxl.load_workbook(io.BytesIO(built_workbook), data_only=True)
     books = split_review(SendInput(seed_review, "t", None))
     src = tmp_path / "src"
     src.mkdir()

@@ -29,8 +29,8 @@ CUSTOMUI_NS = {"c": "http://schemas.microsoft.com/office/2009/07/customui"}
 
 
 @pytest.fixture(scope="module")
-def built(seed_review: Review) -> bytes:
-    return build_workbook(seed_review)
+def built(built_workbook: bytes) -> bytes:
+    return built_workbook
 
 
 def vba_modules(data: bytes) -> dict[str, str]:
@@ -296,8 +296,10 @@ def test_both_writers_render_the_same_cells(seed_review: Review) -> None:
     """xlsxwriter (build and rebuild) and openpyxl (the benchmark's baseline) draw one layout: same cells."""
     from elinvoima_xl.checks import run_checks
     from elinvoima_xl.layout import workbook_layout
-    from elinvoima_xl.writers.openpyxl_sheet import render_openpyxl
     from elinvoima_xl.writers.xlsx import render_xlsx
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from openpyxl_writer import render_openpyxl
 
     layout = workbook_layout(seed_review, run_checks(seed_review))
     a = openpyxl.load_workbook(io.BytesIO(render_xlsx(layout)))

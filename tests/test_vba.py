@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 import re
 import struct
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -14,17 +16,16 @@ import openpyxl
 import pytest
 from oletools.olevba import VBA_Parser, decompress_stream
 
-from elinvoima_xl.model import Review
 from elinvoima_xl.package import finish_package
-from elinvoima_xl.team_workbook import build_workbook, rebuild_bytes
+from elinvoima_xl.team_workbook import rebuild_bytes
 
 from .conftest import REPO
 from .spreadsheet_engine import convert
 
 
 @pytest.fixture(scope="module")
-def built(seed_review: Review) -> bytes:
-    return build_workbook(seed_review)
+def built(built_workbook: bytes) -> bytes:
+    return built_workbook
 
 
 def _project(data: bytes) -> olefile.OleFileIO:
@@ -144,3 +145,19 @@ def test_libreoffice_imports_every_module(built: bytes, tmp_path: Path) -> None:
         expected = set(_olevba_modules(data))
         assert expected <= set(basic), (label, expected - set(basic))
         assert b"RunPython" in basic["Elinvoima"] and re.search(rb"Function TOT_PCT", basic["xlwings_udfs"])
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the COM modules are real on Windows")
+def test_udf_wrappers_leave_the_process_as_it_was() -> None:
+    """In a process of its own (xlwings imported there): the generator's stubs and decorators are undone after it."""
+    code = ("import sys, xlwings\n"
+            "func = (xlwings.func, xlwings.arg, xlwings.ret)\n"
+            "from elinvoima_xl.vba import MACROS_DIR, UDF_MODULE_FILE, udf_wrapper_source\n"
+            "first, second = udf_wrapper_source(), udf_wrapper_source()\n"
+            "assert first == second == (MACROS_DIR / UDF_MODULE_FILE).read_text(encoding='utf-8')\n"
+            "assert (xlwings.func, xlwings.arg, xlwings.ret) == func\n"
+            "left = {'pythoncom', 'pywintypes', 'win32com', 'win32com.client', 'xlwings.udfs'} & set(sys.modules)\n"
+            "assert not left and not hasattr(xlwings, 'udfs'), left\n"
+            "print('ok')\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert out.returncode == 0 and out.stdout == "ok\n", out.stderr

@@ -22,10 +22,10 @@ FIRST = 5          # 1-based row of the first income-statement line on area and 
 
 
 @pytest.fixture(scope="module")
-def engine(seed_review: Review, tmp_path_factory: pytest.TempPathFactory) -> tuple[openpyxl.Workbook, Path]:
+def engine(built_workbook: bytes, tmp_path_factory: pytest.TempPathFactory) -> tuple[openpyxl.Workbook, Path]:
     tmp = tmp_path_factory.mktemp("lo")
     src = tmp / "Elinvoima.xlsm"
-    src.write_bytes(build_workbook(seed_review))
+    src.write_bytes(built_workbook)
     out = convert(src, "xlsx", tmp)
     return openpyxl.load_workbook(out, data_only=True), src
 

@@ -59,8 +59,8 @@ class FileBackend:
         return list(self._parts)
 
     def ownership(self) -> dict[str, Any]:
-        """The verdict on each sheet marked as the tool's (`team_workbook.ownership`), for the current bytes."""
-        from ..team_workbook import ownership
+        """The verdict on each sheet marked as the tool's (`package_guard.ownership`), for the current bytes."""
+        from ..package_guard import ownership
 
         if self._verdicts is None or self._verdicts[0] is not self.data:
             with reading(self.name):
@@ -95,7 +95,7 @@ class FileBackend:
         import openpyxl
 
         from ..sources.datafile import has_formula, refuse_uncalculated
-        from ..team_workbook import only_sheets
+        from ..package_guard import only_sheets
 
         data = only_sheets(self.data, self._parts, sheets)
         passes: list[dict[str, Rows]] = []
@@ -136,7 +136,7 @@ class FileBackend:
     def save(self) -> None:
         """Apply the collected changes in one splice, refuse what would lose the team's content, verify."""
         from ..splice import SpliceError, replace_sheets
-        from ..team_workbook import mark_data_sheet, refuse_modified, refuse_staff_content, verify
+        from ..package_guard import mark_data_sheet, refuse_modified, refuse_staff_content, verify
 
         sheets, remove, after = self._replace or ([], [], None)
         verdicts = self.ownership()
@@ -179,38 +179,30 @@ class FileBackend:
         self.saved = True
 
 
-_SECOND_HALF: list[SheetLayout] = []     # read by the forked renderer (fork shares memory; nothing pickled)
 PARALLEL_FROM = 40                       # sheets; below this a second process costs more than it saves
 
 
-def _render_second_half() -> tuple[bytes, dict[str, str]]:
+def _render(sheets: list[SheetLayout]) -> tuple[bytes, dict[str, str]]:
     from ..ownership import layout_fingerprints
     from ..writers.xlsx import render_xlsx
 
-    return render_xlsx(WorkbookLayout(_SECOND_HALF, [], {})), layout_fingerprints(_SECOND_HALF)
+    return render_xlsx(WorkbookLayout(sheets, [], {})), layout_fingerprints(sheets)
 
 
 def _render_in_two(sheets: list[SheetLayout]) -> tuple[list[bytes], dict[str, str]]:
     """The sheets rendered with xlsxwriter, in two packages made by two processes when there are many,
     and the fingerprints of the owned ones' cells (each process those of its sheets)."""
-    from ..ownership import layout_fingerprints
-    from ..team_workbook import in_background
-    from ..writers.xlsx import render_xlsx
+    from ..background import in_background_shared
 
     if len(sheets) < PARALLEL_FROM:
-        return [render_xlsx(WorkbookLayout(sheets, [], {}))], layout_fingerprints(sheets)
+        data, prints = _render(sheets)
+        return [data], prints
     cells = [len(s.cells) for s in sheets]
     half, running = 0, 0
     while half < len(sheets) and running + cells[half] <= sum(cells) / 2:
         running += cells[half]
         half += 1
-    global _SECOND_HALF
-    _SECOND_HALF = sheets[half:]
-    try:
-        with in_background(_render_second_half) as second:
-            first = render_xlsx(WorkbookLayout(sheets[:half], [], {}))
-            prints = layout_fingerprints(sheets[:half])
-            other, other_prints = second()
-            return [first, other], {**prints, **other_prints}
-    finally:
-        _SECOND_HALF = []
+    with in_background_shared(_render, sheets[half:]) as second:   # the forked process reads them unpickled
+        first, prints = _render(sheets[:half])
+        other, other_prints = second()
+        return [first, other], {**prints, **other_prints}

@@ -1,1 +1,1 @@
-"""Renderers of the one workbook layout (`elinvoima_xl.layout`): xlsxwriter for new files, openpyxl for edits."""
+"""Renderers of the one workbook layout (`elinvoima_xl.layout`): xlsxwriter (`xlsx.py`); the openpyxl baseline is in benchmarks/."""

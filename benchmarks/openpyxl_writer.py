@@ -1,5 +1,7 @@
-"""Render the layout with openpyxl: the plain-openpyxl baseline of the workbook benchmark, and a second writer
-the tests hold to the same cells as xlsxwriter's."""
+"""Render the layout with openpyxl: the plain-openpyxl baseline of the benchmarks, and a second writer the tests hold to xlsxwriter's cells.
+
+Test and benchmark code only, outside the package: nothing in elinvoima_xl imports it.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from ..layout import OWNED_NAME, SheetLayout, Style, WorkbookLayout, cell_ref, col_letter
+from elinvoima_xl.layout import OWNED_NAME, SheetLayout, Style, WorkbookLayout, cell_ref, col_letter
 
 _TOP = Border(top=Side(style="thin"))
 
