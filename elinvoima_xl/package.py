@@ -12,6 +12,7 @@ from __future__ import annotations
 __all__ = ["MACRO_MAIN", "PLAIN_MAIN", "RIBBON_PART", "RIBBON_REL_TYPE", "PackageInfo", "app_xml_with_sheets",
            "finish_package", "inspect_package", "workbook_sheets"]
 
+import functools
 import io
 import zipfile
 from dataclasses import dataclass
@@ -45,6 +46,7 @@ def _serialize(root: ET.Element, default_ns: str) -> bytes:
     return b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' + ET.tostring(root, encoding="utf-8")
 
 
+@functools.lru_cache(maxsize=2)   # asked several times of the same package in one job; the result is frozen
 def inspect_package(data: bytes) -> PackageInfo:
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         names = tuple(z.namelist())

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 __all__ = ["SpliceError", "StyleBook", "replace_sheets", "restyle_cells", "sheet_parts"]
 
+import functools
 import io
 import posixpath
 import re
@@ -168,8 +169,15 @@ def _workbook_sheets(pkg: _Package) -> tuple[str, list[_Sheet], str]:
 
 def sheet_parts(data: bytes) -> dict[str, str]:
     """Sheet name -> worksheet part of a package."""
+    return dict(_sheet_parts(data))
+
+
+@functools.lru_cache(maxsize=2)
+def _sheet_parts(data: bytes) -> tuple[tuple[str, str], ...]:
+    # One job asks this of the same package several times (guards, reads, verification): reading
+    # the zip directory of a 200-area workbook costs about 8 ms each time. bytes cache their hash.
     _, sheets, _ = _workbook_sheets(_Package(data))
-    return {s.name: s.part for s in sheets}
+    return tuple((s.name, s.part) for s in sheets)
 
 
 def _defined_names(text: str) -> list[str]:
