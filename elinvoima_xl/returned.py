@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from xml.etree import ElementTree as ET
 
 from .errors import InputError, Place
+from .safe_zip import OLE_MAGIC, check_package
 from .head_workbook import (
     ANSWER_PREFIX,
     PROPERTY_AREA,
@@ -33,7 +34,6 @@ from .head_workbook import (
 )
 
 MAX_INFLATED = 200 * 1024 * 1024     # bytes a returned workbook may inflate to (a head's file is ~20 kB)
-_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _CUSTOM_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properties}"
 _DCTERMS = "{http://purl.org/dc/terms/}"
 _CORE_NS = "{http://schemas.openxmlformats.org/package/2006/metadata/core-properties}"
@@ -126,11 +126,12 @@ def _col(letters: str) -> int:
 
 def read_returned(data: bytes, name: str, passwords: Sequence[str] = ()) -> Returned:
     """The returned workbook `data` (file name `name`), decrypted with one of `passwords` if it is encrypted."""
-    if data.startswith(_OLE):
+    if data.startswith(OLE_MAGIC):
         data = _decrypt(data, name, passwords)
     if not data.startswith(b"PK"):
         raise _fail(name, "tiedosto ei ole Excel-työkirja (.xlsx) tai se on vioittunut.",
                     "Pyydä palvelualueelta tallennettu työkirja uudelleen.")
+    check_package(data, name)   # the limits and the DTD refusal of every package we open (it came from outside)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             if sum(i.file_size for i in z.infolist()) > MAX_INFLATED:

@@ -8,7 +8,7 @@ workbook (the 200-area workbook is 1.5 MB packed, 12 MB unpacked) and far below 
 
 from __future__ import annotations
 
-__all__ = ["MAX_PARTS", "MAX_PART_SIZE", "MAX_RATIO", "MAX_TOTAL_SIZE", "check_package", "parse_xml", "reading"]
+__all__ = ["MAX_PARTS", "OLE_MAGIC", "MAX_PART_SIZE", "MAX_RATIO", "MAX_TOTAL_SIZE", "check_package", "parse_xml", "reading"]
 
 import io
 import re
@@ -19,6 +19,8 @@ from xml.etree.ElementTree import Element
 
 from .errors import ElinvoimaError, InputError, Place
 
+# An OLE compound file: an old .xls, or an .xlsx encrypted with a password (Office wraps it in one).
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 MAX_PARTS = 10_000                    # parts in one package
 MAX_PART_SIZE = 256 * 1024 * 1024     # bytes, one part unpacked
 MAX_TOTAL_SIZE = 512 * 1024 * 1024    # bytes, every part unpacked
@@ -46,10 +48,12 @@ def check_package(data: bytes, name: str) -> None:
     (a DTD must come before the root element; charts, drawings and themes are only ever copied),
     so it costs milliseconds and never inflates a part whole.
     """
+    if data.startswith(OLE_MAGIC):
+        raise _refuse(name, "tiedosto on vanhan Excelin .xls-muodossa tai suojattu salasanalla, ei .xlsx-työkirja.",
+                      "Tallenna se Excelissä .xlsx-muodossa ilman salasanaa.")
     if not data.startswith(b"PK"):
-        hint = ("Vanha .xls-muoto ei käy: tallenna tiedosto Excelissä .xlsx-muodossa."
-                if data.startswith(b"\xd0\xcf\x11\xe0") else "Anna .xlsx- tai .xlsm-tiedosto.")
-        raise _refuse(name, "tiedostoa ei voi avata Excel-työkirjana: se ei ole .xlsx- tai .xlsm-tiedosto, tai se on vioittunut.", hint)
+        raise _refuse(name, "tiedostoa ei voi avata Excel-työkirjana: se ei ole .xlsx- tai .xlsm-tiedosto, tai se on "
+                      "vioittunut.", "Anna .xlsx- tai .xlsm-tiedosto.")
     try:
         z = zipfile.ZipFile(io.BytesIO(data))
         infos = z.infolist()

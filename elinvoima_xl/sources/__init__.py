@@ -5,12 +5,13 @@ from __future__ import annotations
 __all__ = ["decode_text", "refuse_binary"]
 
 from ..errors import InputError, Place
+from ..safe_zip import OLE_MAGIC
 
 # Signatures of files that are not text, with what to tell the user.
 _BINARY = (
     (b"PK\x03\x04", "tiedosto on Excel-työkirja tai muu zip-paketti eikä tekstiä",
      "Anna Excel-tiedosto .xlsx-päätteisenä tai tallenna tiedot CSV-muodossa."),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "tiedosto on vanhan Excelin (.xls) tai muu Office-tiedosto eikä tekstiä",
+    (OLE_MAGIC, "tiedosto on vanhan Excelin (.xls) tai muu Office-tiedosto eikä tekstiä",
      "Tallenna se Excelissä .xlsx-muodossa tai CSV-muodossa (puolipisteillä eroteltu)."),
     (b"%PDF", "tiedosto on PDF eikä tekstiä", "Anna katsauksen teksti (.txt) tai tietotiedosto (.csv)."),
 )

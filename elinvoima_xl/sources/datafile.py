@@ -88,18 +88,12 @@ def _csv_rows(reader: Iterator[list[str]], name: str) -> Iterator[tuple[int, lis
                          "Tarkista lainausmerkit ja että tiedosto on puolipisteillä eroteltu tietotiedosto.") from None
 
 
-_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-
-
 def read_data_xlsx(data: bytes, name: str = "<xlsx>", sheet: str | None = None) -> Review:
     import openpyxl  # only the xlsx path needs it
 
-    if data.startswith(_OLE):
-        raise InputError("tiedosto on vanhan Excelin .xls-muodossa tai suojattu salasanalla, ei .xlsx-työkirja.",
-                         Place(file=name), "Tallenna se Excelissä .xlsx-muodossa ilman salasanaa.")
     from ..safe_zip import check_package
 
-    check_package(data, name)   # limits and DTDs before anything inflates the package
+    check_package(data, name)   # an old .xls, limits and DTDs before anything inflates the package
 
     def load(data_only: bool) -> list[tuple[object, ...]]:
         nonlocal sheet
