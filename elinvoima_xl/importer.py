@@ -18,7 +18,7 @@ __all__ = ["IMPORTS_SHEET", "MAPPING_SHEET", "PROFILE_SHEET", "import_ledger", "
 
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -70,6 +70,15 @@ def _slot(cols: list[Column], role: str, period: Period) -> int | None:
         exact = [i for i in same if cols[i].months == period.months]
         return (exact or same or [None])[0]
     return same[0] if same else None
+
+
+def in_data_spelling(mapping: Mapping, review: Review | None) -> Mapping:
+    """The mapping with its areas spelt as the data spells them: an area is the same area whatever its
+    case, so the mapping's "LIIKUNTA" fills the data's "Liikunta" (and is compared with its figures)."""
+    if review is None:
+        return mapping
+    spelling = {area_key(t.name): t.name for t in review.areas}
+    return replace(mapping, centres=tuple((a, b, spelling.get(area_key(t), t)) for a, b, t in mapping.centres))
 
 
 def reference_figures(review: Review | None) -> dict[str, dict[str, dict[str, float]]]:
@@ -160,10 +169,6 @@ def merge_import(review: Review | None, result: ImportResult, name: str, csv_tar
         return out
 
     old_areas = {t.name: t for t in (review.areas if review is not None else [])}
-    # An area is the same area whatever its case: the mapping's "LIIKUNTA" fills the data's "Liikunta"
-    # (renamed in the result too, so the sums in and out are compared area by area under one name).
-    spelling = {area_key(a): a for a in old_areas}
-    result.figures = {spelling.get(area_key(a), a): f for a, f in result.figures.items()}
     names = list(old_areas) + [a for a in result.figures if a not in old_areas]
     areas: list[Table] = []
     subtotals = [ln.key for ln in INCOME_STATEMENT.lines if ln.kind is Kind.SUBTOTAL]
@@ -408,7 +413,8 @@ def import_ledger(ledger_path: Path, into: Path, budget_path: Path | None = None
     mapping = read_mapping(mapping_path.read_bytes(), mapping_path.name)
     review = read_data_csv(into.read_bytes(), into.name) if into.exists() else None
     chosen = _period_of(review, period, into.name)
-    result = aggregate(ledger, mapping, chosen, budget, keep_unallocated, sign, reference_figures(review))
+    result = aggregate(ledger, in_data_spelling(mapping, review), chosen, budget, keep_unallocated, sign,
+                       reference_figures(review))
     merged, notes = merge_import(review, result, into.name, csv_target=True)
     result.column_notes = notes
     _verify_sums(merged, result, into.name)
@@ -461,7 +467,8 @@ def prepare_import(port: WorkbookPort, ledger: ExportScan, budget: ExportScan | 
                              f"({', '.join(unknown)}); ne katoaisivat. Mitään ei kirjoitettu. "
                              "Siirrä ne omalle välilehdelle ja yritä uudelleen.")
     chosen = _period_of(review, period, port.name)
-    result = aggregate(ledger, mapping, chosen, budget, keep_unallocated, sign, reference_figures(review))
+    result = aggregate(ledger, in_data_spelling(mapping, review), chosen, budget, keep_unallocated, sign,
+                       reference_figures(review))
     merged, notes = merge_import(review, result, port.name)
     result.column_notes = notes
     _verify_sums(merged, result, port.name)
