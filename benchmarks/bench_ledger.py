@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import io
 import json
-import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -29,17 +27,9 @@ import pandas as pd
 from elinvoima_xl.sources.ledger import Period, aggregate
 from elinvoima_xl.sources.ledger_generator import city_ledger, city_ledger_file
 from elinvoima_xl.sources.ledger_read import scan_export
+from timing import median_time
 
 CITY_FILE = Path("/tmp/elinvoima_bench_city_{rows}.csv")
-
-
-def median_time(fn: Callable[[], object], repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
 
 
 def pandas_baseline(data: bytes | str) -> object:
@@ -112,13 +102,13 @@ def main() -> None:
     n_xlsx = int(args[1]) if len(args) > 1 else 200_000
     n_city = int(args[2]) if len(args) > 2 else 10_000_000
     data, mapping = city_ledger(n_rows=n)
-    mine = median_time(lambda: ours(data, "kirjanpito.csv", mapping, 6), 5)
-    plain = median_time(lambda: pandas_baseline(data), 5)
+    mine = median_time(lambda: ours(data, "kirjanpito.csv", mapping, 6), 5)[0]
+    plain = median_time(lambda: pandas_baseline(data), 5)[0]
     print(f"CSV {n} rows ({len(data) / 1e6:.0f} MB): ours {mine:.3f} s, plain pandas read+groupby {plain:.3f} s; "
           f"target 0.6 s: {'met' if mine <= 0.6 else 'NOT met'}")
     xdata = xlsx_of(data, n_xlsx)
-    mine_x = median_time(lambda: ours(xdata, "kirjanpito.xlsx", mapping, 6), 3)
-    plain_x = median_time(lambda: openpyxl_baseline(xdata), 1)
+    mine_x = median_time(lambda: ours(xdata, "kirjanpito.xlsx", mapping, 6), 3)[0]
+    plain_x = median_time(lambda: openpyxl_baseline(xdata), 1)[0]
     print(f"XLSX {n_xlsx} rows: ours {mine_x:.3f} s, openpyxl read-only {plain_x:.3f} s ({plain_x / mine_x:.0f}x); "
           f"target 1.2 s: {'met' if mine_x <= 1.2 else 'NOT met'}")
     if n_city:

@@ -10,10 +10,7 @@ Run: `make bench` or `python benchmarks/bench_split.py [N_AREAS] [REPEATS]`.
 from __future__ import annotations
 
 import io
-import statistics
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -24,20 +21,12 @@ from openpyxl.styles import Alignment, Border, PatternFill, Protection, Side
 from openpyxl.workbook.defined_name import DefinedName
 from synthetic import synthetic_income_review
 from openpyxl_writer import render_sheet
+from timing import median_time
 
 from elinvoima_xl.head_workbook import ANSWER_FILL, HeadLayout, _abs, head_layout, render_xlsxwriter
 from elinvoima_xl.layout import AMOUNT, quote_sheet
 from elinvoima_xl.model import Review
 from elinvoima_xl.sending import SendInput, split_review
-
-
-def median_time(fn: Callable[[], object], repeats: int) -> tuple[float, list[float]]:
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times), times
 
 
 def _openpyxl_book(hl: HeadLayout) -> bytes:

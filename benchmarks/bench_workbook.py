@@ -10,10 +10,7 @@ Run: `make bench` or `python benchmarks/bench_workbook.py [N_AREAS] [REPEATS]`.
 from __future__ import annotations
 
 import io
-import statistics
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -21,20 +18,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import openpyxl
 from synthetic import synthetic_income_review
+from timing import median_time
 from openpyxl_writer import render_openpyxl, render_sheet
 
 from elinvoima_xl.checks import run_checks
 from elinvoima_xl.layout import OWNED_NAME, DataMap, workbook_layout
 from elinvoima_xl.team_workbook import build_workbook, rebuild_bytes
-
-
-def median_time(fn: Callable[[], object], repeats: int) -> tuple[float, list[float]]:
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times), times
 
 
 def openpyxl_build(review: object) -> bytes:
