@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .calc import Settings, computed_table
+from .calc import Settings, computed_table, convention_for
 from .checks import Finding
 from .errors import ElinvoimaError
 from .layout import (
@@ -229,7 +229,8 @@ class _Summary:
                     values[li, j] = printed.values[printed.structure.index[ident.total], j]
                     self.put(rows[ident.total], 1 + j, values[li, j], None)
                 else:
-                    values[li, j] = sum(values[structure.index[t], j] for t in ident.terms)
+                    values[li, j] = sum(c * values[structure.index[t], j]
+                                        for t, c in zip(ident.terms, ident.coefficients))
                     self.refresh(rows[ident.total], 1 + j, values[li, j])
         table = Table.empty("", structure, columns)
         table.values = values
@@ -269,6 +270,7 @@ def _printed_totals(sheet: SheetLayout, review: Review, findings: list[Finding],
     columns = review.columns
     n = len(columns)
     s = _Summary(sheet, n)
+    signed = convention_for(review, settings).apply   # the identities as the review prints them
     notes: list[Finding] = []
     shown_sums: dict[tuple[str, str | None, str, str], float] = {}
 
@@ -283,7 +285,7 @@ def _printed_totals(sheet: SheetLayout, review: Review, findings: list[Finding],
     div = _matching(review.division_table, INCOME_STATEMENT, columns)
     div_errors = _error_cells(findings, "division_sum", div) if div is not None else set()
     div_use = _printed_use(div, div_errors, columns)
-    div_values = s.block(div_rows, INCOME_STATEMENT, columns, div, div_use,
+    div_values = s.block(div_rows, signed(INCOME_STATEMENT), columns, div, div_use,
                          lambda k, j: float(s.cell(div_rows[k], 1 + j).value or 0.0), settings)
     if div is not None:
         keep("division_sum", div, div_errors, div_values)
@@ -314,7 +316,7 @@ def _printed_totals(sheet: SheetLayout, review: Review, findings: list[Finding],
     def division_value(key: str, j: int) -> float:
         return float(div_values[INCOME_STATEMENT.index[COUNCIL_FROM_INCOME[key]], j])
 
-    council_values = s.block(council_rows, COUNCIL, columns, council, council_use, division_value, settings)
+    council_values = s.block(council_rows, signed(COUNCIL), columns, council, council_use, division_value, settings)
     if council is not None:
         keep("council", council, _error_cells(findings, "council", council), council_values)
 
@@ -325,7 +327,7 @@ def _printed_totals(sheet: SheetLayout, review: Review, findings: list[Finding],
         total_rows = s.label_rows(first + len(review.investments) * g + 1, INVESTMENT)
         total = _matching(review.investments_total, INVESTMENT, columns)
         inv_errors = _error_cells(findings, "investment_sum", total) if total is not None else set()
-        inv_values = s.block(total_rows, INVESTMENT, columns, total, _printed_use(total, inv_errors, columns),
+        inv_values = s.block(total_rows, signed(INVESTMENT), columns, total, _printed_use(total, inv_errors, columns),
                              lambda k, j: float(s.cell(total_rows[k], 1 + j).value or 0.0), settings)
         if total is not None:
             keep("investment_sum", total, inv_errors, inv_values)
