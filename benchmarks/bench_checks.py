@@ -18,8 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from synthetic import synthetic_review
 
-from elinvoima_xl.checks import ALL_CHECKS as ALL
-from elinvoima_xl.checks import (
+from elinvoima_xl.core.checks import ALL_CHECKS as ALL
+from elinvoima_xl.core.checks import (
     Finding,
     _gap_finding,
     check_division_sum,
@@ -28,7 +28,7 @@ from elinvoima_xl.checks import (
     rounding_tolerance,
     run_checks,
 )
-from elinvoima_xl.model import Review
+from elinvoima_xl.core.model import Review
 
 SAME_CHECKS = (check_identities, check_division_sum, check_printed_remaining_and_pct)
 

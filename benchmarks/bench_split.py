@@ -23,10 +23,10 @@ from synthetic import synthetic_income_review
 from openpyxl_writer import render_sheet
 from timing import median_time
 
-from elinvoima_xl.head_workbook import ANSWER_FILL, HeadLayout, _abs, head_layout, render_xlsxwriter
-from elinvoima_xl.layout import AMOUNT, quote_sheet
-from elinvoima_xl.model import Review
-from elinvoima_xl.sending import SendInput, split_review
+from elinvoima_xl.workbook.head_layout import ANSWER_FILL, HeadLayout, _abs, head_layout, render_xlsxwriter
+from elinvoima_xl.workbook.layout import AMOUNT, quote_sheet
+from elinvoima_xl.core.model import Review
+from elinvoima_xl.jobs.sending import SendInput, split_review
 
 
 def _openpyxl_book(hl: HeadLayout) -> bytes:

@@ -15,7 +15,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from elinvoima_xl.udfs import TOT_PCT
+from elinvoima_xl.excel.udfs import TOT_PCT
 
 
 def main() -> None:

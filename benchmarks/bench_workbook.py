@@ -21,9 +21,9 @@ from synthetic import synthetic_income_review
 from timing import median_time
 from openpyxl_writer import render_openpyxl, render_sheet
 
-from elinvoima_xl.checks import run_checks
-from elinvoima_xl.layout import OWNED_NAME, DataMap, workbook_layout
-from elinvoima_xl.team_workbook import build_workbook, rebuild_bytes
+from elinvoima_xl.core.checks import run_checks
+from elinvoima_xl.workbook.layout import OWNED_NAME, DataMap, workbook_layout
+from elinvoima_xl.jobs.team_workbook import build_workbook, rebuild_bytes
 
 
 def openpyxl_build(review: object) -> bytes:

@@ -16,7 +16,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from elinvoima_xl.layout import OWNED_NAME, SheetLayout, Style, WorkbookLayout, cell_ref, col_letter
+from elinvoima_xl.workbook.layout import OWNED_NAME, SheetLayout, Style, WorkbookLayout, cell_ref, col_letter
 
 _TOP = Border(top=Side(style="thin"))
 

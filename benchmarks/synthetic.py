@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from elinvoima_xl.model import Column, ColumnKind, Review, Table
-from elinvoima_xl.structure import Block, Identity, Kind, Line, Structure
+from elinvoima_xl.core.model import Column, ColumnKind, Review, Table
+from elinvoima_xl.core.structure import Block, Identity, Kind, Line, Structure
 
 COLUMNS = (Column(ColumnKind.TP, 2022, 12, 1000), Column(ColumnKind.TOT, 2022, 6, 1000),
            Column(ColumnKind.TA, 2023, 12, 1), Column(ColumnKind.TOT, 2023, 6, 1))
@@ -66,8 +66,8 @@ def synthetic_review(n_areas: int = 200, seed: int = 2023, errors: int = 20) -> 
 
 def synthetic_income_review(n_areas: int = 200, seed: int = 2023) -> Review:
     """N service areas on the real income statement (what the team workbook lays out), seeded."""
-    from elinvoima_xl.calc import fill_subtotals
-    from elinvoima_xl.structure import INCOME_STATEMENT as S
+    from elinvoima_xl.core.calc import fill_subtotals
+    from elinvoima_xl.core.structure import INCOME_STATEMENT as S
 
     rng = np.random.default_rng(seed)
     n = len(S.lines)

@@ -4,12 +4,12 @@ The core (model, structure, calc, checks) is pure; readers live in `sources`, th
 line in `cli`. Nothing here imports xlwings: the core and the CLI run where Excel cannot.
 """
 
-from .calc import Settings, complete, execution_pct, forecast, remaining, rollup
-from .checks import Finding, has_errors, run_checks
-from .errors import ElinvoimaError, InputError, NumberFormatError
-from .load import bundled_review, load_review
-from .model import Column, ColumnKind, Review, Table
-from .structure import COUNCIL, INCOME_STATEMENT, INVESTMENT, Structure
+from .core.calc import Settings, complete, execution_pct, forecast, remaining, rollup
+from .core.checks import Finding, has_errors, run_checks
+from .core.errors import ElinvoimaError, InputError, NumberFormatError
+from .sources.load import bundled_review, load_review
+from .core.model import Column, ColumnKind, Review, Table
+from .core.structure import COUNCIL, INCOME_STATEMENT, INVESTMENT, Structure
 
 __version__ = "0.1.0"
 

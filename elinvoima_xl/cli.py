@@ -12,12 +12,12 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .calc import Settings
-from .checks import has_errors, run_checks
-from .job_registry import sheet_job_ids
-from .load import load_review
-from .messages import unexpected_error_message, user_message
-from .report import findings_to_json, render_findings, render_tables, tables_to_json
+from .core.calc import Settings
+from .core.checks import has_errors, run_checks
+from .jobs.registry import sheet_job_ids
+from .sources.load import load_review
+from .core.messages import unexpected_error_message, user_message
+from .core.report import findings_to_json, render_findings, render_tables, tables_to_json
 
 _PATH = click.argument("path", required=False, type=click.Path(path_type=Path))
 
@@ -123,7 +123,7 @@ def check(path: Path | None, as_json: bool, abs_pct: bool, forecast: str, expens
     PATH: julkaistu katsaus tekstinä (.txt), tietotiedosto (.csv) tai Excel-tiedosto, jonka
     välilehti Tiedot luetaan (.xlsx, .xlsm); ilman PATHia mukana tuleva katsaus 1–6/2023.
     """
-    from .calc import convention_for, describe_convention
+    from .core.calc import convention_for, describe_convention
 
     review = load_review(path)
     settings = _settings(abs_pct, forecast, expenses_positive)
@@ -164,12 +164,12 @@ def export(path: Path | None, output: Path, board: bool) -> None:
     PATH: julkaistu katsaus tekstinä (.txt), tietotiedosto (.csv) tai Excel-tiedosto, jonka
     välilehti Tiedot luetaan (.xlsx, .xlsm); ilman PATHia mukana tuleva katsaus 1–6/2023.
     """
-    from .fileio import write_atomic
+    from .ooxml.fileio import write_atomic
     from .sources.datafile import write_data_csv, write_data_xlsx
 
     suffix = output.suffix.lower()
     if board or suffix == ".pdf":
-        from .board import board_from_path
+        from .jobs.board import board_from_path
 
         if suffix not in (".pdf", ".xlsx"):
             raise click.BadParameter("hallituksen katsaus on .pdf tai .xlsx.", param_hint="--output")
@@ -195,12 +195,12 @@ def build(data: Path | None, output: Path | None, abs_pct: bool, forecast: str) 
 
     Välilehdet, kaavat, tarkistukset, makrot ja nauhan välilehti Elinvoima.
     """
-    from .team_workbook import DEFAULT_WORKBOOK, build_workbook, save_workbook
+    from .jobs.team_workbook import DEFAULT_WORKBOOK, build_workbook, save_workbook
 
     target = output or DEFAULT_WORKBOOK
     if target.suffix.lower() != ".xlsm":
         raise click.BadParameter("tiimin työkirja on makrotyökirja: anna .xlsm-tiedosto.", param_hint="--output")
-    from .locking import workbook_lock
+    from .ooxml.locking import workbook_lock
 
     review = load_review(data)
     with workbook_lock(target):
@@ -219,7 +219,7 @@ def init(folder: Path, data: Path | None) -> None:
 
     FOLDER: kansio (oletus tämä kansio; luodaan tarvittaessa). Olemassa olevia tiedostoja ei korvata.
     """
-    from .init_folder import init_folder
+    from .jobs.init_folder import init_folder
 
     report = init_folder(folder, load_review(data), version=__version__)
     click.echo(report.summary())
@@ -238,7 +238,7 @@ def rebuild(path: Path | None, abs_pct: bool, forecast: str) -> None:
     PATH: tiimin työkirja (.xlsm), oletus Elinvoima.xlsm tässä kansiossa. Muut välilehdet,
     makrot ja nauha säilyvät; edellinen versio jää nimellä *.edellinen.xlsm.
     """
-    from .team_workbook import DEFAULT_WORKBOOK, rebuild_workbook
+    from .jobs.team_workbook import DEFAULT_WORKBOOK, rebuild_workbook
 
     target = path or DEFAULT_WORKBOOK
     report, backup = rebuild_workbook(target, _settings(abs_pct, forecast))
@@ -258,7 +258,7 @@ def job(name: str, path: Path | None) -> None:
 
     PATH: tiimin työkirja (.xlsm), oletus Elinvoima.xlsm tässä kansiossa.
     """
-    from .team_workbook import DEFAULT_WORKBOOK, run_job_on_file
+    from .jobs.team_workbook import DEFAULT_WORKBOOK, run_job_on_file
 
     target = path or DEFAULT_WORKBOOK
     report, backup = run_job_on_file(target, name, on_progress=lambda text: click.echo(text, err=True))
@@ -287,8 +287,8 @@ def import_(ledger: Path, into: Path, budget: Path | None, mapping: Path | None,
 
     LEDGER: kirjanpidon raportti (.csv tai .xlsx).
     """
-    from .importer import import_ledger
-    from .locking import workbook_lock
+    from .jobs.importer import import_ledger
+    from .ooxml.locking import workbook_lock
 
     with workbook_lock(into):     # one writer at a time (the workbook or data file, and its import log)
         report = import_ledger(ledger, into, budget, mapping, kohdistamattomat, period, sign, profile)
@@ -306,8 +306,8 @@ def generate_ledger(data: Path | None, output: Path, budget_output: Path | None,
 
     Kirjanpito (ja talousarvio) osuu täsmälleen DATAn lukuihin: kokeiluun ja testeihin.
     """
-    from .fileio import write_atomic
-    from .load import bundled_path
+    from .ooxml.fileio import write_atomic
+    from .sources.load import bundled_path
     from .sources.ledger import DEFAULT_MAPPING, read_mapping
     from .sources.ledger_generator import ledger_for_review
 
@@ -365,13 +365,13 @@ def split(path: Path | None, out_dir: Path, recipients: Path | None, deadline: s
 
     PATH: katsaus (.txt), tietotiedosto (.csv, .xlsx) tai tiimin työkirja (.xlsm); oletus mukana tuleva.
     """
-    from .fileio import write_atomic
-    from .sending import input_from_file, split_review
+    from .ooxml.fileio import write_atomic
+    from .jobs.sending import input_from_file, split_review
 
     inp = input_from_file(path)
     rows = None
     if recipients is not None:
-        from .recipients import csv_rows
+        from .jobs.recipients import csv_rows
 
         if not recipients.is_file():
             raise click.BadParameter(f"tiedostoa {recipients} ei löydy.", param_hint="--recipients")
@@ -407,7 +407,7 @@ def send(path: Path, recipients: Path | None, template: Path | None, drafts: Pat
     PATH: tiimin työkirja (.xlsm), katsaus (.txt) tai tietotiedosto (.csv, .xlsx). Lähetysloki kirjoitetaan
     PATHin viereen; uusi ajo lähettää vain sen, mitä palvelin ei vielä ole ottanut vastaan.
     """
-    from .sending import send_from_cli
+    from .jobs.sending import send_from_cli
 
     report = send_from_cli(path, recipients, template, drafts, smtp, no_starttls, login, sender, deadline,
                            password_file, dry_run, on_progress=lambda text: click.echo(text, err=True))
@@ -428,7 +428,7 @@ def collect(paths: tuple[Path, ...], into: Path, password_file: Path | None) -> 
 
     Talouden lukuja ei koskaan korvata; poikkeamat ja versioristiriidat raportoidaan (poistumiskoodi 1).
     """
-    from .collect import collect_into_file
+    from .jobs.collect import collect_into_file
 
     report, backup = collect_into_file(into, list(paths), password_file,
                                        on_progress=lambda text: click.echo(text, err=True))

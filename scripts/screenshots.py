@@ -17,8 +17,8 @@ from pathlib import Path
 
 import openpyxl
 
-from elinvoima_xl.load import bundled_review
-from elinvoima_xl.team_workbook import build_workbook
+from elinvoima_xl.sources.load import bundled_review
+from elinvoima_xl.jobs.team_workbook import build_workbook
 
 # file name in docs/img -> (sheet, the range shown: the table without the chart, the first rows of long lists)
 SHEETS = {

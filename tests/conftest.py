@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from elinvoima_xl.load import bundled_path
-from elinvoima_xl.model import Review
+from elinvoima_xl.sources.load import bundled_path
+from elinvoima_xl.core.model import Review
 from elinvoima_xl.sources.review_text import parse_review_text
 
 REPO = Path(__file__).resolve().parents[1]
@@ -45,7 +45,7 @@ def seed_review(seed_text: str) -> Review:
 @pytest.fixture(scope="session")
 def built_workbook(seed_review: Review) -> bytes:
     """The team's workbook built once from the seed, for every test that only reads it (bytes cannot change)."""
-    from elinvoima_xl.team_workbook import build_workbook
+    from elinvoima_xl.jobs.team_workbook import build_workbook
 
     return build_workbook(seed_review)
 

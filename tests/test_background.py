@@ -8,8 +8,8 @@ import threading
 
 import pytest
 
-from elinvoima_xl import background
-from elinvoima_xl.background import in_background, in_background_shared
+from elinvoima_xl.jobs import background
+from elinvoima_xl.jobs.background import in_background, in_background_shared
 
 fork = pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="no fork on this platform")
 

@@ -18,12 +18,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from elinvoima_xl.board import AMOUNT_FI, NOTES_SHEET, PRINTED_NOTE, SUMS_NOTE, AreaNote, board_layout, board_xlsx
-from elinvoima_xl.checks import rounding_tolerance, run_checks
-from elinvoima_xl.load import bundled_path, bundled_review, load_review
-from elinvoima_xl.model import Review, Table
+from elinvoima_xl.jobs.board import AMOUNT_FI, NOTES_SHEET, PRINTED_NOTE, SUMS_NOTE, AreaNote, board_layout, board_xlsx
+from elinvoima_xl.core.checks import rounding_tolerance, run_checks
+from elinvoima_xl.sources.load import bundled_path, bundled_review, load_review
+from elinvoima_xl.core.model import Review, Table
 from elinvoima_xl.sources.datafile import read_data_xlsx, write_data_xlsx
-from elinvoima_xl.structure import COUNCIL, INCOME_STATEMENT, INVESTMENT, Kind
+from elinvoima_xl.core.structure import COUNCIL, INCOME_STATEMENT, INVESTMENT, Kind
 
 from .spreadsheet_engine import convert, soffice
 
@@ -487,7 +487,7 @@ def test_board_needs_pdf_or_xlsx_and_libreoffice(tmp_path: Path) -> None:
 @pytest.mark.libreoffice
 def test_many_explanations_keep_the_table_on_its_own_page(tmp_path: Path) -> None:
     soffice()
-    from elinvoima_xl.board import board_pdf as to_pdf
+    from elinvoima_xl.jobs.board import board_pdf as to_pdf
 
     review = bundled_review()
     labels = [ln.label for ln in INCOME_STATEMENT.lines if ln.kind is Kind.DETAIL][:12]

@@ -10,13 +10,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from elinvoima_xl.calc import (Settings, complete, computed_table, convention_for, council_values, detect_convention,
+from elinvoima_xl.core.calc import (Settings, complete, computed_table, convention_for, council_values, detect_convention,
                                execution_pct, fill_subtotals, forecast, forecast_lines, last_year_share, remaining,
                                resolve, rollup, seasonal_share_is_sound)
-from elinvoima_xl.checks import Finding, has_errors, rounding_tolerance, run_checks
-from elinvoima_xl.model import Column, ColumnKind, Goal, Kpi, Review, Source
+from elinvoima_xl.core.checks import Finding, has_errors, rounding_tolerance, run_checks
+from elinvoima_xl.core.model import Column, ColumnKind, Goal, Kpi, Review, Source
 from elinvoima_xl.sources.datafile import read_data_csv
-from elinvoima_xl.structure import COUNCIL, INCOME_STATEMENT as IS, INVESTMENT, SignConvention
+from elinvoima_xl.core.structure import COUNCIL, INCOME_STATEMENT as IS, INVESTMENT, SignConvention
 
 HEAD = "taso;alue;rivi;TP 2022 (1000 €);TOT 2022 6 kk (1000 €);TA 2023 (€);TOT 2023 6 kk (€);Jäljellä (€);%"
 HEAD_NO_PREV = "taso;alue;rivi;TA 2023 (€);TOT 2023 6 kk (€);Jäljellä (€);%"
@@ -512,7 +512,7 @@ def test_pct_of_an_actual_in_thousands() -> None:
 
 
 def test_convention_is_stated() -> None:
-    from elinvoima_xl.calc import describe_convention
+    from elinvoima_xl.core.calc import describe_convention
 
     assert describe_convention(SignConvention(source="oletus")) == (
         "Etumerkit: kulut negatiivisina; TOIMINTAKATE = Toimintatuotot + Valmistus omaan käyttöön + "
@@ -659,7 +659,7 @@ def test_goal_and_kpi_findings_in_full() -> None:
 
 
 def test_link_causes_directly() -> None:
-    from elinvoima_xl.checks import link_causes
+    from elinvoima_xl.core.checks import link_causes
 
     def gap(code: str, area: str, line: str, g: float, severity: str = "error") -> Finding:
         return Finding(severity, code, area, line, "TA", 0.0, g, g, "m")
@@ -686,7 +686,7 @@ def test_link_causes_directly() -> None:
 
 
 def test_link_part_identity_and_same_figure() -> None:
-    from elinvoima_xl.checks import link_causes
+    from elinvoima_xl.core.checks import link_causes
 
     def gap(code: str, area: str, line: str, g: float) -> Finding:
         return Finding("error", code, area, line, "TA", 0.0, g, g, "m")
@@ -714,7 +714,7 @@ def test_link_part_identity_and_same_figure() -> None:
 
 
 def test_net_misfit_counts_deciding_figures() -> None:
-    from elinvoima_xl.calc import _net_evidence, _net_misfit
+    from elinvoima_xl.core.calc import _net_evidence, _net_misfit
 
     r = review_of("""
 investointi;G;TULOT;;;100;10;;

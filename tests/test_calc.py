@@ -8,9 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from elinvoima_xl.calc import Settings, complete, execution_pct, fill_subtotals, forecast, remaining, rollup
-from elinvoima_xl.model import Column, ColumnKind
-from elinvoima_xl.structure import INCOME_STATEMENT as IS
+from elinvoima_xl.core.calc import Settings, complete, execution_pct, fill_subtotals, forecast, remaining, rollup
+from elinvoima_xl.core.model import Column, ColumnKind
+from elinvoima_xl.core.structure import INCOME_STATEMENT as IS
 
 COLS = (Column(ColumnKind.TP, 2022, 12, 1000), Column(ColumnKind.TOT, 2022, 6, 1000),
         Column(ColumnKind.TA, 2023, 12, 1), Column(ColumnKind.TOT, 2023, 6, 1))

@@ -7,10 +7,10 @@ import copy
 import numpy as np
 import pytest
 
-from elinvoima_xl.calc import Settings
-from elinvoima_xl.checks import Finding, has_errors, rounding_tolerance, run_checks
-from elinvoima_xl.model import Review
-from elinvoima_xl.structure import INCOME_STATEMENT as IS
+from elinvoima_xl.core.calc import Settings
+from elinvoima_xl.core.checks import Finding, has_errors, rounding_tolerance, run_checks
+from elinvoima_xl.core.model import Review
+from elinvoima_xl.core.structure import INCOME_STATEMENT as IS
 
 TOT23, TA23, TP22, TOT22 = "TOT 2023 6 kk", "TA 2023 +muutos", "TP 2022", "TOT 2022 6 kk"
 

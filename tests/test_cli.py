@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from elinvoima_xl.cli import main
-from elinvoima_xl.load import BUNDLED_CSV, bundled_path
+from elinvoima_xl.sources.load import BUNDLED_CSV, bundled_path
 
 FINDING_KEYS = {"severity", "code", "area", "line", "column", "expected", "actual", "gap", "message",
                 "where", "rounding", "cause", "id"}

@@ -12,12 +12,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from elinvoima_xl import ribbon
-from elinvoima_xl.layout import DATA_SHEET
-from elinvoima_xl.load import bundled_review
-from elinvoima_xl.messages import os_error_message
-from elinvoima_xl.package import finish_package
-from elinvoima_xl.team_workbook import build_workbook
+from elinvoima_xl.excel import ribbon
+from elinvoima_xl.workbook.layout import DATA_SHEET
+from elinvoima_xl.sources.load import bundled_review
+from elinvoima_xl.core.messages import os_error_message
+from elinvoima_xl.workbook.package import finish_package
+from elinvoima_xl.jobs.team_workbook import build_workbook
 
 from .fake_xlwings import FakeBook
 
@@ -132,7 +132,7 @@ def test_the_same_missing_ledger_gives_the_same_message_in_the_cli_and_in_excel(
 
 def test_a_bug_in_excel_is_a_finnish_message_with_the_details_in_a_log(built: bytes, tmp_path: Path,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    import elinvoima_xl.jobs as jobs
+    import elinvoima_xl.jobs.workbook_jobs as jobs
 
     def broken(*_args: object, **_kwargs: object) -> None:
         raise ZeroDivisionError("division by zero")
@@ -167,8 +167,8 @@ def test_writing_into_a_missing_folder_names_the_folder_not_a_temporary_file(tmp
 def test_a_date_where_a_number_belongs_is_named_in_finnish() -> None:
     from datetime import datetime
 
-    from elinvoima_xl.errors import NumberFormatError, Place
-    from elinvoima_xl.numbers import parse_fi_number
+    from elinvoima_xl.core.errors import NumberFormatError, Place
+    from elinvoima_xl.core.numbers import parse_fi_number
 
     with pytest.raises(NumberFormatError) as caught:
         parse_fi_number(datetime(2023, 6, 30), Place(sheet="Tiedot", cell="F3"))

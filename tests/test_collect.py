@@ -19,14 +19,14 @@ import numpy as np
 import openpyxl
 import pytest
 
-from elinvoima_xl.collect import EXPLANATIONS_SHEET, STATUS_SHEET
-from elinvoima_xl.head_workbook import goals_for_area, head_workbook
-from elinvoima_xl.load import bundled_review
-from elinvoima_xl.model import Review
+from elinvoima_xl.jobs.collect import EXPLANATIONS_SHEET, STATUS_SHEET
+from elinvoima_xl.workbook.head_layout import goals_for_area, head_workbook
+from elinvoima_xl.sources.load import bundled_review
+from elinvoima_xl.core.model import Review
 from elinvoima_xl.sources.datafile import write_data_xlsx
-from elinvoima_xl.splice import sheet_parts
-from elinvoima_xl.structure import INCOME_STATEMENT
-from elinvoima_xl.team_workbook import build_workbook
+from elinvoima_xl.workbook.splice import sheet_parts
+from elinvoima_xl.core.structure import INCOME_STATEMENT
+from elinvoima_xl.jobs.team_workbook import build_workbook
 
 from .spreadsheet_engine import convert, soffice
 from .test_team_workbook import vba_modules

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from elinvoima_xl.collect import gather_files
-from elinvoima_xl.errors import InputError
-from elinvoima_xl.head_workbook import head_workbook
-from elinvoima_xl.model import Review
-from elinvoima_xl import returned
-from elinvoima_xl.returned import MAX_INFLATED, read_returned
+from elinvoima_xl.jobs.collect import gather_files
+from elinvoima_xl.core.errors import InputError
+from elinvoima_xl.workbook.head_layout import head_workbook
+from elinvoima_xl.core.model import Review
+from elinvoima_xl.workbook import returned
+from elinvoima_xl.workbook.returned import MAX_INFLATED, read_returned
 
 
 @pytest.fixture(scope="module")

@@ -9,11 +9,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from elinvoima_xl import ribbon
-from elinvoima_xl.collect import EXPLANATIONS_SHEET, STATUS_SHEET
-from elinvoima_xl.head_workbook import goals_for_area, head_workbook
-from elinvoima_xl.model import Review
-from elinvoima_xl.team_workbook import build_workbook
+from elinvoima_xl.excel import ribbon
+from elinvoima_xl.jobs.collect import EXPLANATIONS_SHEET, STATUS_SHEET
+from elinvoima_xl.workbook.head_layout import goals_for_area, head_workbook
+from elinvoima_xl.core.model import Review
+from elinvoima_xl.jobs.team_workbook import build_workbook
 
 from .fake_xlwings import FakeBook
 

@@ -14,11 +14,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from elinvoima_xl.errors import InputError, NumberFormatError
-from elinvoima_xl.load import BUNDLED_CSV, bundled_path
-from elinvoima_xl.model import Review
+from elinvoima_xl.core.errors import InputError, NumberFormatError
+from elinvoima_xl.sources.load import BUNDLED_CSV, bundled_path
+from elinvoima_xl.core.model import Review
 from elinvoima_xl.sources.datafile import read_data_csv, read_data_xlsx, write_data_csv, write_data_xlsx
-from elinvoima_xl.structure import INCOME_STATEMENT as IS
+from elinvoima_xl.core.structure import INCOME_STATEMENT as IS
 
 HEADER = "taso;alue;rivi;TP 2022 (1000 €);TOT 2022 6 kk (1000 €);TA 2023 (€);TOT 2023 6 kk (€)"
 
@@ -160,7 +160,7 @@ def _with_cell(data: bytes, ref: str, cell_xml: str) -> bytes:
     import re
     import zipfile
 
-    from elinvoima_xl.splice import sheet_parts
+    from elinvoima_xl.workbook.splice import sheet_parts
 
     part = sheet_parts(data)["Tiedot"]
     out = io.BytesIO()
@@ -189,11 +189,11 @@ _LIVE_VALUE = {"nan": float("nan"), "inf": float("inf"), "1e400": float("inf")} 
 
 
 def _errors_on_every_path(data: bytes, case: str, ref: str) -> dict[str, str]:
-    from elinvoima_xl.backends.live import LiveBackend
-    from elinvoima_xl.jobs import run_job
-    from elinvoima_xl.load import load_review
-    from elinvoima_xl.team_workbook import rebuild_bytes
-    from elinvoima_xl.layout import parse_ref
+    from elinvoima_xl.excel.live_backend import LiveBackend
+    from elinvoima_xl.jobs.workbook_jobs import run_job
+    from elinvoima_xl.sources.load import load_review
+    from elinvoima_xl.jobs.team_workbook import rebuild_bytes
+    from elinvoima_xl.workbook.layout import parse_ref
 
     from .fake_xlwings import FakeBook
 
@@ -256,8 +256,8 @@ def test_a_refused_rebuild_leaves_the_file_as_it_was(workbook: bytes, tmp_path: 
 
 
 def test_fast_reader_is_used_only_where_it_keeps_cell_types(workbook: bytes) -> None:
-    from elinvoima_xl.sources.sheet_rows import sheet_rows
-    from elinvoima_xl.splice import sheet_parts
+    from elinvoima_xl.ooxml.sheet_rows import sheet_rows
+    from elinvoima_xl.workbook.splice import sheet_parts
 
     part = sheet_parts(workbook)["Tiedot"]
     rows = sheet_rows(workbook, "Tiedot", part)
@@ -479,14 +479,14 @@ def test_every_reader_reads_a_tiedot_cell_alike(cells: list[object]) -> None:
     """check's .xlsx reading (fastexcel where sure), openpyxl alone, and live Excel: the same figures or the same line."""
     from unittest import mock
 
-    from elinvoima_xl.backends.live import LiveBackend
-    from elinvoima_xl.jobs import read_review
+    from elinvoima_xl.excel.live_backend import LiveBackend
+    from elinvoima_xl.jobs.workbook_jobs import read_review
 
     from .fake_xlwings import FakeBook
 
     data = _tiedot_xlsx(cells)
     fast = _outcome(lambda: read_data_xlsx(data, "Elinvoima.xlsm"))
-    with mock.patch("elinvoima_xl.sources.sheet_rows.sheet_rows", return_value=None):
+    with mock.patch("elinvoima_xl.ooxml.sheet_rows.sheet_rows", return_value=None):
         exact = _outcome(lambda: read_data_xlsx(data, "Elinvoima.xlsm"))
     live = _outcome(lambda: read_review(LiveBackend(FakeBook.from_xlsx(data)))[0])
     assert fast == exact == live or (

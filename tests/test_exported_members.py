@@ -20,9 +20,9 @@ def test_public_api() -> None:
 
 
 def test_core_and_cli_do_not_import_xlwings() -> None:
-    code = ("import sys, elinvoima_xl, elinvoima_xl.cli, elinvoima_xl.checks, elinvoima_xl.excel_values, "
-            "elinvoima_xl.jobs, elinvoima_xl.team_workbook, elinvoima_xl.importer, elinvoima_xl.splice, "
-            "elinvoima_xl.backends.file, elinvoima_xl.backends.live, elinvoima_xl.ribbon, elinvoima_xl.vba; "
+    code = ("import sys, elinvoima_xl, elinvoima_xl.cli, elinvoima_xl.core.checks, elinvoima_xl.excel.values, "
+            "elinvoima_xl.jobs.workbook_jobs, elinvoima_xl.jobs.team_workbook, elinvoima_xl.jobs.importer, elinvoima_xl.workbook.splice, "
+            "elinvoima_xl.jobs.file_backend, elinvoima_xl.excel.live_backend, elinvoima_xl.excel.ribbon, elinvoima_xl.workbook.vba; "
             "print('xlwings' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

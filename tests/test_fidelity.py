@@ -10,10 +10,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from elinvoima_xl.load import bundled_path, load_review
-from elinvoima_xl.model import Review
+from elinvoima_xl.sources.load import bundled_path, load_review
+from elinvoima_xl.core.model import Review
 from elinvoima_xl.sources.datafile import write_data_xlsx
-from elinvoima_xl.team_workbook import rebuild_bytes, run_file_job
+from elinvoima_xl.jobs.team_workbook import rebuild_bytes, run_file_job
 
 from .conftest import REPO
 from .ooxml import assert_valid_package, package_errors
@@ -46,7 +46,7 @@ def test_each_ribbon_job_on_the_file(built: bytes, job: str) -> None:
 def test_import_into_the_workbook(built: bytes, tmp_path: Path) -> None:
     """The ledger import rewrites Tiedot, adds Kohdistus and Tuonnit and rebuilds the rest; a ledger
     file whose name starts with "=" stays text in the Tuonnit log."""
-    from elinvoima_xl.importer import import_ledger
+    from elinvoima_xl.jobs.importer import import_ledger
     from elinvoima_xl.sources.ledger import DEFAULT_MAPPING, read_mapping
     from elinvoima_xl.sources.ledger_generator import ledger_for_review
 

@@ -21,9 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from elinvoima_xl.cli import run
-from elinvoima_xl.errors import InputError
-from elinvoima_xl.model import Review
-from elinvoima_xl.safe_zip import check_package
+from elinvoima_xl.core.errors import InputError
+from elinvoima_xl.core.model import Review
+from elinvoima_xl.ooxml.safe_zip import check_package
 from elinvoima_xl.sources.datafile import write_data_xlsx
 
 from .conftest import REPO
@@ -272,7 +272,7 @@ def test_no_traceback_escapes_a_rebuild_of_a_mutated_workbook(how: str, at: floa
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(**MUTATION)
 def test_no_traceback_escapes_check_of_a_mutated_data_file(how: str, at: float, chunk: bytes) -> None:
-    from elinvoima_xl.load import bundled_review
+    from elinvoima_xl.sources.load import bundled_review
 
     data = _mutate(_DATA_XLSX or _data(bundled_review()), how, at, chunk)
     with tempfile.TemporaryDirectory() as tmp:

@@ -25,12 +25,12 @@ import openpyxl
 import pytest
 
 import elinvoima_xl
-from elinvoima_xl.errors import ElinvoimaError
-from elinvoima_xl.init_folder import CONF_FILE, README_FILE, WORKBOOK_FILE, init_folder, windows_interpreter, \
+from elinvoima_xl.core.errors import ElinvoimaError
+from elinvoima_xl.jobs.init_folder import CONF_FILE, README_FILE, WORKBOOK_FILE, init_folder, windows_interpreter, \
     xlwings_conf
-from elinvoima_xl.load import BUNDLED_CSV, bundled_path, bundled_review, load_review
-from elinvoima_xl.team_workbook import DEFAULT_WORKBOOK, build_workbook
-from elinvoima_xl.vba import MACROS_DIR, xlwings_standalone_modules
+from elinvoima_xl.sources.load import BUNDLED_CSV, bundled_path, bundled_review, load_review
+from elinvoima_xl.jobs.team_workbook import DEFAULT_WORKBOOK, build_workbook
+from elinvoima_xl.workbook.vba import MACROS_DIR, xlwings_standalone_modules
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = Path(elinvoima_xl.__file__).resolve().parent

@@ -10,11 +10,14 @@ from pathlib import Path
 import click
 from defusedxml import ElementTree
 
-from elinvoima_xl import jobs, ribbon
-from elinvoima_xl.cli import main
-from elinvoima_xl.job_registry import REGISTRY, button_jobs, sheet_job_ids
+from elinvoima_xl.jobs import workbook_jobs as jobs
 
-MACROS = Path(ribbon.__file__).resolve().parent / "macros"
+from elinvoima_xl.excel import ribbon
+from elinvoima_xl.workbook.vba import MACROS_DIR
+from elinvoima_xl.cli import main
+from elinvoima_xl.jobs.registry import REGISTRY, button_jobs, sheet_job_ids
+
+MACROS = MACROS_DIR
 SUB = re.compile(r"^Public Sub (\w+)\(control As IRibbonControl\)\n(.*?)^End Sub", re.M | re.S)
 # RunPython "python code" & ... : the first VBA string literal after RunPython ("" is an escaped quote)
 RUN_PYTHON = re.compile(r'RunPython\s+"((?:[^"]|"")*)"')

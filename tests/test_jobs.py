@@ -11,12 +11,13 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from elinvoima_xl import ribbon
-from elinvoima_xl.backends.live import LiveBackend, style_blocks
-from elinvoima_xl.jobs import run_job
-from elinvoima_xl.layout import CHECKS_SHEET, DATA_SHEET, FILL, SUMMARY_SHEET
-from elinvoima_xl.model import Review
-from elinvoima_xl.team_workbook import build_workbook, run_file_job
+from elinvoima_xl.excel import ribbon
+from elinvoima_xl.workbook.vba import MACROS_DIR
+from elinvoima_xl.excel.live_backend import LiveBackend, style_blocks
+from elinvoima_xl.jobs.workbook_jobs import run_job
+from elinvoima_xl.workbook.layout import CHECKS_SHEET, DATA_SHEET, FILL, SUMMARY_SHEET
+from elinvoima_xl.core.model import Review
+from elinvoima_xl.jobs.team_workbook import build_workbook, run_file_job
 
 from .fake_xlwings import FakeBook, Strict
 
@@ -110,9 +111,9 @@ def test_excel_calls_per_sheet_do_not_grow_with_rows(seed_review: Review) -> Non
 
 
 def test_style_blocks_cover_each_styled_cell_once(seed_review: Review) -> None:
-    from elinvoima_xl.backends.live import LIVE_PROPERTIES
-    from elinvoima_xl.checks import run_checks
-    from elinvoima_xl.layout import workbook_layout
+    from elinvoima_xl.excel.live_backend import LIVE_PROPERTIES
+    from elinvoima_xl.core.checks import run_checks
+    from elinvoima_xl.workbook.layout import workbook_layout
 
     layout = workbook_layout(seed_review, run_checks(seed_review))
     for sheet in layout.sheets:
@@ -174,11 +175,11 @@ def test_cli_runs_a_ribbon_job(built: bytes, tmp_path: Path) -> None:
 
 def test_ribbon_import_matches_the_command_line_import(built: bytes, tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch, seed_review: Review) -> None:
-    from elinvoima_xl.importer import import_ledger
-    from elinvoima_xl.load import bundled_path
+    from elinvoima_xl.jobs.importer import import_ledger
+    from elinvoima_xl.sources.load import bundled_path
     from elinvoima_xl.sources.ledger import DEFAULT_MAPPING, read_mapping
     from elinvoima_xl.sources.ledger_generator import ledger_for_review
-    from elinvoima_xl.load import load_review
+    from elinvoima_xl.sources.load import load_review
 
     mapping = read_mapping(bundled_path(DEFAULT_MAPPING).read_bytes(), DEFAULT_MAPPING)
     ledger, budget = ledger_for_review(load_review(bundled_path("heinola_elinvoima_1-6_2023.csv")), mapping)
@@ -204,7 +205,7 @@ _VBA_TOKEN = re.compile(r'"(?:[^"]|"")*"|&|\(|\)|,|\w+')
 
 def _vba_string_function(name: str) -> tuple[str, str]:
     """(parameter, expression) of a one-line VBA string function `name` in the real macros/Elinvoima.bas."""
-    text = (Path(ribbon.__file__).parent / "macros" / "Elinvoima.bas").read_text(encoding="utf-8")
+    text = (MACROS_DIR / "Elinvoima.bas").read_text(encoding="utf-8")
     m = re.search(rf"^Private Function {name}\((\w+) As String\) As String\n(.*?)^End Function", text, re.M | re.S)
     assert m, f"no Function {name} in Elinvoima.bas"
     body = [line.strip() for line in m[2].splitlines() if line.strip() and not line.strip().startswith("'")]

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from elinvoima_xl.labels import match_choice, match_label
-from elinvoima_xl.structure import INCOME_STATEMENT, Block
+from elinvoima_xl.core.labels import match_choice, match_label
+from elinvoima_xl.core.structure import INCOME_STATEMENT, Block
 
 
 def key(label: str, block: Block | None = None, has_figures: bool = True) -> str | None:

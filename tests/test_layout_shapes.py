@@ -16,13 +16,13 @@ import numpy as np
 import openpyxl
 import pytest
 
-from elinvoima_xl.calc import (ComputedTable, Settings, apply_convention, computed_table, convention_for,
+from elinvoima_xl.core.calc import (ComputedTable, Settings, apply_convention, computed_table, convention_for,
                                rollup)
-from elinvoima_xl.head_workbook import head_workbook
-from elinvoima_xl.load import load_review
-from elinvoima_xl.model import Review, Table
-from elinvoima_xl.structure import COUNCIL, INCOME_STATEMENT, Kind, SignConvention
-from elinvoima_xl.team_workbook import build_workbook, rebuild_bytes
+from elinvoima_xl.workbook.head_layout import head_workbook
+from elinvoima_xl.sources.load import load_review
+from elinvoima_xl.core.model import Review, Table
+from elinvoima_xl.core.structure import COUNCIL, INCOME_STATEMENT, Kind, SignConvention
+from elinvoima_xl.jobs.team_workbook import build_workbook, rebuild_bytes
 
 from .spreadsheet_engine import convert
 

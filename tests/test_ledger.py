@@ -15,16 +15,16 @@ import numpy as np
 import openpyxl
 import pytest
 
-from elinvoima_xl.errors import InputError
-from elinvoima_xl.importer import IMPORTS_SHEET, MAPPING_SHEET, import_ledger
-from elinvoima_xl.load import bundled_path, load_review
-from elinvoima_xl.model import Review
+from elinvoima_xl.core.errors import InputError
+from elinvoima_xl.jobs.importer import IMPORTS_SHEET, MAPPING_SHEET, import_ledger
+from elinvoima_xl.sources.load import bundled_path, load_review
+from elinvoima_xl.core.model import Review
 from elinvoima_xl.sources.datafile import read_data_csv
 from elinvoima_xl.sources.ledger import DEFAULT_MAPPING, Period, aggregate, read_mapping
 from elinvoima_xl.sources.ledger_read import scan_export
 from elinvoima_xl.sources.ledger_generator import ledger_for_review
-from elinvoima_xl.structure import Kind
-from elinvoima_xl.team_workbook import build_workbook
+from elinvoima_xl.core.structure import Kind
+from elinvoima_xl.jobs.team_workbook import build_workbook
 
 BUNDLED = bundled_path("heinola_elinvoima_1-6_2023.csv")
 HEAD = "kustannuspaikka;tili;pvm;summa\n"
@@ -221,7 +221,7 @@ def test_import_into_the_team_workbook(tmp_path: Path, generated: tuple[bytes, b
     data = workbook.read_bytes()
     with zipfile.ZipFile(io.BytesIO(built)) as a, zipfile.ZipFile(io.BytesIO(data)) as b:
         # the VBA project only gains the document modules of the sheets the import adds (issue 11)
-        from elinvoima_xl.vba import vba_project_grew_only
+        from elinvoima_xl.workbook.vba import vba_project_grew_only
 
         assert vba_project_grew_only(a.read("xl/vbaProject.bin"), b.read("xl/vbaProject.bin"))
     wb = openpyxl.load_workbook(io.BytesIO(data))

@@ -18,15 +18,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from elinvoima_xl.checks import run_checks
-from elinvoima_xl.errors import InputError
-from elinvoima_xl.importer import import_ledger
-from elinvoima_xl.load import bundled_path, load_review
-from elinvoima_xl.model import Review
+from elinvoima_xl.core.checks import run_checks
+from elinvoima_xl.core.errors import InputError
+from elinvoima_xl.jobs.importer import import_ledger
+from elinvoima_xl.sources.load import bundled_path, load_review
+from elinvoima_xl.core.model import Review
 from elinvoima_xl.sources.datafile import read_data_csv
 from elinvoima_xl.sources.ledger import DEFAULT_MAPPING, Mapping, read_mapping
 from elinvoima_xl.sources.ledger_generator import Entry, render_export, review_entries
-from elinvoima_xl.structure import Kind
+from elinvoima_xl.core.structure import Kind
 
 BUNDLED = bundled_path("heinola_elinvoima_1-6_2023.csv")
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from elinvoima_xl.errors import InputError
-from elinvoima_xl.importer import import_ledger
-from elinvoima_xl.model import Review
+from elinvoima_xl.core.errors import InputError
+from elinvoima_xl.jobs.importer import import_ledger
+from elinvoima_xl.core.model import Review
 from elinvoima_xl.sources.datafile import read_data_csv
 from elinvoima_xl.sources.ledger import Mapping
 from elinvoima_xl.sources.ledger_generator import Entry, render_export
@@ -200,11 +200,11 @@ def test_cli_period_sign_and_log(tmp_path: Path, entries: list[Entry]) -> None:
 
 def test_workbook_profile_sheet_and_refusal_leave_the_workbook_as_it_was(tmp_path: Path, bundled: Review,
                                                                         entries: list[Entry]) -> None:
-    from elinvoima_xl.backends.file import FileBackend
-    from elinvoima_xl.importer import PROFILE_SHEET
-    from elinvoima_xl.layout import SheetLayout
+    from elinvoima_xl.jobs.file_backend import FileBackend
+    from elinvoima_xl.jobs.importer import PROFILE_SHEET
+    from elinvoima_xl.workbook.layout import SheetLayout
     from elinvoima_xl.sources.datafile import read_data_xlsx
-    from elinvoima_xl.team_workbook import build_workbook
+    from elinvoima_xl.jobs.team_workbook import build_workbook
 
     port = FileBackend(build_workbook(bundled), "Elinvoima.xlsm")
     sheet = SheetLayout(PROFILE_SHEET, owned=False)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from elinvoima_xl.errors import InputError, Place
-from elinvoima_xl.model import Column, ColumnKind, Review, Source, Table, column_roles
-from elinvoima_xl.structure import COUNCIL, INCOME_STATEMENT
+from elinvoima_xl.core.errors import InputError, Place
+from elinvoima_xl.core.model import Column, ColumnKind, Review, Source, Table, column_roles
+from elinvoima_xl.core.structure import COUNCIL, INCOME_STATEMENT
 
 
 @pytest.mark.parametrize(("text", "expected"), [

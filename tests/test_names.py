@@ -13,7 +13,7 @@ from xml.etree import ElementTree
 import openpyxl
 import pytest
 
-from elinvoima_xl.names import (
+from elinvoima_xl.core.names import (
     area_key,
     chart_title,
     clean_text,
@@ -208,7 +208,7 @@ def test_areas_equal_but_for_case_are_refused(tmp_path: Path) -> None:
 
 def test_a_team_sheet_named_like_an_area_is_left_alone(hostile_workbook: Path, tmp_path: Path) -> None:
     """An area whose name a team sheet already has (ignoring case) gets its own sheet name; the team's stays."""
-    from elinvoima_xl.team_workbook import rebuild_bytes
+    from elinvoima_xl.jobs.team_workbook import rebuild_bytes
 
     data = hostile_workbook.read_bytes()
     # A new area "Muistio" in Tiedot, and the team's own sheet "MUISTIO" in the workbook.
@@ -226,7 +226,7 @@ def test_a_team_sheet_named_like_an_area_is_left_alone(hostile_workbook: Path, t
 
 
 def test_import_log_keeps_a_formula_like_file_name_as_text(tmp_path: Path) -> None:
-    from elinvoima_xl.importer import _log_line
+    from elinvoima_xl.jobs.importer import _log_line
 
     line = _log_line(["2023-07-01", "=HYPERLINK(\"x\");k.csv", "ab", 3, 1.5])
     assert line == "2023-07-01;\"'=HYPERLINK(\"\"x\"\");k.csv\";ab;3;1.5\r\n"
@@ -234,7 +234,7 @@ def test_import_log_keeps_a_formula_like_file_name_as_text(tmp_path: Path) -> No
 
 def test_mapping_areas_equal_but_for_case() -> None:
     """Within the mapping two spellings are refused; against the data, the data's spelling is the area."""
-    from elinvoima_xl.errors import InputError
+    from elinvoima_xl.core.errors import InputError
     from elinvoima_xl.sources.ledger import read_mapping
 
     with pytest.raises(InputError) as exc:

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from elinvoima_xl.errors import NumberFormatError, Place
-from elinvoima_xl.numbers import format_fi, parse_fi_number, round_half_away
+from elinvoima_xl.core.errors import NumberFormatError, Place
+from elinvoima_xl.core.numbers import format_fi, parse_fi_number, round_half_away
 
 
 @pytest.mark.parametrize(("text", "expected"), [

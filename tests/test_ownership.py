@@ -11,13 +11,13 @@ import openpyxl
 import pytest
 from openpyxl.workbook.defined_name import DefinedName
 
-from elinvoima_xl.errors import ElinvoimaError
-from elinvoima_xl.layout import CONF_SHEET, OWNED_NAME, SUMMARY_SHEET
-from elinvoima_xl.model import Review
-from elinvoima_xl.ownership import FINGERPRINT_NAME
-from elinvoima_xl.package import finish_package
-from elinvoima_xl.splice import sheet_parts
-from elinvoima_xl.team_workbook import backup_paths, build_workbook, rebuild_bytes, rebuild_workbook
+from elinvoima_xl.core.errors import ElinvoimaError
+from elinvoima_xl.workbook.layout import CONF_SHEET, OWNED_NAME, SUMMARY_SHEET
+from elinvoima_xl.core.model import Review
+from elinvoima_xl.workbook.ownership import FINGERPRINT_NAME
+from elinvoima_xl.workbook.package import finish_package
+from elinvoima_xl.workbook.splice import sheet_parts
+from elinvoima_xl.jobs.team_workbook import backup_paths, build_workbook, rebuild_bytes, rebuild_workbook
 
 
 @pytest.fixture(scope="module")
@@ -176,7 +176,7 @@ def test_three_backup_generations_rotate(built: bytes, tmp_path: Path) -> None:
 
 
 def test_cells_read_the_same_however_the_file_was_saved() -> None:
-    from elinvoima_xl.ownership import canonical_cells, shared_strings
+    from elinvoima_xl.workbook.ownership import canonical_cells, shared_strings
 
     ours = (b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>Kulttuuri</t></is></c>'
             b'<c r="B1" s="3"><f>SUM(\'Tiedot\'!D5:D7)</f><v>12</v></c>'
@@ -198,9 +198,9 @@ def test_the_layout_and_the_written_sheet_give_the_same_cells(seed_review: Revie
     # XML: the two readings must agree for every owned sheet, or every rebuild would see a change.
     import sys
 
-    from elinvoima_xl.checks import run_checks
-    from elinvoima_xl.layout import workbook_layout
-    from elinvoima_xl.ownership import canonical_cells, layout_cells, shared_strings
+    from elinvoima_xl.core.checks import run_checks
+    from elinvoima_xl.workbook.layout import workbook_layout
+    from elinvoima_xl.workbook.ownership import canonical_cells, layout_cells, shared_strings
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
     from synthetic import synthetic_income_review
@@ -221,7 +221,7 @@ def test_the_layout_and_the_written_sheet_give_the_same_cells(seed_review: Revie
 def test_a_libreoffice_save_keeps_every_untouched_sheet_owned(tmp_path: Path) -> None:
     # A real third-party writer rewrites every sheet (its own strings, formulas, booleans as FALSE()):
     # the cells are the same, so each sheet is still proven the tool's; a note typed in LibreOffice is not.
-    from elinvoima_xl.team_workbook import ownership
+    from elinvoima_xl.jobs.team_workbook import ownership
 
     from .conftest import REPO
 

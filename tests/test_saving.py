@@ -17,11 +17,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-import elinvoima_xl.team_workbook as team_workbook
-from elinvoima_xl.errors import ElinvoimaError
-from elinvoima_xl.locking import lock_path
-from elinvoima_xl.package import workbook_sheets
-from elinvoima_xl.team_workbook import backup_paths, build_workbook, rebuild_workbook
+import elinvoima_xl.jobs.team_workbook as team_workbook
+from elinvoima_xl.core.errors import ElinvoimaError
+from elinvoima_xl.ooxml.locking import lock_path
+from elinvoima_xl.workbook.package import workbook_sheets
+from elinvoima_xl.jobs.team_workbook import backup_paths, build_workbook, rebuild_workbook
 
 RUN = [sys.executable, "-m", "elinvoima_xl"]
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
@@ -185,7 +185,7 @@ def test_app_xml_lists_the_sheets_of_the_rebuilt_workbook(built: bytes, tmp_path
             data_ws.delete_rows(r)
     buf = io.BytesIO()
     wb.save(buf)
-    from elinvoima_xl.package import app_xml_with_sheets, finish_package
+    from elinvoima_xl.workbook.package import app_xml_with_sheets, finish_package
 
     edited = finish_package(buf.getvalue(), None)
     with zipfile.ZipFile(io.BytesIO(built)) as z:   # openpyxl writes its own app.xml: put the build's back

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from elinvoima_xl.cli import main
-from elinvoima_xl.load import bundled_path
+from elinvoima_xl.sources.load import bundled_path
 
 from .conftest import seed_path
 
@@ -105,7 +105,7 @@ def test_text_tables_are_read(seed_review) -> None:  # type: ignore[no-untyped-d
 
 
 def test_bundled_findings_are_grouped_by_cause(seed_review) -> None:  # type: ignore[no-untyped-def]
-    from elinvoima_xl.checks import run_checks
+    from elinvoima_xl.core.checks import run_checks
 
     findings = run_checks(seed_review)
     errors = [f for f in findings if f.severity == "error"]
@@ -125,8 +125,8 @@ def test_bundled_findings_are_grouped_by_cause(seed_review) -> None:  # type: ig
 
 
 def test_bundled_data_file_gives_no_block_warning() -> None:
-    from elinvoima_xl.checks import run_checks
-    from elinvoima_xl.load import BUNDLED_CSV, load_review
+    from elinvoima_xl.core.checks import run_checks
+    from elinvoima_xl.sources.load import BUNDLED_CSV, load_review
 
     findings = run_checks(load_review(bundled_path(BUNDLED_CSV)))
     labels = sorted((f.area, f.where) for f in findings if f.code == "label")

@@ -20,12 +20,12 @@ import openpyxl
 import pytest
 from aiosmtpd.controller import Controller
 
-from elinvoima_xl.errors import ElinvoimaError, InputError
-from elinvoima_xl.head_workbook import goals_for_area, head_workbook
-from elinvoima_xl.mail import SmtpTransport, parse_template
-from elinvoima_xl.model import Review
-from elinvoima_xl.sending import JOURNAL_HEADS, SendInput, input_from_file, run_send, split_review
-from elinvoima_xl.structure import INCOME_STATEMENT
+from elinvoima_xl.core.errors import ElinvoimaError, InputError
+from elinvoima_xl.workbook.head_layout import goals_for_area, head_workbook
+from elinvoima_xl.jobs.mail import SmtpTransport, parse_template
+from elinvoima_xl.core.model import Review
+from elinvoima_xl.jobs.sending import JOURNAL_HEADS, SendInput, input_from_file, run_send, split_review
+from elinvoima_xl.core.structure import INCOME_STATEMENT
 
 pytestmark = pytest.mark.smtp
 ROOT = Path(__file__).resolve().parents[1]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from elinvoima_xl.errors import InputError
-from elinvoima_xl.model import Review
-from elinvoima_xl.recipients import (
+from elinvoima_xl.core.errors import InputError
+from elinvoima_xl.core.model import Review
+from elinvoima_xl.jobs.recipients import (
     check_address,
     read_recipients_csv,
     recipients_by_area,

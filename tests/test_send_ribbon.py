@@ -10,8 +10,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from elinvoima_xl import ribbon
-from elinvoima_xl.sending import JOURNAL_HEADS, JOURNAL_SHEET
+from elinvoima_xl.excel import ribbon
+from elinvoima_xl.jobs.sending import JOURNAL_HEADS, JOURNAL_SHEET
 
 from .fake_xlwings import FakeBook
 from .test_send import HEADS, Handler, server  # noqa: F401 - the loopback SMTP server fixture

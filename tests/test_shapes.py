@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from elinvoima_xl.calc import Settings, convention_for
-from elinvoima_xl.checks import Finding, run_checks
+from elinvoima_xl.core.calc import Settings, convention_for
+from elinvoima_xl.core.checks import Finding, run_checks
 from elinvoima_xl.cli import main
-from elinvoima_xl.load import load_review
-from elinvoima_xl.model import Review
-from elinvoima_xl.report import review_tables
+from elinvoima_xl.sources.load import load_review
+from elinvoima_xl.core.model import Review
+from elinvoima_xl.core.report import review_tables
 
 SHAPES = Path(__file__).parent / "shapes"
 ALL = sorted(p.name for p in SHAPES.iterdir())

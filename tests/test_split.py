@@ -14,8 +14,8 @@ import numpy as np
 import openpyxl
 import pytest
 
-from elinvoima_xl.calc import Settings, computed_table
-from elinvoima_xl.head_workbook import (
+from elinvoima_xl.core.calc import Settings, computed_table
+from elinvoima_xl.workbook.head_layout import (
     PROPERTY_AREA,
     PROPERTY_KIND,
     PROPERTY_PERIOD,
@@ -27,9 +27,9 @@ from elinvoima_xl.head_workbook import (
     goals_for_area,
     head_workbook,
 )
-from elinvoima_xl.model import Review
-from elinvoima_xl.sending import SendInput, split_review
-from elinvoima_xl.structure import INCOME_STATEMENT, Kind
+from elinvoima_xl.core.model import Review
+from elinvoima_xl.jobs.sending import SendInput, split_review
+from elinvoima_xl.core.structure import INCOME_STATEMENT, Kind
 
 FIRST = 5   # 1-based row of the first income-statement line (as on the team's area sheets)
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,9 +10,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from elinvoima_xl.model import Review
-from elinvoima_xl.sending import SendInput, split_review
-from elinvoima_xl.structure import INCOME_STATEMENT
+from elinvoima_xl.core.model import Review
+from elinvoima_xl.jobs.sending import SendInput, split_review
+from elinvoima_xl.core.structure import INCOME_STATEMENT
 
 from .spreadsheet_engine import _RECALC_ALWAYS, soffice
 

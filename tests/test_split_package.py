@@ -9,9 +9,9 @@ import math
 import numpy as np
 import openpyxl
 
-from elinvoima_xl.head_package import render_head_package
-from elinvoima_xl.head_workbook import goals_for_area, head_layout, render_xlsxwriter
-from elinvoima_xl.model import Review
+from elinvoima_xl.workbook.head_writer import render_head_package
+from elinvoima_xl.workbook.head_layout import goals_for_area, head_layout, render_xlsxwriter
+from elinvoima_xl.core.model import Review
 
 
 def _cells(wb: openpyxl.Workbook) -> dict[tuple[str, str], tuple[object, ...]]:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from elinvoima_xl.structure import COUNCIL, INCOME_STATEMENT, INVESTMENT, Kind
+from elinvoima_xl.core.structure import COUNCIL, INCOME_STATEMENT, INVESTMENT, Kind
 
 
 def test_every_subtotal_has_one_identity() -> None:

@@ -16,14 +16,14 @@ import openpyxl
 import pytest
 from oletools.olevba import VBA_Parser
 
-from elinvoima_xl import udfs
-from elinvoima_xl.errors import ElinvoimaError
-from elinvoima_xl.layout import CHECKS_SHEET, DATA_SHEET, FILL, OWNED_NAME, SUMMARY_SHEET
-from elinvoima_xl.model import Review
-from elinvoima_xl.package import MACRO_MAIN, RIBBON_PART, RIBBON_REL_TYPE, finish_package, inspect_package
-from elinvoima_xl.team_workbook import build_workbook, rebuild_bytes, rebuild_workbook
-from elinvoima_xl.splice import sheet_parts
-from elinvoima_xl.vba import MACROS_DIR, UDF_MODULE_FILE
+from elinvoima_xl.excel import udfs
+from elinvoima_xl.core.errors import ElinvoimaError
+from elinvoima_xl.workbook.layout import CHECKS_SHEET, DATA_SHEET, FILL, OWNED_NAME, SUMMARY_SHEET
+from elinvoima_xl.core.model import Review
+from elinvoima_xl.workbook.package import MACRO_MAIN, RIBBON_PART, RIBBON_REL_TYPE, finish_package, inspect_package
+from elinvoima_xl.jobs.team_workbook import build_workbook, rebuild_bytes, rebuild_workbook
+from elinvoima_xl.workbook.splice import sheet_parts
+from elinvoima_xl.workbook.vba import MACROS_DIR, UDF_MODULE_FILE
 
 CUSTOMUI_NS = {"c": "http://schemas.microsoft.com/office/2009/07/customui"}
 
@@ -57,7 +57,7 @@ def test_package_is_a_valid_macro_workbook(built: bytes) -> None:
 
 def test_committed_workbook_is_the_build_output(built: bytes) -> None:
     # The bundled text is the seed; the committed file must be what `elinvoima build` makes of it.
-    from elinvoima_xl.load import bundled_review
+    from elinvoima_xl.sources.load import bundled_review
 
     committed = Path(__file__).resolve().parents[1] / "workbook" / "Elinvoima.xlsm"
     assert committed.read_bytes() == build_workbook(bundled_review()), \
@@ -116,10 +116,10 @@ def test_udf_wrappers_match_the_python_udfs(built: bytes) -> None:
 
 
 def test_committed_udf_wrapper_module_is_what_xlwings_generates() -> None:
-    fresh = subprocess.run([sys.executable, "-m", "elinvoima_xl.vba", "--print"], capture_output=True,
+    fresh = subprocess.run([sys.executable, "-m", "elinvoima_xl.workbook.vba", "--print"], capture_output=True,
                            text=True, check=True, encoding="utf-8").stdout
     assert (MACROS_DIR / UDF_MODULE_FILE).read_text(encoding="utf-8") == fresh, \
-        "UDFs changed: run `python -m elinvoima_xl.vba` and commit macros/xlwings_udfs.bas"
+        "UDFs changed: run `python -m elinvoima_xl.workbook.vba` and commit macros/xlwings_udfs.bas"
 
 
 def test_layout_details(built: bytes) -> None:
@@ -271,8 +271,8 @@ def test_cli_build_and_rebuild(tmp_path: Path) -> None:
 
 
 def test_fast_and_plain_readers_agree_on_the_data_sheet(built: bytes) -> None:
-    from elinvoima_xl.sources.sheet_rows import sheet_rows
-    from elinvoima_xl.splice import sheet_parts
+    from elinvoima_xl.ooxml.sheet_rows import sheet_rows
+    from elinvoima_xl.workbook.splice import sheet_parts
 
     fast = sheet_rows(built, DATA_SHEET, sheet_parts(built)[DATA_SHEET])
     wb = openpyxl.load_workbook(io.BytesIO(built), read_only=True)
@@ -294,9 +294,9 @@ def test_rebuild_refuses_a_data_formula_without_a_value(built: bytes) -> None:
 
 def test_both_writers_render_the_same_cells(seed_review: Review) -> None:
     """xlsxwriter (build and rebuild) and openpyxl (the benchmark's baseline) draw one layout: same cells."""
-    from elinvoima_xl.checks import run_checks
-    from elinvoima_xl.layout import workbook_layout
-    from elinvoima_xl.writers.xlsx import render_xlsx
+    from elinvoima_xl.core.checks import run_checks
+    from elinvoima_xl.workbook.layout import workbook_layout
+    from elinvoima_xl.workbook.xlsx_writer import render_xlsx
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
     from openpyxl_writer import render_openpyxl
@@ -314,7 +314,7 @@ def test_both_writers_render_the_same_cells(seed_review: Review) -> None:
 
 
 def test_rebuild_leaves_one_selected_sheet_and_the_active_tab_on_it(built: bytes) -> None:
-    from elinvoima_xl.splice import sheet_parts
+    from elinvoima_xl.workbook.splice import sheet_parts
 
     out, _ = rebuild_bytes(built, "Elinvoima.xlsm")
     parts = sheet_parts(out)
@@ -358,7 +358,7 @@ def test_cli_rebuild_names_the_bad_cell_and_writes_nothing(built: bytes, tmp_pat
 
 
 def test_rebuild_rendered_in_two_processes_gives_the_same_cells(monkeypatch: pytest.MonkeyPatch) -> None:
-    import elinvoima_xl.backends.file as file_backend
+    import elinvoima_xl.jobs.file_backend as file_backend
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
     from synthetic import synthetic_income_review

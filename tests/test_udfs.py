@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from elinvoima_xl import udfs
+from elinvoima_xl.excel import udfs
 
 
 def _call(name: str) -> Any:
@@ -88,9 +88,9 @@ def test_docstrings_are_finnish_descriptions() -> None:
 
 def test_tot_pct_without_arguments_reads_its_row_by_the_heads() -> None:
     """=TOT_PCT() on Työllisyyspalvelut's Myyntituotot row: the seed prints 59,9 (59 558 / 99 500)."""
-    from elinvoima_xl.load import bundled_review
-    from elinvoima_xl.team_workbook import build_workbook
-    from elinvoima_xl.udfs import TOT_PCT as raw
+    from elinvoima_xl.sources.load import bundled_review
+    from elinvoima_xl.jobs.team_workbook import build_workbook
+    from elinvoima_xl.excel.udfs import TOT_PCT as raw
 
     from .fake_xlwings import FakeBook
 
@@ -103,7 +103,7 @@ def test_tot_pct_without_arguments_reads_its_row_by_the_heads() -> None:
 
 
 def test_row_pct_scales_units_and_reports_bad_cells() -> None:
-    from elinvoima_xl.excel_values import row_pct
+    from elinvoima_xl.excel.values import row_pct
 
     heads = ["", "TA 2023 (1000 €)", "TOT 2023 6 kk (€)"]
     assert row_pct([heads, ["Myyntituotot", 99.5, 59_558]]) == 59.9      # 59 558 € / 99 500 €

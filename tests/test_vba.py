@@ -16,8 +16,8 @@ import openpyxl
 import pytest
 from oletools.olevba import VBA_Parser, decompress_stream
 
-from elinvoima_xl.package import finish_package
-from elinvoima_xl.team_workbook import rebuild_bytes
+from elinvoima_xl.workbook.package import finish_package
+from elinvoima_xl.jobs.team_workbook import rebuild_bytes
 
 from .conftest import REPO
 from .spreadsheet_engine import convert
@@ -112,8 +112,8 @@ def test_every_sheet_has_a_code_name_and_a_document_module_after_a_rebuild(built
 
 
 def test_the_import_gives_its_sheets_code_names_and_modules(built: bytes, tmp_path: Path) -> None:
-    from elinvoima_xl.importer import import_ledger
-    from elinvoima_xl.load import bundled_path, bundled_review
+    from elinvoima_xl.jobs.importer import import_ledger
+    from elinvoima_xl.sources.load import bundled_path, bundled_review
     from elinvoima_xl.sources.ledger import DEFAULT_MAPPING, read_mapping
     from elinvoima_xl.sources.ledger_generator import ledger_for_review
 
@@ -152,7 +152,7 @@ def test_udf_wrappers_leave_the_process_as_it_was() -> None:
     """In a process of its own (xlwings imported there): the generator's stubs and decorators are undone after it."""
     code = ("import sys, xlwings\n"
             "func = (xlwings.func, xlwings.arg, xlwings.ret)\n"
-            "from elinvoima_xl.vba import MACROS_DIR, UDF_MODULE_FILE, udf_wrapper_source\n"
+            "from elinvoima_xl.workbook.vba import MACROS_DIR, UDF_MODULE_FILE, udf_wrapper_source\n"
             "first, second = udf_wrapper_source(), udf_wrapper_source()\n"
             "assert first == second == (MACROS_DIR / UDF_MODULE_FILE).read_text(encoding='utf-8')\n"
             "assert (xlwings.func, xlwings.arg, xlwings.ret) == func\n"

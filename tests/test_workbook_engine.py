@@ -9,11 +9,11 @@ import numpy as np
 import openpyxl
 import pytest
 
-from elinvoima_xl.calc import computed_table, execution_pct, rollup
-from elinvoima_xl.checks import rounding_tolerance
-from elinvoima_xl.model import Review
-from elinvoima_xl.structure import INCOME_STATEMENT, Kind
-from elinvoima_xl.team_workbook import build_workbook, rebuild_bytes
+from elinvoima_xl.core.calc import computed_table, execution_pct, rollup
+from elinvoima_xl.core.checks import rounding_tolerance
+from elinvoima_xl.core.model import Review
+from elinvoima_xl.core.structure import INCOME_STATEMENT, Kind
+from elinvoima_xl.jobs.team_workbook import build_workbook, rebuild_bytes
 
 from .spreadsheet_engine import convert
 

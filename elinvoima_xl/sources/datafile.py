@@ -42,13 +42,13 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputError, NumberFormatError, Place
-from ..labels import match_label, normalize_label
-from ..model import Column, Review, Source, Table, column_roles
-from ..excel_values import EXCEL_ERRORS
-from ..names import FORMULA_START, area_key, text_for_csv
-from ..numbers import MAX_FIGURE, format_fi, parse_fi_number
-from ..structure import COUNCIL, INCOME_STATEMENT, INVESTMENT, Block, Kind, SignConvention, Structure
+from ..core.errors import InputError, NumberFormatError, Place
+from ..core.labels import match_label, normalize_label
+from ..core.model import Column, Review, Source, Table, column_roles
+from ..excel.values import EXCEL_ERRORS
+from ..core.names import FORMULA_START, area_key, text_for_csv
+from ..core.numbers import MAX_FIGURE, format_fi, parse_fi_number
+from ..core.structure import COUNCIL, INCOME_STATEMENT, INVESTMENT, Block, Kind, SignConvention, Structure
 from . import decode_text
 
 SHEET_NAME = "Tiedot"
@@ -91,7 +91,7 @@ def _csv_rows(reader: Iterator[list[str]], name: str) -> Iterator[tuple[int, lis
 def read_data_xlsx(data: bytes, name: str = "<xlsx>", sheet: str | None = None) -> Review:
     import openpyxl  # only the xlsx path needs it
 
-    from ..safe_zip import check_package
+    from ..ooxml.safe_zip import check_package
 
     check_package(data, name)   # an old .xls, limits and DTDs before anything inflates the package
 
@@ -129,8 +129,8 @@ def read_data_xlsx(data: bytes, name: str = "<xlsx>", sheet: str | None = None) 
 def _fast_rows(data: bytes, sheet: str | None) -> tuple[str, list[tuple[object, ...]]] | None:
     """(sheet, rows) read as the file backend reads the team's Tiedot (`sheet_rows`), or None when only
     openpyxl can read it exactly (or say what is wrong with the package)."""
-    from ..splice import sheet_parts
-    from .sheet_rows import sheet_rows
+    from ..workbook.splice import sheet_parts
+    from ..ooxml.sheet_rows import sheet_rows
 
     try:
         parts = sheet_parts(data)
@@ -161,8 +161,8 @@ def unreadable_workbook(exc: BaseException, name: str, sheet: str | None = None,
 
 
 def _bad_cell_error(data: bytes, name: str, sheet: str) -> InputError | None:
-    from ..splice import sheet_parts
-    from .sheet_rows import bad_number_cell
+    from ..workbook.splice import sheet_parts
+    from ..ooxml.sheet_rows import bad_number_cell
 
     try:
         found = bad_number_cell(data, sheet_parts(data)[sheet])
@@ -187,7 +187,7 @@ def _heading(data: bytes, sheet: str, cell: str) -> str | None:
     """The row-1 heading above `cell`, as `review_from_rows` names a cell's column."""
     import openpyxl
 
-    from ..layout import parse_ref
+    from ..workbook.layout import parse_ref
 
     row, col = parse_ref(cell)
     if row == 0:

@@ -32,10 +32,10 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
-from ..errors import InputError, Place
-from ..labels import match_label, normalize_label
-from ..numbers import format_fi
-from ..structure import INCOME_STATEMENT, Block, Kind
+from ..core.errors import InputError, Place
+from ..core.labels import match_label, normalize_label
+from ..core.numbers import format_fi
+from ..core.structure import INCOME_STATEMENT, Block, Kind
 from . import decode_text
 from .ledger_read import Batch, ExportScan
 
@@ -98,7 +98,7 @@ def _lookup_table(ranges: tuple[tuple[int, int, str], ...]) -> tuple[npt.NDArray
 
 def _same_spelling(centres: list[tuple[int, int, str, int]], name: str) -> None:
     """Refuse a service area written in two ways that Excel takes for one name (`Liikunta`, `LIIKUNTA`)."""
-    from ..names import area_key
+    from ..core.names import area_key
 
     first: dict[str, tuple[str, int]] = {}
     for _, _, target, n in centres:

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..model import Review, column_roles
-from ..structure import Kind
+from ..core.model import Review, column_roles
+from ..core.structure import Kind
 from .ledger import Mapping
 
 
@@ -227,7 +227,7 @@ def render_export(entries: list[Entry], style: str, seed: int = 1) -> bytes:
 
 
 def _city_mapping(n_areas: int) -> Mapping:
-    from ..load import bundled_path
+    from .load import bundled_path
     from .ledger import read_mapping
 
     accounts = read_mapping(bundled_path("kohdistus.csv").read_bytes(), "kohdistus.csv").accounts

@@ -38,8 +38,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ..errors import InputError, NumberFormatError, Place
-from ..numbers import format_fi, parse_fi_number
+from ..core.errors import InputError, NumberFormatError, Place
+from ..core.numbers import format_fi, parse_fi_number
 from . import refuse_binary
 
 IntArray = npt.NDArray[np.int64]

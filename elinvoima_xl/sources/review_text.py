@@ -14,11 +14,11 @@ import html
 import re
 from dataclasses import dataclass, field
 
-from ..errors import InputError, Place
-from ..labels import match_choice, match_label, normalize_label
-from ..model import Column, Goal, Kpi, Review, Risk, Source, Table, column_roles
-from ..numbers import parse_fi_number
-from ..structure import COUNCIL, INCOME_STATEMENT, INVESTMENT, Block, Kind, Structure
+from ..core.errors import InputError, Place
+from ..core.labels import match_choice, match_label, normalize_label
+from ..core.model import Column, Goal, Kpi, Review, Risk, Source, Table, column_roles
+from ..core.numbers import parse_fi_number
+from ..core.structure import COUNCIL, INCOME_STATEMENT, INVESTMENT, Block, Kind, Structure
 
 TILA_CHOICES = ("Toteutuu", "Toteutuu osittain", "Ei toteudu")
 _TAG = re.compile(r"<[^>]+>")

@@ -1,1 +1,0 @@
-"""The two implementations of the jobs' workbook port: a file on disk, and the workbook open in Excel."""

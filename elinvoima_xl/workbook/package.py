@@ -1,0 +1,170 @@
+"""The OOXML package around a workbook: macro content type, ribbon part and relationship, inspection.
+
+`finish_package` is the last step of a build: it gives the package the macro-enabled content
+type and the ribbon part with its relationship in `_rels/.rels`. It also mends what openpyxl
+does to a saved .xlsm (it keeps `customUI/customUI14.xml` but drops that relationship, and
+writes the .xlsx content type); the tests use it so to stand in for a workbook Excel saved.
+Rebuilds never go through openpyxl: they splice (`splice.py`) and leave both untouched.
+"""
+
+from __future__ import annotations
+
+__all__ = ["MACRO_MAIN", "PLAIN_MAIN", "RIBBON_PART", "RIBBON_REL_TYPE", "PackageInfo", "app_xml_with_sheets",
+           "finish_package", "inspect_package", "workbook_sheets"]
+
+import functools
+import io
+import zipfile
+from dataclasses import dataclass
+from xml.etree import ElementTree as ET
+
+CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
+REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+RIBBON_REL_TYPE = "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility"
+RIBBON_PART = "customUI/customUI14.xml"
+MACRO_MAIN = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+PLAIN_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+_FIXED_DATE = (1980, 1, 1, 0, 0, 0)
+
+
+@dataclass(frozen=True)
+class PackageInfo:
+    names: tuple[str, ...]
+    main_content_type: str | None
+    ribbon_targets: tuple[str, ...]       # targets of ribbon relationships in _rels/.rels
+    has_vba: bool
+
+
+def _parse(data: bytes) -> ET.Element:
+    from ..ooxml.safe_zip import parse_xml
+
+    return parse_xml(data)
+
+
+def _serialize(root: ET.Element, default_ns: str) -> bytes:
+    ET.register_namespace("", default_ns)
+    return b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' + ET.tostring(root, encoding="utf-8")
+
+
+@functools.lru_cache(maxsize=2)   # asked several times of the same package in one job; the result is frozen
+def inspect_package(data: bytes) -> PackageInfo:
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        names = tuple(z.namelist())
+        types = _parse(z.read("[Content_Types].xml"))
+        main = next((o.get("ContentType") for o in types.iter(f"{{{CT_NS}}}Override")
+                     if o.get("PartName") == "/xl/workbook.xml"), None)
+        rels = _parse(z.read("_rels/.rels")) if "_rels/.rels" in names else ET.Element("x")
+        ribbon = tuple((r.get("Target") or "").lstrip("/") for r in rels.iter(f"{{{REL_NS}}}Relationship")
+                       if r.get("Type") == RIBBON_REL_TYPE)
+    return PackageInfo(names, main, ribbon, "xl/vbaProject.bin" in names)
+
+
+def workbook_sheets(parts: dict[str, bytes]) -> list[tuple[str, str]]:
+    """(sheet name, worksheet part) in the workbook's order, from workbook.xml and its relationships."""
+    import posixpath
+    import re
+    from html import unescape
+
+    text = parts["xl/workbook.xml"].decode("utf-8")
+    rels = _parse(parts["xl/_rels/workbook.xml.rels"])
+    targets = {r.get("Id"): r.get("Target") or "" for r in rels.iter(f"{{{REL_NS}}}Relationship")}
+    out = []
+    for m in re.finditer(r"<sheet\b[^>]*/>", text):
+        attrs = dict(re.findall(r'([\w:]+)="([^"]*)"', m.group(0)))
+        rid = next((v for k, v in attrs.items() if k.endswith(":id")), "")
+        target = targets.get(rid, "")
+        part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+        out.append((unescape(attrs.get("name", "")), part))
+    return out
+
+
+def _stamp_owned(parts: dict[str, bytes], fingerprints: dict[str, str]) -> None:
+    """Give each sheet marked `ElinvoimaOma` the fingerprint of its cells as written; list the sheets in app.xml."""
+    import re
+
+    from .ownership import OWNED_NAME, fingerprint_name, local_names, shared_strings, without_fingerprints
+
+    text = parts["xl/workbook.xml"].decode("utf-8")
+    sheets = workbook_sheets(parts)
+    owned = [i for i, names in local_names(text).items() if OWNED_NAME in names and i < len(sheets)]
+    strings = shared_strings(parts.get("xl/sharedStrings.xml"))
+    block = re.search(r"<definedNames>(.*?)</definedNames>", text, re.DOTALL)
+    if owned and block is not None:
+        names = re.findall(r"<definedName\b[^>]*>.*?</definedName>|<definedName\b[^>]*/>", block.group(1), re.DOTALL)
+        names = without_fingerprints(names, set(owned))
+        names += [fingerprint_name(i, sheets[i][0], parts[sheets[i][1]], strings, fingerprints.get(sheets[i][0]))
+                  for i in owned]
+        text = text[:block.start()] + "<definedNames>" + "".join(names) + "</definedNames>" + text[block.end():]
+        parts["xl/workbook.xml"] = text.encode("utf-8")
+    if "docProps/app.xml" in parts:
+        parts["docProps/app.xml"] = app_xml_with_sheets(parts["docProps/app.xml"], [n for n, _ in sheets])
+
+
+def app_xml_with_sheets(app_xml: bytes, sheets: list[str]) -> bytes:
+    """`docProps/app.xml` with its list of worksheets (HeadingPairs count, TitlesOfParts) set to `sheets`.
+
+    The first heading pair is the worksheets' (as Excel and xlsxwriter write it); other pairs
+    (named ranges) and every other property stay as they are. An app.xml of another shape is
+    returned unchanged.
+    """
+    import re
+    from html import escape
+
+    text = app_xml.decode("utf-8", "replace")
+    heads = re.search(r"(<HeadingPairs>\s*<vt:vector\b[^>]*>)(.*?)(</vt:vector>\s*</HeadingPairs>)", text, re.DOTALL)
+    titles = re.search(r"(<TitlesOfParts>\s*<vt:vector\b)([^>]*)(>)(.*?)(</vt:vector>\s*</TitlesOfParts>)", text, re.DOTALL)
+    if heads is None or titles is None:
+        return app_xml
+    counts = [int(c) for c in re.findall(r"<vt:i4>(\d+)</vt:i4>", heads.group(2))]
+    items = re.findall(r"<vt:lpstr>.*?</vt:lpstr>|<vt:lpstr/>", titles.group(4), re.DOTALL)
+    if not counts or sum(counts) != len(items):
+        return app_xml
+    rest = items[counts[0]:]
+    new_items = [f"<vt:lpstr>{escape(s, quote=False)}</vt:lpstr>" for s in sheets] + rest
+    new_heads = re.sub(r"<vt:i4>\d+</vt:i4>", f"<vt:i4>{len(sheets)}</vt:i4>", heads.group(2), count=1)
+    attrs = re.sub(r'\bsize="\d+"', f'size="{len(new_items)}"', titles.group(2))
+    text = (text[:heads.start()] + heads.group(1) + new_heads + heads.group(3) + text[heads.end():titles.start()]
+            + titles.group(1) + attrs + titles.group(3) + "".join(new_items) + titles.group(5) + text[titles.end():])
+    return text.encode("utf-8")
+
+
+def finish_package(data: bytes, ribbon_xml: bytes | None, stamp: bool = False,
+                   fingerprints: dict[str, str] | None = None) -> bytes:
+    """The package with the macro-enabled content type and the ribbon part related from `_rels/.rels`.
+
+    `ribbon_xml` replaces the ribbon part; None keeps the one in the package (rebuild).
+    With `stamp` (a build), every sheet marked as the tool's gets the fingerprint of its cells
+    (`ownership`) and `docProps/app.xml` lists the sheets. Every other part is copied as it is.
+    """
+    src = zipfile.ZipFile(io.BytesIO(data))
+    names = src.namelist()
+    parts = {n: src.read(n) for n in names}
+    if stamp:
+        _stamp_owned(parts, fingerprints or {})
+    if ribbon_xml is not None:
+        parts[RIBBON_PART] = ribbon_xml
+        if RIBBON_PART not in names:
+            names.append(RIBBON_PART)
+    types = _parse(parts["[Content_Types].xml"])
+    for o in types.iter(f"{{{CT_NS}}}Override"):
+        if o.get("PartName") == "/xl/workbook.xml":
+            o.set("ContentType", MACRO_MAIN)
+    parts["[Content_Types].xml"] = _serialize(types, CT_NS)
+    if RIBBON_PART in parts:
+        rels = _parse(parts["_rels/.rels"])
+        have = [r for r in rels.iter(f"{{{REL_NS}}}Relationship") if r.get("Type") == RIBBON_REL_TYPE]
+        if not have:
+            ids = {r.get("Id") for r in rels.iter(f"{{{REL_NS}}}Relationship")}
+            n = 1
+            while f"rIdUI{n}" in ids:
+                n += 1
+            ET.SubElement(rels, f"{{{REL_NS}}}Relationship",
+                          {"Id": f"rIdUI{n}", "Type": RIBBON_REL_TYPE, "Target": RIBBON_PART})
+        parts["_rels/.rels"] = _serialize(rels, REL_NS)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:   # speed over 10 % of size
+        for part in names:
+            info = zipfile.ZipInfo(part, _FIXED_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(info, parts[part])
+    return out.getvalue()

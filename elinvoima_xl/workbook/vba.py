@@ -1,0 +1,247 @@
+"""The workbook's VBA project from text: xlwings' standalone module, our `macros/*.bas`, and the generated UDF wrappers.
+
+`python -m elinvoima_xl.vba` regenerates `macros/xlwings_udfs.bas` from the Python UDFs with
+xlwings' own generator; a test fails when the committed file and the UDFs drift apart.
+"""
+
+from __future__ import annotations
+
+__all__ = ["MACROS_DIR", "RIBBON_FILE", "UDF_MODULE_FILE", "VBA_PROJECT_HEADER", "conform_vba_project",
+           "macro_sources", "project_modules", "udf_wrapper_source", "xlwings_standalone_modules"]
+
+import importlib.util
+import io
+import sys
+import types
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from ..core.errors import ElinvoimaError
+
+# Package data (importlib.resources), so an installed wheel finds it; the repository's `macros/` links here.
+MACROS_DIR = Path(str(resources.files("elinvoima_xl.macros")))
+RIBBON_FILE = "customUI14.xml"
+UDF_MODULE_FILE = "xlwings_udfs.bas"
+UDF_PYTHON_MODULE = "elinvoima_xl.udfs"
+
+
+def _xlwings_dir() -> Path:
+    spec = importlib.util.find_spec("xlwings")   # located, not imported: the CLI never imports xlwings
+    if spec is None or spec.origin is None:
+        raise ElinvoimaError("xlwings-pakettia ei löydy: asenna riippuvuudet (make setup).")
+    return Path(spec.origin).parent
+
+
+def xlwings_standalone_modules() -> list[tuple[str, str, bool]]:
+    """(name, source, is_class) of the VBA modules xlwings' standalone workbook needs: `xlwings`, `Dictionary`.
+
+    Taken from the `quickstart_standalone.xlsm` the pinned xlwings package ships (BSD-3), so the
+    team's workbook runs `RunPython` and the UDFs without the xlwings add-in.
+    """
+    import pyopenvba
+
+    with pyopenvba.ExcelFile(_xlwings_dir() / "quickstart_standalone.xlsm") as book:
+        kinds = {m.name: m.kind for m in book.vba_project().modules}
+        sources = book.vba_modules()
+    return [(name, sources[name], kinds[name] == pyopenvba.VBAModuleKind.other) for name in ("xlwings", "Dictionary")]
+
+
+def macro_sources(macros_dir: Path = MACROS_DIR) -> list[tuple[str, str]]:
+    """(module name, source) of every `macros/*.bas`, sorted by file name."""
+    if not macros_dir.is_dir():
+        raise ElinvoimaError(f"makrokansiota ei löydy: {macros_dir}")
+    out = []
+    for path in sorted(macros_dir.glob("*.bas")):
+        text = path.read_text(encoding="utf-8")
+        first = text.splitlines()[0] if text else ""
+        if not first.startswith('Attribute VB_Name = "'):
+            raise ElinvoimaError(f"{path}: ensimmäisen rivin pitää olla Attribute VB_Name = \"...\"")
+        out.append((first.split('"')[1], text))
+    return out
+
+
+def project_modules(macros_dir: Path = MACROS_DIR) -> list[tuple[str, str, bool]]:
+    """Every module the team's workbook carries besides its document modules, in project order."""
+    return [*xlwings_standalone_modules(), *((n, s, False) for n, s in macro_sources(macros_dir))]
+
+
+# [MS-OVBA] 2.3.4.1: Reserved1 0x61CC, Version 0xFFFF, Reserved2 0x00, Reserved3 0x0000 and no performance
+# cache: the version-independent form, which Office compiles from the modules' source on first open.
+VBA_PROJECT_HEADER = bytes.fromhex("CC61FFFF000000")
+
+
+def conform_vba_project(data: bytes) -> bytes:
+    """A vbaProject.bin as MS-OVBA writes it for any Office version: `_VBA_PROJECT` is the 7-byte header
+    without a performance cache, and no module keeps compiled code (every MODULEOFFSET is 0).
+
+    Modules that carried p-code (from a template) are rewritten as their compressed source alone,
+    and the dir stream with them; every other stream is kept.
+    """
+    from pyopenvba.cfb import CFB
+    from pyopenvba.vba import compress, parse_vba_project, serialize_dir_stream, write_back_modules
+
+    cfb = CFB.from_bytes(data)
+    project = parse_vba_project(cfb)
+    for module in project.modules:
+        if module.text_offset:
+            module.source = module.source       # loaded, and rewritten without the bytes before it
+            module.dirty = True
+    write_back_modules(cfb, project)
+    if project.dir_structure_dirty:
+        cfb.write_stream_in_storage("VBA", "dir", compress(serialize_dir_stream(project)))
+    cfb.write_stream_in_storage("VBA", "_VBA_PROJECT", VBA_PROJECT_HEADER)
+    return cfb.to_bytes()
+
+
+VBA_PART = "xl/vbaProject.bin"
+_WORKSHEET_BASE = "0{00020820-0000-0000-C000-000000000046}"     # VB_Base of a worksheet's document module
+
+
+def add_document_modules(data: bytes, only: set[str] | None = None) -> tuple[bytes, list[str]]:
+    """The .xlsm package with a code name and an (empty) document module for every worksheet lacking one,
+    as Excel gives a sheet added in it; and the sheets that got one. `only` limits it to those sheets
+    (the ones a job wrote: the team's own sheets are never touched).
+
+    This is the only change a rebuild or an import ever makes to the VBA project: the modules
+    already there keep their source and streams (`vba_project_grew_only` checks it). A package
+    where every sheet has a code name comes back as it was.
+    """
+    import re
+    import tempfile
+    import zipfile
+    from pathlib import Path
+
+    import pyopenvba
+    from pyopenvba._new_project import document_header
+
+    from .package import workbook_sheets
+    from .splice import _set_code_name
+
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        names = set(z.namelist())
+        if VBA_PART not in names:
+            return data, []
+        head = {n: z.read(n) for n in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")}
+        sheets = [(s, p) for s, p in workbook_sheets(head) if p in names]
+        wanted = [(s, p) for s, p in sheets if only is None or s in only]
+        xml = {p: z.read(p) for _, p in wanted}
+        missing = [(s, p) for s, p in wanted if not re.search(rb'<sheetPr\b[^>]*\bcodeName="', xml[p][:4096])]
+        if not missing:
+            return data, []
+        xml = {p: z.read(p) for _, p in sheets}
+        infos = z.infolist()
+        contents = {i.filename: z.read(i.filename) for i in infos}
+    code_of = {s: re.search(rb'<sheetPr\b[^>]*\bcodeName="([^"]+)"', xml[p]) for s, p in sheets}
+    with tempfile.TemporaryDirectory() as tmp:
+        src, dst = Path(tmp) / "in.xlsm", Path(tmp) / "out.xlsm"
+        src.write_bytes(data)
+        with pyopenvba.ExcelFile(src) as book:
+            project = book.vba_project()
+            taken = {m.name.casefold() for m in project.modules}
+            taken |= {m.group(1).decode().casefold() for m in code_of.values() if m is not None}
+            book_code = re.search(rb'<workbookPr\b[^>]*\bcodeName="([^"]+)"', head["xl/workbook.xml"])
+            taken.add((book_code.group(1).decode() if book_code else "ThisWorkbook").casefold())
+            k = 1
+            for _sheet, part in missing:
+                while f"sheet{k}" in taken:
+                    k += 1
+                code = f"Sheet{k}"
+                taken.add(code.casefold())
+                project.add_module(code, document_header(code, _WORKSHEET_BASE), kind=pyopenvba.VBAModuleKind.other)
+                contents[part] = _set_code_name(xml[part], code.encode())
+            book.save(dst)
+        with zipfile.ZipFile(dst) as z:
+            contents[VBA_PART] = z.read(VBA_PART)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        for info in infos:
+            z.writestr(info, contents[info.filename], compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+    return out.getvalue(), [s for s, _ in missing]
+
+
+def vba_project_grew_only(before: bytes, after: bytes) -> bool:
+    """True when `after` holds every module of `before` with the same source, and only document modules besides."""
+    from pyopenvba.cfb import CFB
+    from pyopenvba.vba import parse_vba_project
+
+    old = {m.name: m for m in parse_vba_project(CFB.from_bytes(before)).modules}
+    new = {m.name: m for m in parse_vba_project(CFB.from_bytes(after)).modules}
+    if any(name not in new or new[name].source != m.source for name, m in old.items()):
+        return False
+    return all(_WORKSHEET_BASE in m.source and "Sub " not in m.source and "Function " not in m.source
+               for name, m in new.items() if name not in old)
+
+
+class _Book:
+    Name = "Elinvoima.xlsm"   # the generator only asks whether the workbook is an add-in
+
+
+_COM_MODULES = ("pythoncom", "pywintypes", "win32com", "win32com.client")
+
+
+@contextmanager
+def _xlwings_generator() -> Iterator[Any]:
+    """xlwings' UDF module with its real decorators, for one call; the process is left as it was.
+
+    Off Windows the COM modules it imports are absent: stubs stand in for them (only for absent
+    ones), and `xlwings.func`/`arg`/`ret` are no-ops there, so xlwings' own are put in place.
+    On leaving, the stubs, a `xlwings.udfs` imported over them and the decorators are put back.
+    """
+    stubs = {name: types.ModuleType(name) for name in _COM_MODULES if name not in sys.modules}
+    if "pythoncom" in stubs:
+        stubs["pythoncom"].CoInitialize = lambda: None  # type: ignore[attr-defined]
+    if "win32com.client" in stubs:
+        stubs["win32com.client"].Dispatch = None  # type: ignore[attr-defined]
+    if "win32com" in stubs:
+        stubs["win32com"].client = stubs.get("win32com.client") or sys.modules["win32com.client"]  # type: ignore[attr-defined]
+    had_udfs = "xlwings.udfs" in sys.modules
+    sys.modules.update(stubs)
+    try:
+        import xlwings
+        from xlwings import udfs
+
+        decorators = (xlwings.func, xlwings.arg, xlwings.ret)
+        xlwings.func, xlwings.arg, xlwings.ret = udfs.xlfunc, udfs.xlarg, udfs.xlret  # type: ignore[assignment]
+        try:
+            yield udfs
+        finally:
+            xlwings.func, xlwings.arg, xlwings.ret = decorators  # type: ignore[assignment]
+    finally:
+        for name in stubs:
+            sys.modules.pop(name, None)
+        if not had_udfs and stubs:      # it holds the stubs: a later import must not find it
+            sys.modules.pop("xlwings.udfs", None)
+            xlwings_module = sys.modules.get("xlwings")
+            if xlwings_module is not None and hasattr(xlwings_module, "udfs"):
+                delattr(xlwings_module, "udfs")
+
+
+def udf_wrapper_source() -> str:
+    """The VBA wrapper module for `elinvoima_xl.udfs`, as xlwings' `import_udfs` writes it.
+
+    xlwings' generator lives in a Windows-only module and its decorators are no-ops off
+    Windows, so this re-decorates a private copy of the UDF module with the real ones, the COM
+    modules stubbed for the call only (`_xlwings_generator`).
+    """
+    with _xlwings_generator() as udfs:
+        spec = importlib.util.find_spec(UDF_PYTHON_MODULE)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        buf = io.StringIO()
+        buf.write('Attribute VB_Name = "xlwings_udfs"\n')
+        buf.write("'Autogenerated code by xlwings - changes will be lost with next import!\n")
+        buf.write("#Const App = \"Microsoft Excel\" 'Adjust when using outside of Excel\n")
+        udfs.generate_vba_wrapper(UDF_PYTHON_MODULE, module, buf, _Book())  # type: ignore[no-untyped-call]
+    return buf.getvalue().replace("\r\n", "\n")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--print"]:
+        sys.stdout.write(udf_wrapper_source())
+    else:
+        (MACROS_DIR / UDF_MODULE_FILE).write_text(udf_wrapper_source(), encoding="utf-8", newline="\n")
+        print(f"kirjoitettu {MACROS_DIR / UDF_MODULE_FILE}")

@@ -1,1 +1,0 @@
-"""Renderers of the one workbook layout (`elinvoima_xl.layout`): xlsxwriter (`xlsx.py`); the openpyxl baseline is in benchmarks/."""
