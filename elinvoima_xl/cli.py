@@ -273,7 +273,7 @@ def job(name: str, path: Path | None) -> None:
               help="Talousarviotiedosto: kustannuspaikka;tili;talousarvio.")
 @click.option("--map", "mapping", type=click.Path(path_type=Path), default=None,
               help="Kohdistustaulukko (oletus: työkirjan Kohdistus-välilehti tai mukana tuleva).")
-@click.option("--kohdistamattomat", is_flag=True,
+@click.option("--kohdistamattomat", "keep_unallocated", is_flag=True,
               help="Kohdistamattomat rivit riville/alueelle Kohdistamattomat (muuten tuonti pysähtyy).")
 @click.option("--period", "period", default=None,
               help="Katsauskausi, esim. 1-9/2023 (oletus: tietojen TOT-sarake).")
@@ -281,7 +281,7 @@ def job(name: str, path: Path | None) -> None:
               help="Etumerkki: income (tuotot +, kulut −) tai debit (kirjanpidon debet +); oletus: päätellään.")
 @click.option("--profile", "profile", type=click.Path(path_type=Path), default=None,
               help="Sarakeprofiili: rooli;otsikko-rivit (oletus: työkirjan Tuontiprofiili-välilehti).")
-def import_(ledger: Path, into: Path, budget: Path | None, mapping: Path | None, kohdistamattomat: bool,
+def import_(ledger: Path, into: Path, budget: Path | None, mapping: Path | None, keep_unallocated: bool,
             period: str | None, sign: str | None, profile: Path | None) -> None:
     """Tuo kirjanpidon raportti tietotiedostoon tai tiimin työkirjaan.
 
@@ -291,7 +291,7 @@ def import_(ledger: Path, into: Path, budget: Path | None, mapping: Path | None,
     from .ooxml.locking import workbook_lock
 
     with workbook_lock(into):     # one writer at a time (the workbook or data file, and its import log)
-        report = import_ledger(ledger, into, budget, mapping, kohdistamattomat, period, sign, profile)
+        report = import_ledger(ledger, into, budget, mapping, keep_unallocated, period, sign, profile)
     click.echo(report.summary() + (f" Edellinen versio: {report.backup.name}" if report.backup else ""))
 
 

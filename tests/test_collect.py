@@ -55,7 +55,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
 def unanswered(review: Review) -> Review:
     """The review as it is when the heads are asked: goals without Toteuma 30.6. and Tila."""
     out = copy.copy(review)
-    out.goals = [dataclasses.replace(g, toteuma_30_6="", tila="", tila_printed="") for g in review.goals]
+    out.goals = [dataclasses.replace(g, status_30_6="", state="", state_printed="") for g in review.goals]
     return out
 
 

@@ -23,7 +23,7 @@ WHY = "Kesätyöllistäminen: maksut keväällä.\nÅäö loppuvuosi."
 @pytest.fixture
 def book(seed_review: Review, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeBook:
     review = copy.copy(seed_review)
-    review.goals = [dataclasses.replace(g, toteuma_30_6="", tila="", tila_printed="") for g in seed_review.goals]
+    review.goals = [dataclasses.replace(g, status_30_6="", state="", state_printed="") for g in seed_review.goals]
     fake = FakeBook.from_xlsx(build_workbook(review))
     monkeypatch.setattr(FakeBook, "fullname", property(lambda self: str(tmp_path / self._name)))
     monkeypatch.setattr(ribbon, "_caller", lambda: fake)

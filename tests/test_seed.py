@@ -99,9 +99,9 @@ def test_text_tables_are_read(seed_review) -> None:  # type: ignore[no-untyped-d
     assert [g.level for g in goals].count("valtuusto") == 4
     assert [g.level for g in goals].count("käyttösuunnitelma") == 4
     # The first goal's page-broken cell is joined back together.
-    assert "myytävät tontit perustietoineen" in goals[1].toteuma_30_6
+    assert "myytävät tontit perustietoineen" in goals[1].status_30_6
     assert [k.name for k in seed_review.kpis][-1] == "Nettomuutto"
-    assert seed_review.risks[0].riski.startswith("Osaavan työvoiman saatavuus")
+    assert seed_review.risks[0].risk.startswith("Osaavan työvoiman saatavuus")
 
 
 def test_bundled_findings_are_grouped_by_cause(seed_review) -> None:  # type: ignore[no-untyped-def]

@@ -215,7 +215,7 @@ def test_goals_go_to_the_heads_named_in_vastuu(seed_review: Review) -> None:
     assert got == [5, 8]
     assert goals_for_area(seed_review, "Työllisyyspalvelut") == []
     # council goals have no Vastuu: they are the division's and go to nobody
-    assert all(g.vastuu for _, g in goals_for_area(seed_review, "Kulttuuri"))
+    assert all(g.responsible for _, g in goals_for_area(seed_review, "Kulttuuri"))
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:

@@ -459,18 +459,18 @@ def check_goals(review: Review, settings: Settings) -> list[Finding]:
     out: list[Finding] = []
     for g in review.goals:
         where = str(g.source)
-        name = g.paamaara.split("\n")[0]
-        if not g.tila_printed:
+        name = g.aim.split("\n")[0]
+        if not g.state_printed:
             out.append(Finding("warning", "goal_status", name, None, "Tila", None, None, None,
                                f"Tavoite '{name}' ({g.level}): tila puuttuu.", where))
-        elif not g.tila:
+        elif not g.state:
             out.append(Finding("error", "goal_status", name, None, "Tila", None, None, None,
-                               f"Tavoite '{name}' ({g.level}): tila '{g.tila_printed}' ei ole "
+                               f"Tavoite '{name}' ({g.level}): tila '{g.state_printed}' ei ole "
                                f"Toteutuu, Toteutuu osittain eikä Ei toteudu.", where))
-        elif normalize_label(g.tila) != normalize_label(g.tila_printed):
+        elif normalize_label(g.state) != normalize_label(g.state_printed):
             out.append(Finding("warning", "goal_status", name, None, "Tila", None, None, None,
-                               f"Tavoite '{name}' ({g.level}): tila on kirjoitettu '{g.tila_printed}'; "
-                               f"tulkittu '{g.tila}'.", where))
+                               f"Tavoite '{name}' ({g.level}): tila on kirjoitettu '{g.state_printed}'; "
+                               f"tulkittu '{g.state}'.", where))
     return out
 
 

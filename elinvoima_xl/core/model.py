@@ -207,17 +207,17 @@ class Table:
 
 @dataclass(frozen=True)
 class Goal:
-    """A strategic goal row; the heads write `toteuma_30_6` and `tila`."""
+    """A strategic goal row; the heads write `status_30_6` and `state` (tila)."""
 
     level: str                      # "valtuusto" or "käyttösuunnitelma"
-    paamaara: str
-    tavoite: str
-    mittari: str
-    toteuma_31_3: str
-    toteuma_30_6: str
-    vastuu: str
-    tila: str
-    tila_printed: str
+    aim: str                        # päämäärä
+    target: str                     # tavoite
+    measure: str                    # mittari
+    status_31_3: str
+    status_30_6: str
+    responsible: str                # vastuu
+    state: str                      # tila, one of TILA_CHOICES or ""
+    state_printed: str
     source: Source
 
 
@@ -230,10 +230,10 @@ class Kpi:
 
 @dataclass(frozen=True)
 class Risk:
-    riski: str
-    riskiarvo: str
-    hallintakeino: str
-    toteutuminen: str
+    risk: str
+    rating: str
+    control: str
+    outcome: str
     source: Source
 
 

@@ -219,9 +219,9 @@ def _goal_table(doc: _Doc, i: int) -> int:
         printed_tila = col(row, "tila")
         tila, _exact = match_choice(printed_tila, TILA_CHOICES) if printed_tila else (None, True)
         doc.goals.append(Goal(
-            level=level, paamaara=row[0], tavoite=col(row, "tavoite"), mittari=col(row, "mittari"),
-            toteuma_31_3=col(row, "toteuma", "31"), toteuma_30_6=col(row, "toteuma", "30"),
-            vastuu=col(row, "vastuu"), tila=tila or "", tila_printed=printed_tila,
+            level=level, aim=row[0], target=col(row, "tavoite"), measure=col(row, "mittari"),
+            status_31_3=col(row, "toteuma", "31"), status_30_6=col(row, "toteuma", "30"),
+            responsible=col(row, "vastuu"), state=tila or "", state_printed=printed_tila,
             source=Source(file=doc.name, line=lineno)))
     return k
 

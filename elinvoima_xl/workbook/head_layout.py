@@ -134,7 +134,7 @@ def goals_for_area(review: Review, area: str, responsible: Sequence[str] = ()) -
     needles = [n.casefold() for n in (area, *responsible) if n.strip()]
     out = []
     for i, g in enumerate(review.goals, start=1):
-        vastuu = g.vastuu.casefold()
+        vastuu = g.responsible.casefold()
         if vastuu and any(n in vastuu for n in needles):
             out.append((i, g))
     return out
@@ -211,7 +211,7 @@ def _goals_sheet(goals: list[tuple[int, Goal]]) -> SheetLayout:
     wrap = style(wrap=True)
     for r, (n, g) in enumerate(goals, start=1):
         sheet.put(r, 0, float(n))
-        for c, v in enumerate((g.level, g.paamaara, g.tavoite, g.mittari, g.toteuma_31_3), start=1):
+        for c, v in enumerate((g.level, g.aim, g.target, g.measure, g.status_31_3), start=1):
             sheet.put(r, c, v, style=wrap)
     last = max(len(goals), 1)
     sheet.validations.append(Validation(7, 1, last, TILA_CHOICES))
@@ -314,9 +314,9 @@ def head_layout(review: Review, table: Table, settings: Settings = Settings(),
     if goals:
         sheets.append(_goals_sheet(goals))
         for r, (n, g) in enumerate(goals, start=1):
-            answers.append(Answer(GOALS_SHEET, r, 6, "text", g.toteuma_30_6 or None,
+            answers.append(Answer(GOALS_SHEET, r, 6, "text", g.status_30_6 or None,
                                   _defined_name(f"Tavoite{n}", "Toteuma")))
-            answers.append(Answer(GOALS_SHEET, r, 7, "text", (g.tila_printed or g.tila) or None,
+            answers.append(Answer(GOALS_SHEET, r, 7, "text", (g.state_printed or g.state) or None,
                                   _defined_name(f"Tavoite{n}", "Tila")))
     properties = ((PROPERTY_KIND, WORKBOOK_KIND), (PROPERTY_AREA, table.name), (PROPERTY_DIVISION, review.division),
                   (PROPERTY_REVIEW, review.title), (PROPERTY_PERIOD, period_label(review)),

@@ -774,8 +774,8 @@ def _goals_sheet(review: Review) -> SheetLayout:
     for c, h in enumerate(GOAL_HEADS):
         sheet.put(0, c, h, style=HEAD_LEFT)
     for r, g in enumerate(review.goals, start=1):
-        for c, v in enumerate((g.level, g.paamaara, g.tavoite, g.mittari, g.toteuma_31_3, g.toteuma_30_6,
-                               g.vastuu, g.tila_printed or g.tila)):
+        for c, v in enumerate((g.level, g.aim, g.target, g.measure, g.status_31_3, g.status_30_6,
+                               g.responsible, g.state_printed or g.state)):
             sheet.put(r, c, v, style=style(wrap=True))
     last = max(len(review.goals), 1) + 200          # room for goals the team adds
     sheet.validations.append(Validation(7, 1, last, TILA_CHOICES))
@@ -806,7 +806,7 @@ def _risks_sheet(review: Review) -> SheetLayout:
     for c, h in enumerate(("Tunnistettu riski", "Riskiarvo", "Hallintakeino", "Hallintakeinon toteutuminen 30.6.")):
         sheet.put(0, c, h, style=HEAD_LEFT)
     for r, k in enumerate(review.risks, start=1):
-        for c, v in enumerate((k.riski, k.riskiarvo, k.hallintakeino, k.toteutuminen)):
+        for c, v in enumerate((k.risk, k.rating, k.control, k.outcome)):
             sheet.put(r, c, v, style=style(wrap=True))
     sheet.widths = {0: 40, 1: 10, 2: 50, 3: 50}
     return sheet
