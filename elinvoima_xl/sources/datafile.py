@@ -187,7 +187,7 @@ def _heading(data: bytes, sheet: str, cell: str) -> str | None:
     """The row-1 heading above `cell`, as `review_from_rows` names a cell's column."""
     import openpyxl
 
-    from ..workbook.layout import parse_ref
+    from ..ooxml.cells import parse_ref
 
     row, col = parse_ref(cell)
     if row == 0:

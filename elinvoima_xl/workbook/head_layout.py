@@ -64,9 +64,9 @@ from .layout import (
     SheetLayout,
     TextRule,
     Validation,
-    _Grid,
-    _sheet_frame,
-    _table_rows,
+    Grid,
+    sheet_frame,
+    table_rows,
     cell_ref,
     quote_sheet,
     style,
@@ -173,16 +173,16 @@ def deviating_lines(review: Review, ct: ComputedTable, settings: Settings = Sett
 # ---------------------------------------------------------------------------- the sheets as layout
 
 def _area_sheet(review: Review, table: Table, ct: ComputedTable, name: str, settings: Settings,
-                deviating: dict[str, float]) -> tuple[SheetLayout, dict[str, int], _Grid]:
-    grid = _Grid(review.columns)
+                deviating: dict[str, float]) -> tuple[SheetLayout, dict[str, int], Grid]:
+    grid = Grid(review.columns)
     sheet = SheetLayout(name, owned=False)
-    _sheet_frame(sheet, table.name, f"{review.division} – {review.title}", grid, "")
+    sheet_frame(sheet, table.name, f"{review.division} – {review.title}", grid, "")
     present = ct.present
 
     def figure(key: str, j: int) -> tuple[str | None, float]:
         return None, float(ct.values[INCOME_STATEMENT.index[key], j])
 
-    rows = _table_rows(sheet, 4, INCOME_STATEMENT, grid, ct, figure, settings,
+    rows = table_rows(sheet, 4, INCOME_STATEMENT, grid, ct, figure, settings,
                        lambda k: bool(present[INCOME_STATEMENT.index[k]]))
     for k, r in rows.items():   # a header row shows when its block has a line shown (as in the team's sheet)
         line = INCOME_STATEMENT.line(k)
@@ -292,7 +292,7 @@ def _defined_name(*parts: str) -> str:
 def head_layout(review: Review, table: Table, settings: Settings = Settings(),
                 goals: list[tuple[int, Goal]] | None = None, deadline: str = "") -> HeadLayout:
     """The layout of the workbook of the head of `table`'s area, from that area's figures and `goals` alone."""
-    # Subtotal formulas follow the review's sign convention (`layout._table_rows` reads ct.table's identities).
+    # Subtotal formulas follow the review's sign convention (`layout.table_rows` reads ct.table's identities).
     signed = replace(table, structure=convention_for(review, settings).apply(table.structure))
     ct = computed_table(signed, settings, recompute=True)
     deviating = deviating_lines(review, ct, settings)

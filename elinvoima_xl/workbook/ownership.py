@@ -344,7 +344,7 @@ def without_fingerprints(names: list[str], indices: set[int]) -> list[str]:
 
 def layout_cells(cells: list[tuple[int, int, object, str | None]]) -> Cells:
     """Canonical cells of a layout about to be written: (row, col, value, formula), 0-based."""
-    from .layout import cell_ref
+    from ..ooxml.cells import cell_ref
 
     out: Cells = {}
     for row, col, value, formula in cells:
