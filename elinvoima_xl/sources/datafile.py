@@ -49,7 +49,7 @@ from ..excel.values import EXCEL_ERRORS
 from ..core.names import FORMULA_START, area_key, text_for_csv
 from ..core.numbers import MAX_FIGURE, format_fi, parse_fi_number
 from ..core.structure import COUNCIL, INCOME_STATEMENT, INVESTMENT, Block, Kind, SignConvention, Structure
-from . import decode_text
+from .text import decode_text
 
 SHEET_NAME = "Tiedot"
 LEVELS: dict[str, Structure] = {

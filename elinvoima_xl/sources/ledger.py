@@ -36,7 +36,7 @@ from ..core.errors import InputError, Place
 from ..core.labels import match_label, normalize_label
 from ..core.numbers import format_fi
 from ..core.structure import INCOME_STATEMENT, Block, Kind
-from . import decode_text
+from .text import decode_text
 from .ledger_read import Batch, ExportScan
 
 DEFAULT_MAPPING = "kohdistus.csv"
