@@ -1,4 +1,4 @@
-"""Columns by meaning: the role names Finnish systems use, the team's column profile, and the header found among a report's preamble."""
+"""Columns by meaning: the role names Finnish systems use, the team's column profile, the header among a preamble."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Every line of an export accounted for: line numbers, padding, repeated page headers, control totals that must match to the cent."""
+"""Every line of an export accounted for: line numbers, padding, page headers, control totals matched to the cent."""
 
 from __future__ import annotations
 

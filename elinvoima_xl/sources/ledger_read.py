@@ -181,7 +181,8 @@ class ExportScan(ExportLines):
             return None
         centre, centre_ok = parse_codes(cols["kustannuspaikka"]) if "kustannuspaikka" in cols else \
             (np.full(len(rows), -1, dtype=np.int64), np.ones(len(rows), dtype=bool))
-        centre_empty = blank_cells(cols["kustannuspaikka"]) if "kustannuspaikka" in cols and not centre_ok.all() else None
+        centre_empty = (blank_cells(cols["kustannuspaikka"]) if "kustannuspaikka" in cols and not centre_ok.all()
+                        else None)
         if centre_empty is not None:
             centre = np.where(centre_empty, -1, centre)
             bad = ~centre_ok & ~centre_empty

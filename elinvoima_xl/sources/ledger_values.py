@@ -1,4 +1,4 @@
-"""Cells of a ledger export read a column at a time: codes, Finnish amounts in cents, dates and periods, blanks, control total words."""
+"""Cells of a ledger export read a column at a time: codes, Finnish amounts in cents, dates, blanks, total words."""
 
 from __future__ import annotations
 
