@@ -71,7 +71,8 @@ def utf8_bytes(data: bytes, name: str) -> tuple[bytes, int, str]:
                              "Tallenna tiedosto uudelleen (Excel: Unicode-teksti tai CSV UTF-8).") from None
         return _utf16(text, name), 0, "UTF-16"
     start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
-    if data[start:start + 4000].count(b"\x00") > 100:   # UTF-16 without a BOM
+    sample = data[start:start + 4000]
+    if sample.count(b"\x00") * 4 >= len(sample):   # UTF-16 without a BOM: every other byte of Latin text is 0
         for enc in ("utf-16-le", "utf-16-be"):
             try:
                 text = data.decode(enc)
