@@ -46,6 +46,11 @@ IntArray = npt.NDArray[np.int64]
 DETAIL_KEYS = tuple(ln.key for ln in INCOME_STATEMENT.lines if ln.kind is Kind.DETAIL and ln.key != UNALLOCATED_LINE)
 
 
+def _short(text: str) -> str:
+    """A report line as the log shows it: at most 40 characters."""
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
 def _eur(cents: int) -> str:
     return format_fi(cents / 100, 2) + " €"
 
@@ -147,6 +152,7 @@ class ImportResult:
     column_notes: list[str] = field(default_factory=list)    # per column: replaced or kept (set by the importer)
     subtotals: int = 0                                        # control subtotal rows checked besides the last
     page_heads: int = 0                                       # repeated page headers skipped (counted, not data)
+    report_lines: list[tuple[int, str]] = field(default_factory=list)   # printing lines skipped: (line, text)
 
     @property
     def cents_left_out(self) -> int:
@@ -160,6 +166,10 @@ class ImportResult:
             text += "; jätetty pois " + "; ".join(x.text() for x in self.left_out)
         if self.page_heads:
             text += f"; sivunvaihtojen toistetut otsikkorivit {self.page_heads} (ei kirjauksia)"
+        if self.report_lines:
+            shown = ", ".join(f"rivi {n}: '{_short(t)}'" for n, t in self.report_lines[:3])
+            more = "…" if len(self.report_lines) > 3 else ""
+            text += f"; raportin muut rivit {len(self.report_lines)} (ei kirjauksia: {shown}{more})"
         if self.unallocated_rows:
             text += f"; kohdistamattomia {self.unallocated_rows} riviä, {_eur(self.unallocated_cents)}"
         if self.control_total is not None:
@@ -363,7 +373,8 @@ def aggregate(scan: ExportScan, mapping: Mapping, period: Period, budget: Export
     result = ImportResult(period, chosen, reason, figures, investments, covered, scan.rows, scan.cents_in, left_out,
                           n_un, c_un, scan.control_total(), files,
                           datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"), scan.encoding, budget_rows,
-                          subtotals=max(len(scan.totals) - 1, 0), page_heads=scan.page_heads)
+                          subtotals=max(len(scan.totals) - 1, 0), page_heads=scan.page_heads,
+                          report_lines=list(scan.report_lines))
     return result
 
 

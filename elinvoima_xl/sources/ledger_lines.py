@@ -1,4 +1,4 @@
-"""Every line of an export accounted for: line numbers, padding, page headers, control totals matched to the cent."""
+"""Every line of an export accounted for: line numbers, padding, page headers, report lines, control totals."""
 
 from __future__ import annotations
 
@@ -38,6 +38,7 @@ class ExportLines:
     _running: dict[int, tuple[int, int, int]]
     preamble: list[str]
     page_heads: int
+    report_lines: list[tuple[int, str]]
     _verified: bool
 
     @property
@@ -77,6 +78,9 @@ class ExportLines:
                 self._running_at[line] = self._running.get(line - self.header_line - 1 - k,
                                                            (self.cents_in, self.debet_cents, self.kredit_cents))
                 continue
+            if _report_line(cells):
+                self.report_lines.append((line, _text_of(cells)))
+                continue
             raise InputError(f"rivillä on {len(cells)} saraketta, otsikkorivillä {len(self.heads)}: '{text[:80]}'.",
                              Place(file=self.name, line=line if line > 0 else None),
                              "Tiedosto voi olla katkennut tai erotin väärä; vie raportti uudelleen.")
@@ -98,11 +102,15 @@ class ExportLines:
                 self.totals.append((line, self._total_amounts(by_role, line, by_position=True)))
                 self._running_at[line] = self._running.get(row, (self.cents_in, self.debet_cents, self.kredit_cents))
                 continue
+            if _report_line(cells):
+                self.report_lines.append((line, _text_of(cells)))
+                continue
             account = values[order.index("tili")]
             raise InputError(f"tili puuttuu tai ei ole numero ('{account}').", Place(file=self.name, line=line),
                              "Tilin pitää alkaa numerolla (esim. 3001 tai '3001 Myyntituotot'); "
                              "yhteissummarivillä pitää lukea Yhteensä.")
         self.invalid.sort()
+        self.report_lines.sort()
         self._verify_lines(parsed)
         self._verify_total()
         self._verified = True
@@ -217,6 +225,17 @@ class ExportLines:
     @property
     def verified(self) -> bool:
         return self._verified
+
+
+def _report_line(cells: list[str]) -> bool:
+    """A line a report prints around its rows ("Tulostettu 12.7.2023 klo 10.15", "Raportti päättyy", a rule of
+    dashes): no cell of it is a number by itself. A code or an amount in any cell makes it a data row, never skipped."""
+    texts = [str(c).strip() for c in cells if str(c).strip()]
+    return bool(texts) and not any(looks_like_amount(t) for t in texts)
+
+
+def _text_of(cells: list[str]) -> str:
+    return " ".join(" ".join(str(c).split()) for c in cells if str(c).strip())
 
 
 def physical_lines(data: bytes, start: int) -> int:

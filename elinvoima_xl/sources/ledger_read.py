@@ -79,6 +79,7 @@ class ExportScan(ExportLines):
     _running: dict[int, tuple[int, int, int]] = field(default_factory=dict)   # row position -> sums of rows before
     preamble: list[str] = field(default_factory=list)       # the lines before the header, as written
     page_heads: int = 0                                       # repeated header / preamble / page lines (counted)
+    report_lines: list[tuple[int, str]] = field(default_factory=list)   # (line, text) of footers etc. (counted)
     _verified: bool = False
 
     @property
