@@ -17,7 +17,8 @@ from elinvoima_xl.sources.ledger import read_mapping
 from elinvoima_xl.sources.ledger_read import scan_export
 from elinvoima_xl.sources.text import utf8_bytes
 
-TEXT = "Kustannuspaikka;Tili;Pvm;Summa €\r\n1101 Hallinto;3001;15.2.2023;-1 234,56\r\n1102 Työllisyys;4001;28.2.2023;99,90\r\n"
+TEXT = ("Kustannuspaikka;Tili;Pvm;Summa €\r\n1101 Hallinto;3001;15.2.2023;-1 234,56\r\n"
+        "1102 Työllisyys;4001;28.2.2023;99,90\r\n")
 # (what an office program writes, the encoding's name the import logs)
 SHAPES = [
     (TEXT.encode("utf-8"), "UTF-8"),
