@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 from ..core.errors import InputError, Place
 from ..workbook.layout import HEAD_LEFT, SheetLayout, WorkbookLayout
 from ..core.model import Review
-from ..sources import decode_text
+from ..sources import decode_text, sniff_delimiter
 
 RECIPIENTS_SHEET = "Vastaanottajat"
 HEADS = ("alue", "nimi", "sähköposti", "kopio", "vastuu")
@@ -115,9 +115,7 @@ def read_recipients_csv(data: bytes, name: str) -> list[Recipient]:
 def csv_rows(data: bytes, name: str) -> list[list[str]]:
     """The rows of a small CSV (`;`, `,` or tab, told by the header; UTF-8 with or without BOM, or cp1252)."""
     text = decode_text(data, name)
-    first = text.splitlines()[0] if text.strip() else ""
-    delimiter = max(";,\t", key=first.count) if first else ";"
-    return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    return list(csv.reader(io.StringIO(text), delimiter=sniff_delimiter(text)))
 
 
 def recipients_by_area(recipients: Iterable[Recipient], review: Review, source: str,

@@ -15,9 +15,8 @@ import io
 import logging
 import re
 import zipfile
-
-# fastexcel logs a warning for every all-empty column (read as text, which is what we want).
-logging.getLogger("fastexcel.types.dtype").setLevel(logging.ERROR)
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 _DIMENSION_A1 = re.compile(rb'<dimension ref="A1[:"]')
 _FORMULA_WITHOUT_VALUE = re.compile(rb"(?:</f>|<f\b[^>]*/>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>")
@@ -36,8 +35,9 @@ def sheet_rows(data: bytes, sheet: str, sheet_part: str) -> list[tuple[object, .
     if b't="e"' in xml or b't="b"' in xml:   # an error value or TRUE/FALSE: calamine loses the type
         return None
     try:
-        reader = fastexcel.read_excel(data)
-        table = reader.load_sheet(sheet, header_row=0, schema_sample_rows=None).to_arrow()
+        with _quiet_dtype_guesses():
+            reader = fastexcel.read_excel(data)
+            table = reader.load_sheet(sheet, header_row=0, schema_sample_rows=None).to_arrow()
     except Exception:  # whatever calamine cannot read, openpyxl reads or reports with its cell
         return None
     names = set(table.column_names)
@@ -55,6 +55,25 @@ def sheet_rows(data: bytes, sheet: str, sheet_part: str) -> list[tuple[object, .
         columns.append(values)
     header = tuple("" if n.startswith("__UNNAMED__") else n for n in table.column_names)
     return [header, *zip(*columns)] if columns else [header]
+
+
+@contextmanager
+def _quiet_dtype_guesses() -> Iterator[None]:
+    """During one read, drop fastexcel's warning for each all-empty column (read as text, which is what we want).
+
+    A filter of this read's own, not a level on the shared logger: the application's logging
+    settings are left as they are, and reads in two threads each remove only their own filter.
+    """
+    logger = logging.getLogger("fastexcel.types.dtype")
+
+    def keep(record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.ERROR
+
+    logger.addFilter(keep)
+    try:
+        yield
+    finally:
+        logger.removeFilter(keep)
 
 
 _NUMBER_CELL = re.compile(rb'<c\b([^>]*)>(?:(?!</c>).)*?<v>([^<]*)</v>', re.S)

@@ -9,6 +9,10 @@ Format (README, "Data file"): a header row, then one row per table line::
 columns are read from their headings, so another period needs no code change; Jäljellä
 and % are optional (printed figures to check). CSV may be `;`, `,` or tab separated,
 UTF-8 (with or without BOM) or cp1252, with Finnish or plain numbers.
+
+Here the reading of the file (CSV, or the .xlsx sheet by `ooxml.sheet_rows` with openpyxl as
+the exact fallback); the rows become a review in `data_table`, and `data_write` writes the
+file. The names of both are re-exported here: callers import the data file from one place.
 """
 
 from __future__ import annotations
@@ -34,45 +38,21 @@ __all__ = [
 
 import csv
 import io
-import math
 import re
-from dataclasses import replace
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
-
-from ..core.errors import InputError, NumberFormatError, Place
-from ..core.labels import match_label, normalize_label
-from ..core.model import Column, Review, Source, Table, column_roles
-from ..excel.values import EXCEL_ERRORS
-from ..core.names import FORMULA_START, area_key, text_for_csv
-from ..core.numbers import MAX_FIGURE, format_fi, parse_fi_number
-from ..core.structure import COUNCIL, INCOME_STATEMENT, INVESTMENT, Block, Kind, SignConvention, Structure
-from . import decode_text
-
-SHEET_NAME = "Tiedot"
-LEVELS: dict[str, Structure] = {
-    "palvelualue": INCOME_STATEMENT, "toimiala": INCOME_STATEMENT, "valtuusto": COUNCIL,
-    "investointi": INVESTMENT, "investoinnit": INVESTMENT,
-}
-_KEY_COLUMNS = ("taso", "alue", "rivi")
-# A row of settings instead of figures: `asetus;Kulut positiivisina;kyllä` (expenses printed positive).
-SETTING_LEVEL = "asetus"
-SIGN_SETTING = "Kulut positiivisina"
-
-
-def _delimiter(first_line: str) -> str:
-    counts = {d: first_line.count(d) for d in (";", "\t", ",")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ";"
+from ..core.errors import InputError, Place
+from ..core.model import Review, Source
+from .data_table import LEVELS, NOT_NUMBER_HINT, SETTING_LEVEL, SHEET_NAME, SIGN_SETTING, build_review, figure
+from .data_write import data_groups, data_row_keys, data_rows, write_data_csv, write_data_xlsx
+from .text import decode_text, sniff_delimiter
 
 
 def read_data_csv(data: bytes, name: str = "<csv>") -> Review:
     text = decode_text(data, name)
-    first = (text.lstrip("\ufeff").splitlines() or [""])[0]   # a file of BOMs alone has no first line
-    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(first))
-    return _build(_csv_rows(reader, name), lambda n, col: Place(file=name, line=n, column=col), name,
+    reader = csv.reader(io.StringIO(text), delimiter=sniff_delimiter(text))
+    return build_review(_csv_rows(reader, name), lambda n, col: Place(file=name, line=n, column=col), name,
                   lambda n: Source(file=name, line=n), sheet=False)
 
 
@@ -180,7 +160,7 @@ def _bad_cell_error(data: bytes, name: str, sheet: str) -> InputError | None:
         figure(value, place, sheet=True)
     except InputError as exc:
         return exc
-    return InputError(f"solun arvo {text[:30]!r} ei ole luku.", place, _NOT_NUMBER_HINT)
+    return InputError(f"solun arvo {text[:30]!r} ei ole luku.", place, NOT_NUMBER_HINT)
 
 
 def _heading(data: bytes, sheet: str, cell: str) -> str | None:
@@ -241,7 +221,7 @@ def review_from_rows(values: list[tuple[object, ...]], name: str, title: str) ->
     header_index: dict[str, int] = {}
     if rows:
         header_index = {str(h).strip(): i for i, h in enumerate(rows[0][1]) if str(h).strip()}
-    return _build(iter(rows), place, name, lambda n: Source(file=name, sheet=title, row=n), sheet=True)
+    return build_review(iter(rows), place, name, lambda n: Source(file=name, sheet=title, row=n), sheet=True)
 
 
 # OOXML stores a control character in text as "_x0001_"; calamine and Excel decode it, openpyxl does not.
@@ -252,63 +232,6 @@ def _unescape_control(text: str) -> str:
     return _ESCAPED_CONTROL.sub(lambda m: chr(int(m.group(1), 16)), text)
 
 
-_NOT_NUMBER_HINT = "Kirjoita soluun luku (tai jätä se tyhjäksi)."
-
-
-def figure(value: object, place: Place, sheet: bool) -> float | None:
-    """The number a data cell holds, None when it is empty: the one rule for every reader of the data.
-
-    In CSV every cell is text: Finnish and plain number text is read (`parse_fi_number`). In a
-    spreadsheet cell (an .xlsx data file, the workbook's Tiedot by file or in live Excel) a figure
-    must be a number: the area sheets' formulas point at the cell, and Excel computes nothing from
-    text, an error value or TRUE, so those are refused with the cell's address instead of being
-    read as something the formulas would not see.
-    """
-    if value is None:
-        return None
-    if isinstance(value, str):
-        text = value.strip()
-        if not text:
-            return None
-        if text.upper() in EXCEL_ERRORS:
-            raise NumberFormatError(f"solussa on virhearvo {text} eikä luku.", place,
-                                    "Korjaa kaava tai luku, josta virhe tulee, ja yritä uudelleen.")
-        if not sheet:
-            return parse_fi_number(text, place)
-        try:
-            as_number = parse_fi_number(text)
-        except NumberFormatError:
-            as_number = None
-        if as_number is not None:
-            raise NumberFormatError(
-                f"luku on tallennettu tekstinä ({text[:30]!r}).", place,
-                "Excelin kaavat eivät laske tekstistä: muunna solu luvuksi (Excel: Muunna luvuksi) "
-                "tai kirjoita luku uudelleen, ja yritä uudelleen.")
-        raise NumberFormatError(f"odotettiin lukua, löytyi teksti {text[:30]!r}.", place, _NOT_NUMBER_HINT)
-    if isinstance(value, bool):
-        raise NumberFormatError(f"odotettiin lukua, löytyi totuusarvo {'TOSI' if value else 'EPÄTOSI'}.", place,
-                                _NOT_NUMBER_HINT)
-    if isinstance(value, (int, float, np.integer, np.floating)):
-        try:
-            number = float(value)
-        except OverflowError:
-            number = math.inf
-        if math.isnan(number):
-            raise NumberFormatError("solussa ei ole lukua (NaN).", place, _NOT_NUMBER_HINT)
-        if not abs(number) < MAX_FIGURE:
-            raise NumberFormatError("luku on liian suuri.", place,
-                                    "Excel laskee tarkasti 15 numeroon asti; tarkista luku.")
-        return number
-    raise NumberFormatError(f"odotettiin lukua, löytyi {_kind(value)}.", place, _NOT_NUMBER_HINT)
-
-
-def _kind(value: object) -> str:
-    import datetime as dt
-
-    if isinstance(value, (dt.date, dt.time, dt.timedelta)):
-        return f"päivämäärä tai aika ({value})"
-    return type(value).__name__
-
 
 def read_data(path: Path) -> Review:
     data = path.read_bytes()
@@ -316,224 +239,3 @@ def read_data(path: Path) -> Review:
         return read_data_xlsx(data, path.name)
     return read_data_csv(data, path.name)
 
-
-def _build(rows: Iterator[tuple[int, list[object]]], place: Callable[[int, str | None], Place], name: str,
-           source: Callable[[int], Source], sheet: bool) -> Review:
-    header_row = next(((n, r) for n, r in rows if any(str(c).strip() for c in r)), None)
-    if header_row is None:
-        raise InputError("tiedostossa ei ole otsikkoriviä eikä tietoja.", Place(file=name),
-                         "Ensimmäisellä rivillä pitää olla sarakkeet taso, alue, rivi ja jaksot.")
-    hline, header = header_row
-    heads = [str(h).strip() for h in header]
-    norm = [normalize_label(h) for h in heads]
-    for key in _KEY_COLUMNS:
-        if key not in norm:
-            raise InputError(f"sarake '{key}' puuttuu otsikkoriviltä.", place(hline, None),
-                             f"Otsikkorivillä pitää olla sarakkeet {', '.join(_KEY_COLUMNS)} ja jaksot, "
-                             f"esimerkiksi 'TA 2023 (€)'. Löytyi: {', '.join(h for h in heads if h) or 'ei mitään'}.")
-    key_idx = {k: norm.index(k) for k in _KEY_COLUMNS}
-    columns: list[Column] = []
-    mapping: list[tuple[int, str, int]] = []   # (cell index, what, column index)
-    for i, h in enumerate(heads):
-        if not h or i in key_idx.values():
-            continue
-        if normalize_label(h).startswith("jäljellä"):
-            mapping.append((i, "rem", 0))
-        elif h.strip().endswith("%") or normalize_label(h) in ("tot", "toteuma"):
-            mapping.append((i, "pct", 0))
-        else:
-            mapping.append((i, "col", len(columns)))
-            columns.append(Column.parse(h, place(hline, h)))
-    cols = tuple(columns)
-    column_roles(cols, place(hline, None))
-    tables: dict[tuple[str, str], Table] = {}
-    blocks: dict[tuple[str, str], Block | None] = {}
-    headed: set[tuple[str, str]] = set()     # tables whose blocks are given by heading rows
-    order: list[tuple[str, str]] = []
-    spelling: dict[tuple[str, str], tuple[str, int]] = {}   # (level, area key) -> (name as first written, row)
-    any_rows = False
-    expenses_positive: bool | None = None
-    for n, row in rows:
-        cells = list(row) + [""] * (len(heads) - len(row))
-        if not any(str(c).strip() for c in cells):
-            continue
-        any_rows = True
-        for key, i in key_idx.items():   # an error value is no name: say so rather than make an area "#N/A"
-            if isinstance(cells[i], str) and cells[i].strip().upper() in EXCEL_ERRORS:
-                raise InputError(f"sarakkeessa '{key}' on virhearvo {cells[i].strip()}.", place(n, heads[i]),
-                                 "Korjaa kaava, josta virhe tulee, tai kirjoita soluun nimi.")
-        level = normalize_label(str(cells[key_idx["taso"]]))
-        area = _text_cell(cells[key_idx["alue"]])
-        label = _text_cell(cells[key_idx["rivi"]])
-        if level == SETTING_LEVEL:
-            expenses_positive = _sign_setting(area, label, place(n, heads[key_idx["rivi"]]))
-            continue
-        if level not in LEVELS:
-            raise InputError(f"taso '{cells[key_idx['taso']]}' on tuntematon.", place(n, heads[key_idx["taso"]]),
-                             f"Sallitut: {', '.join(LEVELS)}.")
-        if not area:
-            raise InputError("alue puuttuu.", place(n, heads[key_idx["alue"]]), "Kirjoita palvelualueen nimi.")
-        structure = LEVELS[level]
-        tkey = (level, area_key(area))
-        first = spelling.setdefault(tkey, (area, n))
-        if first[0] != area:
-            # Excel takes names equal but for case as one: two sheets would read one area's rows.
-            raise InputError(
-                f"alueet '{first[0]}' (rivi {first[1]}) ja '{area}' (rivi {n}) eroavat vain kirjainkooltaan "
-                "tai välilyönneiltään.", place(n, heads[key_idx["alue"]]),
-                "Kirjoita saman alueen nimi joka riville samoin, tai anna eri alueille eri nimet.")
-        if tkey not in tables:
-            tables[tkey] = Table.empty(area, structure, cols)
-            blocks[tkey] = None
-            order.append(tkey)
-        table = tables[tkey]
-        numbers = [(i, what, j, figure(cells[i], place(n, heads[i]), sheet)) for i, what, j in mapping]
-        has_figures = any(v is not None for *_, v in numbers)
-        match = match_label(label, structure, blocks[tkey], has_figures=has_figures)
-        if match is not None and match.misplaced and tkey not in headed:
-            # Without heading rows the block is only the previous row's: rows may come in any order.
-            match = replace(match, misplaced=False, note="")
-        if match is None:
-            raise InputError(
-                f"rivin nimeä '{label}' ei tunnistettu.", place(n, heads[key_idx["rivi"]]),
-                f"Tason '{level}' rivit: {', '.join(ln.label for ln in structure.value_lines)}.")
-        line = match.line
-        if line.kind is Kind.HEADER:
-            blocks[tkey] = line.block
-            headed.add(tkey)
-            continue
-        blocks[tkey] = (line.block if structure.has_blocks and line.kind is Kind.DETAIL
-                        and line.block is not Block.RESULT else None)
-        if line.key in table.sources:
-            raise InputError(f"rivi '{label}' on alueella '{area}' jo rivillä {table.sources[line.key]}.",
-                             place(n, heads[key_idx["rivi"]]), "Poista toinen rivi tai yhdistä luvut.")
-        table.sources[line.key] = source(n)
-        table.labels[line.key] = label
-        if match.note:
-            table.label_notes.append((line.key, match.note, source(n)))
-        li = structure.index[line.key]
-        for _i, what, j, value in numbers:
-            table.put(li, what, j, value)
-    if not any_rows:
-        raise InputError("tiedostossa on vain otsikkorivi.", Place(file=name), "Lisää tietorivit otsikon alle.")
-    review = _review_from_tables(tables, order, cols, name)
-    if expenses_positive is not None:
-        review.sign = SignConvention(expenses_positive, source=f"asetus '{SIGN_SETTING}' tiedoissa")
-    return review
-
-
-def _sign_setting(name: str, value: str, where: Place) -> bool:
-    """The data's own sign setting: `asetus;Kulut positiivisina;kyllä` (or `ei`)."""
-    if normalize_label(name) != normalize_label(SIGN_SETTING):
-        raise InputError(f"asetusta '{name}' ei tunneta.", where, f"Tunnettu asetus: '{SIGN_SETTING}' (kyllä tai ei).")
-    answer = normalize_label(value)
-    if answer not in ("kyllä", "ei"):
-        raise InputError(f"asetuksen '{SIGN_SETTING}' arvo '{value}' ei ole kyllä eikä ei.", where,
-                         "Kirjoita rivi-sarakkeeseen kyllä (kulut positiivisina) tai ei (kulut negatiivisina).")
-    return answer == "kyllä"
-
-
-def _review_from_tables(tables: dict[tuple[str, str], Table], order: list[tuple[str, str]],
-                        cols: tuple[Column, ...], name: str) -> Review:
-    by_level: dict[str, list[Table]] = {k: [] for k in LEVELS}
-    for key in order:
-        by_level[key[0]].append(tables[key])
-    division_table = by_level["toimiala"][0] if by_level["toimiala"] else None
-    council = by_level["valtuusto"][0] if by_level["valtuusto"] else None
-    named = division_table or council
-    division = named.name if named is not None else "Toimiala"
-    actual = cols[column_roles(cols).actual]
-    return Review(
-        title=f"Katsaus 1–{actual.months}/{actual.year}", division=division, columns=cols,
-        areas=by_level["palvelualue"], division_table=division_table, council=council,
-        investments=by_level["investointi"],
-        investments_total=by_level["investoinnit"][0] if by_level["investoinnit"] else None,
-        source=name,
-    )
-
-
-def data_groups(review: Review) -> list[tuple[str, Table]]:
-    """The review's tables in data-file order, each with its level (taso)."""
-    groups: list[tuple[str, Table]] = []
-    if review.division_table is not None:
-        groups.append(("toimiala", review.division_table))
-    if review.council is not None:
-        groups.append(("valtuusto", review.council))
-    groups += [("palvelualue", t) for t in review.areas]
-    groups += [("investointi", t) for t in review.investments]
-    if review.investments_total is not None:
-        groups.append(("investoinnit", review.investments_total))
-    return groups
-
-
-def data_row_keys(review: Review) -> Iterator[tuple[str, Table, int]]:
-    """(level, table, line index) of every data row `data_rows` writes, in the same order."""
-    for level, table in data_groups(review):
-        for li, line in enumerate(table.structure.lines):
-            if line.kind is not Kind.HEADER and line.key in table.labels:
-                yield level, table, li
-
-
-def data_rows(review: Review) -> Iterable[list[object]]:
-    """The data table of a review, header first; figures as numbers (None where empty)."""
-    yield ["taso", "alue", "rivi", *(c.heading for c in review.columns), "Jäljellä (€)", "%"]
-    for level, table, li in data_row_keys(review):
-        vals = [None if np.isnan(v) else float(v) for v in table.values[li]]
-        rem, pct = table.printed_remaining[li], table.printed_pct[li]
-        yield [level, table.name, table.labels[table.structure.lines[li].key], *vals,
-               None if np.isnan(rem) else float(rem), None if np.isnan(pct) else float(pct)]
-    if review.sign is not None and review.sign.source.startswith("asetus"):
-        yield [SETTING_LEVEL, SIGN_SETTING, "kyllä" if review.sign.expenses_positive else "ei",
-               *([None] * (len(review.columns) + 2))]
-
-
-def _fmt(v: object) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float):
-        return format_fi(v, 0 if v == int(v) else 2, group="")
-    # Text that a spreadsheet would take for a formula gets the apostrophe Excel itself uses
-    # to mark text; the reader takes it off again.
-    return text_for_csv(str(v))
-
-
-def _text_cell(v: object) -> str:
-    text = " ".join(str(v).split())
-    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_START) else text
-
-
-def write_data_csv(review: Review) -> bytes:
-    """CSV as Finnish Excel reads it: `;`, decimal comma, UTF-8 with BOM."""
-    buf = io.StringIO()
-    w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
-    for row in data_rows(review):
-        w.writerow([_fmt(v) for v in row])
-    return buf.getvalue().encode("utf-8-sig")
-
-
-def write_data_xlsx(review: Review) -> bytes:
-    """The same table as an .xlsx sheet "Tiedot" (xlsxwriter: fast, deterministic)."""
-    import datetime
-
-    import xlsxwriter
-
-    buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False,
-                                   "strings_to_numbers": False})
-    # A fixed creation time: the same figures give the same bytes (xlsxwriter stamps "now" otherwise).
-    wb.set_properties({"created": datetime.datetime(2023, 1, 1)})
-    ws = wb.add_worksheet(SHEET_NAME)
-    bold = wb.add_format({"bold": True})
-    for r, row in enumerate(data_rows(review)):
-        for c, v in enumerate(row):
-            if v is None:
-                continue
-            if r == 0:
-                ws.write_string(r, c, str(v), bold)
-            elif isinstance(v, float):
-                ws.write_number(r, c, v)
-            else:
-                ws.write_string(r, c, str(v))
-    ws.freeze_panes(1, 3)
-    wb.close()
-    return buf.getvalue()

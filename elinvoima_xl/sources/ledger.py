@@ -19,210 +19,40 @@ __all__ = [
     "Mapping",
     "Period",
     "aggregate",
+    "SIGN_DEBIT",
+    "SIGN_TEXT",
+    "aggregate",
     "mapping_rows",
     "parse_period",
     "read_mapping",
 ]
 
-import csv
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
 
 from ..core.errors import InputError, Place
-from ..core.labels import match_label, normalize_label
 from ..core.numbers import format_fi
-from ..core.structure import INCOME_STATEMENT, Block, Kind
-from . import decode_text
+from ..core.structure import INCOME_STATEMENT, Kind
+from .ledger_mapping import BALANCE, DEFAULT_MAPPING, FIXED_ASSETS, Mapping, mapping_rows, read_mapping
 from .ledger_read import Batch, ExportScan
+from .ledger_sign import SIGN_DEBIT, SIGN_TEXT, Period, decide_sign, intrinsic_sign, parse_period
 
-DEFAULT_MAPPING = "kohdistus.csv"
 UNALLOCATED_AREA = "Kohdistamattomat"
 UNALLOCATED_LINE = "kohdistamattomat"
-BALANCE = "tase"
-FIXED_ASSETS = "kayttoomaisuus"
 IntArray = npt.NDArray[np.int64]
 DETAIL_KEYS = tuple(ln.key for ln in INCOME_STATEMENT.lines if ln.kind is Kind.DETAIL and ln.key != UNALLOCATED_LINE)
-REVENUE_KEYS = frozenset(ln.key for ln in INCOME_STATEMENT.lines
-                         if ln.kind is Kind.DETAIL and ln.block is Block.REVENUE)
-EXPENSE_KEYS = frozenset(ln.key for ln in INCOME_STATEMENT.lines
-                         if ln.kind is Kind.DETAIL and ln.block is Block.EXPENSE)
+
+
+def _short(text: str) -> str:
+    """A report line as the log shows it: at most 40 characters."""
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def _eur(cents: int) -> str:
     return format_fi(cents / 100, 2) + " €"
-
-
-# ---------------------------------------------------------------------------- the mapping
-
-@dataclass(frozen=True)
-class Mapping:
-    """Cost centre ranges -> area; account ranges -> income-statement line, balance sheet, or fixed assets (group)."""
-
-    centres: tuple[tuple[int, int, str], ...]
-    accounts: tuple[tuple[int, int, str], ...]
-    source: str = ""
-    balance: tuple[tuple[int, int], ...] = ()
-    fixed: tuple[tuple[int, int, str], ...] = ()     # (start, end, investment group or "")
-
-    def lookup(self, codes: IntArray, which: str) -> tuple[npt.NDArray[np.intp], list[str]]:
-        """Index into the target names for each code (-1 where no range holds it), and the names."""
-        if which == "kustannuspaikka":
-            ranges = list(self.centres)
-        else:
-            ranges = list(self.accounts) + [(a, b, BALANCE) for a, b in self.balance] + \
-                [(a, b, f"{FIXED_ASSETS}:{g}") for a, b, g in self.fixed]
-        lut, names = _lookup_table(tuple(ranges))
-        if not names:
-            return np.full(len(codes), -1, dtype=np.intp), []
-        inside = (codes >= 0) & (codes < len(lut))
-        return np.where(inside, lut[np.where(inside, codes, 0)], -1), names
-
-
-@lru_cache(maxsize=16)
-def _lookup_table(ranges: tuple[tuple[int, int, str], ...]) -> tuple[npt.NDArray[np.intp], list[str]]:
-    """Code -> index of its target name, as one array (ranges are of codes, a few million at most)."""
-    names = list(dict.fromkeys(t for _a, _b, t in sorted(ranges)))
-    top = max((b for _a, b, _t in ranges), default=-1)
-    if top >= 50_000_000:
-        raise InputError(f"koodi {top} on liian suuri kohdistustaulukossa.", None,
-                         "Kustannuspaikat ja tilit ovat enintään kahdeksannumeroisia.")
-    lut = np.full(top + 1, -1, dtype=np.intp)
-    for a, b, t in ranges:
-        lut[a:b + 1] = names.index(t)
-    return lut, names
-
-
-def _same_spelling(centres: list[tuple[int, int, str, int]], name: str) -> None:
-    """Refuse a service area written in two ways that Excel takes for one name (`Liikunta`, `LIIKUNTA`)."""
-    from ..core.names import area_key
-
-    first: dict[str, tuple[str, int]] = {}
-    for _, _, target, n in centres:
-        other = first.setdefault(area_key(target), (target, n))
-        if other[0] != target:
-            raise InputError(f"palvelualueet '{other[0]}' (rivi {other[1]}) ja '{target}' (rivi {n}) eroavat vain "
-                             "kirjainkooltaan.", Place(file=name, line=n),
-                             "Kirjoita saman palvelualueen nimi joka riville samoin.")
-
-
-def read_mapping(data: bytes, name: str) -> Mapping:
-    """The mapping CSV: `tyyppi;alku;loppu;kohde`.
-
-    tyyppi: `kustannuspaikka` (kohde: service area), `tili` (kohde: income-statement line),
-    `tase` (balance-sheet accounts: never on an income-statement line, listed and left out),
-    `kayttoomaisuus` (fixed-asset accounts: kohde the investment group, or empty to list and
-    leave them out). loppu may be empty (one code).
-    """
-    text = decode_text(data, name).lstrip("\ufeff")
-    lines = list(text.splitlines())
-    if not any(ln.strip() for ln in lines):
-        raise InputError("kohdistustaulukko on tyhjä.", Place(file=name),
-                         "Rivit: tyyppi;alku;loppu;kohde, esim. tili;3000;3249;Myyntituotot.")
-    delim = max((";", "\t", ","), key=lambda d: lines[0].count(d))
-    rows = [[c.strip() for c in row] for row in csv.reader(lines, delimiter=delim)]
-    head = [normalize_label(h) for h in rows[0]]
-    need = ("tyyppi", "alku", "loppu", "kohde")
-    missing = [h for h in need if h not in head]
-    if missing:
-        raise InputError(f"sarake '{missing[0]}' puuttuu otsikkoriviltä.", Place(file=name, line=1),
-                         "Otsikkorivi: tyyppi;alku;loppu;kohde.")
-    idx = {h: head.index(h) for h in need}
-    centres: list[tuple[int, int, str, int]] = []
-    accounts: list[tuple[int, int, str, int]] = []     # every account range, whatever its kind
-    for n, row in enumerate(rows[1:], start=2):
-        if not any(row):
-            continue
-        row = row + [""] * (len(head) - len(row))
-        kind, lo, hi, target = (row[idx[h]] for h in need)
-        place = Place(file=name, line=n)
-        if not lo.isdigit() or (hi and not hi.isdigit()):
-            raise InputError(f"koodin pitää olla numero, löytyi '{lo}'–'{hi}'.", place,
-                             "Kirjoita alku ja loppu numeroina; loppu voi olla tyhjä (yksi koodi).")
-        a, b = int(lo), int(hi) if hi else int(lo)
-        if b < a:
-            raise InputError(f"väli {a}–{b} on väärin päin.", place, "Loppu ei voi olla pienempi kuin alku.")
-        kind_n = normalize_label(kind)
-        if kind_n in ("kustannuspaikka", "kp"):
-            if not target:
-                raise InputError("palvelualueen nimi puuttuu.", place, "Kirjoita kohde-sarakkeeseen palvelualue.")
-            centres.append((a, b, " ".join(target.split()), n))
-        elif kind_n == "tili":
-            match = match_label(target, INCOME_STATEMENT, None, has_figures=True)
-            if match is None or match.line.kind is not Kind.DETAIL:
-                lines_ = ", ".join(ln.label for ln in INCOME_STATEMENT.lines if ln.kind is Kind.DETAIL)
-                raise InputError(f"tuloslaskelman riviä '{target}' ei tunnistettu.", place, f"Rivit: {lines_}.")
-            accounts.append((a, b, match.line.key, n))
-        elif kind_n == BALANCE:
-            accounts.append((a, b, BALANCE, n))
-        elif kind_n in (FIXED_ASSETS, "käyttöomaisuus", "investointi"):
-            accounts.append((a, b, f"{FIXED_ASSETS}:{' '.join(target.split())}", n))
-        else:
-            raise InputError(f"tyyppi '{kind}' on tuntematon.", place,
-                             "Tyyppi on kustannuspaikka, tili, tase tai kayttoomaisuus.")
-    _same_spelling(centres, name)
-    for what, ranges in (("kustannuspaikka", centres), ("tili", accounts)):
-        ranges.sort()
-        for (a1, b1, _t1, n1), (a2, _b2, _t2, n2) in zip(ranges, ranges[1:]):
-            if a2 <= b1:
-                raise InputError(f"{what}välit menevät päällekkäin (rivit {n1} ja {n2}).", Place(file=name, line=n2),
-                                 "Korjaa välit niin, että kukin koodi kuuluu yhteen väliin.")
-    return Mapping(
-        tuple((a, b, t) for a, b, t, _ in centres),
-        tuple((a, b, t) for a, b, t, _ in accounts if t != BALANCE and not t.startswith(FIXED_ASSETS)), name,
-        tuple((a, b) for a, b, t, _ in accounts if t == BALANCE),
-        tuple((a, b, t.split(":", 1)[1]) for a, b, t, _ in accounts if t.startswith(FIXED_ASSETS)))
-
-
-def mapping_rows(mapping: Mapping) -> list[list[object]]:
-    """The mapping as the rows of its CSV / sheet, header first."""
-    label = {ln.key: ln.label for ln in INCOME_STATEMENT.lines}
-    rows: list[list[object]] = [["tyyppi", "alku", "loppu", "kohde"]]
-    rows += [["kustannuspaikka", a, b, t] for a, b, t in mapping.centres]
-    rows += [["tili", a, b, label[t]] for a, b, t in mapping.accounts]
-    rows += [[FIXED_ASSETS, a, b, g] for a, b, g in mapping.fixed]
-    rows += [[BALANCE, a, b, ""] for a, b in mapping.balance]
-    return rows
-
-
-# ---------------------------------------------------------------------------- period and sign
-
-@dataclass(frozen=True)
-class Period:
-    """The review period 1..months/year; `explicit` when the user gave it (--period), not the data."""
-
-    year: int
-    months: int
-    explicit: bool = False
-
-    @property
-    def label(self) -> str:
-        return f"1–{self.months}/{self.year}"
-
-
-def parse_period(text: str) -> Period:
-    """'1-9/2023', '1–9/2023', '9/2023' or '2023-09' -> Period(2023, 9, explicit=True)."""
-    import re
-
-    t = text.strip().replace("–", "-").replace(" ", "")
-    m = re.fullmatch(r"(?:1-)?(\d{1,2})/(\d{4})", t) or re.fullmatch(r"(\d{4})-(\d{1,2})", t)
-    if m is None:
-        raise InputError(f"kausi '{text}' ei kelpaa.", None,
-                         "Anna kausi muodossa 1-9/2023 (kuukaudet 1–9 vuonna 2023).")
-    a, b = int(m.group(1)), int(m.group(2))
-    months, year = (a, b) if b > 12 else (b, a)
-    if not 1 <= months <= 12:
-        raise InputError(f"kauden '{text}' kuukausi {months} ei ole välillä 1–12.", None, "Anna esimerkiksi 1-6/2023.")
-    return Period(year, months, explicit=True)
-
-
-SIGN_INCOME = "income"        # revenue +, cost − (the review's own convention)
-SIGN_DEBIT = "debit"          # general-ledger sign: debit +, credit −
-SIGN_TEXT = {SIGN_INCOME: "tuloslaskelman etumerkki (tuotot +, kulut −)",
-             SIGN_DEBIT: "kirjanpidon etumerkki (debet +, kredit −), käännetty"}
 
 
 # ---------------------------------------------------------------------------- the cube
@@ -322,6 +152,7 @@ class ImportResult:
     column_notes: list[str] = field(default_factory=list)    # per column: replaced or kept (set by the importer)
     subtotals: int = 0                                        # control subtotal rows checked besides the last
     page_heads: int = 0                                       # repeated page headers skipped (counted, not data)
+    report_lines: list[tuple[int, str]] = field(default_factory=list)   # printing lines skipped: (line, text)
 
     @property
     def cents_left_out(self) -> int:
@@ -335,6 +166,10 @@ class ImportResult:
             text += "; jätetty pois " + "; ".join(x.text() for x in self.left_out)
         if self.page_heads:
             text += f"; sivunvaihtojen toistetut otsikkorivit {self.page_heads} (ei kirjauksia)"
+        if self.report_lines:
+            shown = ", ".join(f"rivi {n}: '{_short(t)}'" for n, t in self.report_lines[:3])
+            more = "…" if len(self.report_lines) > 3 else ""
+            text += f"; raportin muut rivit {len(self.report_lines)} (ei kirjauksia: {shown}{more})"
         if self.unallocated_rows:
             text += f"; kohdistamattomia {self.unallocated_rows} riviä, {_eur(self.unallocated_cents)}"
         if self.control_total is not None:
@@ -510,8 +345,9 @@ def aggregate(scan: ExportScan, mapping: Mapping, period: Period, budget: Export
     b_sign = None
     if budget_cube is not None:
         b_sign = SIGN_DEBIT if budget is not None and budget.has_debet_kredit else \
-            (sign or _intrinsic(budget_cube.sums[..., 0], targets))
-    chosen, reason = _decide_sign(scan, sums, targets, areas, m, sign, reference, budget_cube, b_sign)
+            (sign or intrinsic_sign(budget_cube.sums[..., 0], targets))
+    chosen, reason = decide_sign(scan, sums, targets, areas, m, sign, reference,
+                                 None if budget_cube is None else budget_cube.sums[..., 0], b_sign)
     flip = -1 if chosen == SIGN_DEBIT else 1
     b_flip = -1 if (b_sign or chosen) == SIGN_DEBIT else 1
     # ---- figures
@@ -537,7 +373,8 @@ def aggregate(scan: ExportScan, mapping: Mapping, period: Period, budget: Export
     result = ImportResult(period, chosen, reason, figures, investments, covered, scan.rows, scan.cents_in, left_out,
                           n_un, c_un, scan.control_total(), files,
                           datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"), scan.encoding, budget_rows,
-                          subtotals=max(len(scan.totals) - 1, 0), page_heads=scan.page_heads)
+                          subtotals=max(len(scan.totals) - 1, 0), page_heads=scan.page_heads,
+                          report_lines=list(scan.report_lines))
     return result
 
 
@@ -554,69 +391,3 @@ def _put(figures: dict[str, dict[str, dict[str, float]]], investments: dict[str,
                 line[role] = line.get(role, 0.0) + cents / 100
             continue
         figures.setdefault(areas[a], {})[name] = {**figures.get(areas[a], {}).get(name, {}), role: cents / 100}
-
-
-def _decide_sign(scan: ExportScan, sums: IntArray, targets: list[str], areas: list[str], m: int, sign: str | None,
-                 reference: dict[str, dict[str, dict[str, float]]] | None, budget_cube: _Cube | None,
-                 b_sign: str | None) -> tuple[str, str]:
-    """Debet/Kredit columns, else --sign, else the export's signs against the budget's / the data's, else stop."""
-    if scan.has_debet_kredit:
-        return SIGN_DEBIT, "Debet- ja Kredit-sarakkeista"
-    if sign is not None:
-        return sign, "annettu (--sign)"
-    agree = disagree = 0.0
-    source = ""
-    t_index = {t: i for i, t in enumerate(targets)}
-    now = sums[..., :m].sum(axis=-1)
-    prev = sums[..., 12:24].sum(axis=-1)
-    if budget_cube is not None and b_sign is not None:
-        b = budget_cube.sums[..., 0]
-        agree, disagree = _compare(now, b if b_sign == SIGN_INCOME else -b, targets)
-        source = "verrattu talousarvion samoihin riveihin"
-    if agree + disagree == 0 and reference:
-        ref_now = np.zeros_like(now, dtype=np.float64)
-        ref_prev = np.zeros_like(prev, dtype=np.float64)
-        for ai, area in enumerate(areas):
-            for key, vals in reference.get(area, {}).items():
-                if key in t_index:
-                    ref_now[ai, t_index[key]] = vals.get("tot", vals.get("ta", 0.0)) or 0.0
-                    ref_prev[ai, t_index[key]] = vals.get("tp", 0.0) or 0.0
-        a1, d1 = _compare(now, ref_now, targets)
-        a2, d2 = _compare(prev, ref_prev, targets)
-        agree, disagree = a1 + a2, d1 + d2
-        source = "verrattu tietojen samoihin riveihin"
-    if agree + disagree > 0:
-        share = agree / (agree + disagree)
-        if share >= 0.8:
-            return SIGN_INCOME, f"{source}: {share * 100:.0f} % samanmerkkisiä"
-        if share <= 0.2:
-            return SIGN_DEBIT, f"{source}: {(1 - share) * 100:.0f} % vastakkaismerkkisiä"
-    else:
-        own = _intrinsic(now + prev, targets)
-        if own is not None:
-            return own, "tuotto- ja kulutilien saldoista"
-    why = "tuottotilien ja talousarvion/tietojen etumerkit ristiriidassa" if agree + disagree else "ei vertailukohtaa"
-    raise InputError(f"kirjanpidon etumerkkiä ei voi päätellä luotettavasti ({why}).",
-                     Place(file=scan.name),
-                     "Anna etumerkki: --sign income (tuotot +, kulut −) tai --sign debit (kirjanpidon debet +); "
-                     "Excelissä rivi 'etumerkki;debet' tai 'etumerkki;tulos' välilehdelle Tuontiprofiili.")
-
-
-def _compare(ledger: IntArray, ref: npt.NDArray[np.float64] | IntArray, targets: list[str]) -> tuple[float, float]:
-    cols = [i for i, t in enumerate(targets) if t in REVENUE_KEYS or t in EXPENSE_KEYS]
-    lg = ledger[:, cols].astype(np.float64)
-    rf = np.asarray(ref, dtype=np.float64)[:, cols]
-    both = (lg != 0) & (rf != 0)
-    same = both & (np.sign(lg) == np.sign(rf))
-    return float(np.abs(lg[same]).sum()), float(np.abs(lg[both & ~same]).sum())
-
-
-def _intrinsic(total: IntArray, targets: list[str]) -> str | None:
-    """Revenue lines net positive and cost lines net negative: the income sign; the other way round: debit."""
-    rev = int(sum(total[:, i].sum() for i, t in enumerate(targets) if t in REVENUE_KEYS))
-    cost = int(sum(total[:, i].sum() for i, t in enumerate(targets) if t in EXPENSE_KEYS))
-    if rev > 0 and cost < 0 or (rev == 0 and cost < 0) or (cost == 0 and rev > 0):
-        return SIGN_INCOME
-    if rev < 0 and cost > 0 or (rev == 0 and cost > 0) or (cost == 0 and rev < 0):
-        return SIGN_DEBIT
-    return None

@@ -189,7 +189,6 @@ def render_export(entries: list[Entry], style: str, seed: int = 1) -> bytes:
     rng = np.random.default_rng(seed)
     out: list[str] = []
     if style == "raindance":
-        sep = ";"
         out += ["Heinolan kaupunki;;;;;", "Pääkirjan tapahtumat kustannuspaikoittain;;;;;",
                 "Ajettu 3.7.2023 klo 8.15;;;;;", "Kausi: 1-6/2023;;;;;", ";;;;;",
                 "Kustp;Tili;Tositepvm;Tositenro;Selite;Summa EUR"]

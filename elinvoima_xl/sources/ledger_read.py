@@ -7,11 +7,9 @@ total rows), counted from the raw bytes independently of the CSV parser; a diffe
 unclosed quote, a value spanning lines) stops the import naming the line. A closing
 `Yhteensä` row is a control total the import's own sum must equal to the cent.
 
-Encodings: UTF-8 (with or without BOM), UTF-16 with BOM (Excel's "Unicode text", tab
-separated) and Windows-1252. A byte that is neither UTF-8 nor Windows-1252 (0x81, 0x8D,
-0x8F, 0x90, 0x9D) stops the import naming its line: the file is then in some other code page
-(an old DOS export, cp850, would read as wrong letters), so it is re-saved as UTF-8 rather
-than guessed.
+Here the scan (`scan_export`: encoding by `text.utf8_bytes`, header by `ledger_header`) and
+the streaming of rows (`ExportScan.batches`, cells parsed by `ledger_values`); the line
+accounting and the control totals are `ledger_lines.ExportLines`, which `ExportScan` extends.
 """
 
 from __future__ import annotations
@@ -26,8 +24,6 @@ __all__ = [
     "scan_export",
 ]
 
-import codecs
-import csv
 import hashlib
 import io
 import re
@@ -38,82 +34,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ..core.errors import InputError, NumberFormatError, Place
-from ..core.numbers import format_fi, parse_fi_number
-from . import refuse_binary
-
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
-AMOUNT_LIMIT_EUR = 1e12          # an amount beyond ±10^12 € is a broken file, not a booking
-_CHUNK = 1 << 24
-
-# Column names by meaning, as Finnish systems head them (after _norm: lower case, no punctuation, € -> eur).
-ROLE_NAMES: dict[str, tuple[str, ...]] = {
-    "kustannuspaikka": ("kustannuspaikka", "kustp", "kp", "kustannuspaikka koodi", "kustannuspaikan koodi",
-                        "kustannuspaikkakoodi", "kustannuspaikka nro", "kustannuspaikkanumero", "kp koodi",
-                        "kustannuspaikka tunnus", "kustannuspaikat"),
-    "tili": ("tili", "tilinumero", "tilin numero", "tilikoodi", "tili nro", "tilinro", "tili koodi", "kirjanpidon tili",
-             "pääkirjatili", "pääkirjan tili", "kirjanpitotili"),
-    "jakso": ("jakso", "kausi", "kuukausi", "kirjauskausi", "kirjausjakso", "kirjanpitojakso", "kk"),
-    "pvm": ("kirjauspvm", "kirjauspäivä", "kirjauspäivämäärä", "tositepvm", "tositepäivä", "tositepäivämäärä",
-            "pvm", "päivämäärä", "paivamaara", "päiväys", "tapahtumapäivä", "tapahtumapvm"),
-    "summa": ("summa", "summa eur", "summa euroa", "euro", "euroa", "eur", "määrä", "maara", "rahamäärä",
-              "kirjattu summa", "summa euroina", "netto", "nettosumma", "toteuma", "toteuma eur"),
-    "debet": ("debet", "debet eur", "debit", "veloitus", "debet euroa"),
-    "kredit": ("kredit", "kredit eur", "credit", "hyvitys", "kredit euroa"),
-    "puoli": ("d k", "dk", "debet kredit", "puoli", "debet tai kredit"),
-    "vuosi": ("vuosi", "tilikausi", "kirjanpitovuosi", "tilivuosi"),
-    "talousarvio": ("talousarvio", "ta", "budjetti", "talousarvio eur", "muutettu talousarvio",
-                    "ta muutoksineen", "talousarvio muutoksineen"),
-}
-_LABELS = {"kustannuspaikka": "kustannuspaikka", "tili": "tili", "pvm": "päivämäärä (tai jakso)",
-           "jakso": "jakso", "summa": "summa (tai Debet ja Kredit)", "debet": "Debet", "kredit": "Kredit",
-           "talousarvio": "talousarvio", "vuosi": "vuosi", "puoli": "D/K"}
-_TOTAL_WORDS = ("yhteensä", "yhteensa", "yht.", "kaikki yhteensä", "loppusumma", "total", "summa yhteensä")
-
-
-def _norm(text: object) -> str:
-    s = str(text or "").lstrip("\ufeff").strip().casefold().replace("€", " eur ")
-    s = re.sub(r"[()\[\]:.,/_\-\"']", " ", s)
-    return " ".join(s.split())
-
-
-@dataclass(frozen=True)
-class Profile:
-    """The team's own column names: role -> heading (as in the export), and optionally the sign convention."""
-
-    columns: dict[str, str]
-    sign: str | None = None
-    source: str = ""
-
-
-def read_profile(rows: list[list[str]], name: str) -> Profile:
-    """A column profile from its rows (`sarake;otsikko`, header first): e.g. `tili;Pääkirjanpidon tili`.
-
-    A row `etumerkki;debet` (or `tulos`) fixes the sign convention of the exports it reads.
-    """
-    columns: dict[str, str] = {}
-    sign = None
-    body = [r for r in rows if any(str(c).strip() for c in r)]
-    if body and _norm(body[0][0]) in ("sarake", "rooli", "kenttä"):
-        body = body[1:]
-    for n, row in enumerate(body, start=2):
-        cells = [str(c).strip() for c in row] + ["", ""]
-        role, head = _norm(cells[0]), cells[1]
-        if role == "etumerkki":
-            if _norm(head) not in ("debet", "debit", "tulos", "income"):
-                raise InputError(f"etumerkki '{head}' on tuntematon.", Place(file=name, line=n),
-                                 "Etumerkki on debet (kirjanpidon etumerkki) tai tulos (tuotot +, kulut −).")
-            sign = "debit" if _norm(head) in ("debet", "debit") else "income"
-            continue
-        if role not in ROLE_NAMES:
-            raise InputError(f"sarakkeen rooli '{cells[0]}' on tuntematon.", Place(file=name, line=n),
-                             f"Roolit: {', '.join(ROLE_NAMES)}, etumerkki.")
-        if not head:
-            raise InputError(f"roolin '{cells[0]}' otsikko puuttuu.", Place(file=name, line=n),
-                             "Kirjoita toiseen sarakkeeseen otsikko sellaisenaan kuin raportissa.")
-        columns[role] = head
-    return Profile(columns, sign, name)
+from ..core.errors import InputError, Place
+from .ledger_header import ROLE_NAMES, Profile, find_header, read_profile
+from .ledger_lines import ExportLines, physical_lines
+from .ledger_values import AMOUNT_LIMIT_EUR, BoolArray, IntArray, blank_cells, parse_cents, parse_codes, parse_dates
+from .text import utf8_bytes
 
 
 @dataclass
@@ -130,7 +55,7 @@ class Batch:
 
 
 @dataclass
-class ExportScan:
+class ExportScan(ExportLines):
     """A located export: its header and columns; `batches()` streams the rows, then `verify()` must pass."""
 
     name: str
@@ -154,6 +79,7 @@ class ExportScan:
     _running: dict[int, tuple[int, int, int]] = field(default_factory=dict)   # row position -> sums of rows before
     preamble: list[str] = field(default_factory=list)       # the lines before the header, as written
     page_heads: int = 0                                       # repeated header / preamble / page lines (counted)
+    report_lines: list[tuple[int, str]] = field(default_factory=list)   # (line, text) of footers etc. (counted)
     _verified: bool = False
 
     @property
@@ -162,27 +88,8 @@ class ExportScan:
         return "debet" in self.roles or "kredit" in self.roles or "puoli" in self.roles
 
     @property
-    def _two_columns(self) -> bool:
-        return "debet" in self.roles or "kredit" in self.roles
-
-    @property
     def period_column(self) -> bool:
         return "pvm" not in self.roles
-
-    # -------------------------------------------------------------- line numbers
-
-    def line_of(self, row: int) -> int:
-        """The file's line (or sheet row) of data row `row` (0-based among the rows the parser returned)."""
-        line = self.header_line + 1 + int(row)
-        for skipped, _ in self.invalid:
-            if skipped <= line:
-                line += 1
-            else:
-                break
-        return line
-
-    def place(self, row: int | None = None) -> Place:
-        return Place(file=self.name, line=None if row is None else self.line_of(row))
 
     # -------------------------------------------------------------- streaming
 
@@ -255,12 +162,12 @@ class ExportScan:
             return None
         rows = np.arange(offset, offset + n, dtype=np.int64)
         cols = {role: self._column(table, role) for role in self.roles}
-        account, acc_ok = _codes(cols["tili"])
+        account, acc_ok = parse_codes(cols["tili"])
         if not acc_ok.all():     # rows without an account: blank or padding, a control total, or an error
             odd = np.nonzero(~acc_ok)[0]
             empty = np.ones(len(odd), dtype=bool)
             for arr in cols.values():
-                empty &= _blank(arr.take(odd))
+                empty &= blank_cells(arr.take(odd))
             self.padding += int(empty.sum())
             if (~empty).any():
                 self._set_aside(odd[~empty], rows, cols, table)
@@ -273,9 +180,10 @@ class ExportScan:
             self._resolve(offset + n, rows, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64),
                           np.zeros(0, dtype=np.int64))
             return None
-        centre, centre_ok = _codes(cols["kustannuspaikka"]) if "kustannuspaikka" in cols else \
+        centre, centre_ok = parse_codes(cols["kustannuspaikka"]) if "kustannuspaikka" in cols else \
             (np.full(len(rows), -1, dtype=np.int64), np.ones(len(rows), dtype=bool))
-        centre_empty = _blank(cols["kustannuspaikka"]) if "kustannuspaikka" in cols and not centre_ok.all() else None
+        centre_empty = (blank_cells(cols["kustannuspaikka"]) if "kustannuspaikka" in cols and not centre_ok.all()
+                        else None)
         if centre_empty is not None:
             centre = np.where(centre_empty, -1, centre)
             bad = ~centre_ok & ~centre_empty
@@ -287,14 +195,14 @@ class ExportScan:
             ok = np.ones(len(rows), dtype=bool)
             what, col = "", cols["tili"]
         elif "pvm" in cols:
-            year, month, ok = _dates(cols["pvm"], period=False)
+            year, month, ok = parse_dates(cols["pvm"], period=False)
             what, col = "päivämäärä", cols["pvm"]
         else:
-            year, month, ok = _dates(cols["jakso"], period=True)
+            year, month, ok = parse_dates(cols["jakso"], period=True)
             what, col = "jakso", cols["jakso"]
             if not ok.all() and "vuosi" in cols:      # Jakso 1..12 beside a Vuosi / Tilikausi column
-                alone, alone_ok = _codes(cols["jakso"])
-                years, years_ok = _codes(cols["vuosi"])
+                alone, alone_ok = parse_codes(cols["jakso"])
+                years, years_ok = parse_codes(cols["vuosi"])
                 use = ~ok & alone_ok & years_ok
                 year, month = np.where(use, years, year), np.where(use, alone, month)
                 ok = (year >= 1900) & (year <= 2199) & (month >= 1) & (month <= 12)
@@ -346,7 +254,7 @@ class ExportScan:
     def _amount(self, cols: dict[str, Any], role: str, rows: IntArray) -> IntArray:
         if role not in cols:
             return np.zeros(len(rows), dtype=np.int64)
-        cents, bad, euros = _cents(cols[role])
+        cents, bad, euros = parse_cents(cols[role])
         if bad.any():
             raise self._bad(rows, bad, cols[role], role if role != "summa" else "summa",
                             "Luvun muoto on esimerkiksi -1 234,56 tai 1 234,56-.")
@@ -384,416 +292,6 @@ class ExportScan:
             whole = [("" if col[j] is None else str(col[j])) for col in every] if every is not None else None
             self._specials.append((int(rows[i]), [str(values[k][j]) for k in cols], whole))
 
-    # -------------------------------------------------------------- the end: every line accounted for
-
-    def _finish(self, parsed: int) -> None:
-        # Rows the CSV parser set aside (other field count): blank, padding, a control total, or an error.
-        self._running_at: dict[int, tuple[int, int, int]] = {}
-        for k, (line, text) in enumerate(self.invalid):
-            cells = next(csv.reader([text], delimiter=self.delimiter), [])
-            if not any(c.strip() for c in cells):
-                self.padding += 1
-                continue
-            if self._page_line(cells):
-                self.page_heads += 1
-                continue
-            if _is_total(cells):
-                self.totals.append((line, self._total_amounts(cells, line, by_position=False)))
-                self._running_at[line] = self._running.get(line - self.header_line - 1 - k,
-                                                           (self.cents_in, self.debet_cents, self.kredit_cents))
-                continue
-            raise InputError(f"rivillä on {len(cells)} saraketta, otsikkorivillä {len(self.heads)}: '{text[:80]}'.",
-                             Place(file=self.name, line=line if line > 0 else None),
-                             "Tiedosto voi olla katkennut tai erotin väärä; vie raportti uudelleen.")
-        # Rows with the right field count but no account: a control total or an error.
-        order = list(self.roles)
-        for row, values, whole in self._specials:
-            line = self.line_of(row)
-            if whole is not None:
-                cells = whole
-            elif _is_total(values):
-                cells = values
-            else:
-                cells = next(csv.reader([self._raw_line(line)], delimiter=self.delimiter), [])
-            if self._page_line(cells):
-                self.page_heads += 1
-                continue
-            if _is_total(cells):
-                by_role = dict(zip(order, values))
-                self.totals.append((line, self._total_amounts(by_role, line, by_position=True)))
-                self._running_at[line] = self._running.get(row, (self.cents_in, self.debet_cents, self.kredit_cents))
-                continue
-            account = values[order.index("tili")]
-            raise InputError(f"tili puuttuu tai ei ole numero ('{account}').", Place(file=self.name, line=line),
-                             "Tilin pitää alkaa numerolla (esim. 3001 tai '3001 Myyntituotot'); "
-                             "yhteissummarivillä pitää lukea Yhteensä.")
-        self.invalid.sort()
-        self._verify_lines(parsed)
-        self._verify_total()
-        self._verified = True
-
-    def _page_line(self, cells: list[str]) -> bool:
-        """A report's page break: the header or a preamble line repeated, or a page number line ("Sivu 2/5")."""
-        text = [_norm(c) for c in cells if str(c).strip()]
-        if not text:
-            return False
-        if text == [_norm(h) for h in self.heads if h.strip()]:
-            return True
-        if any(text == [_norm(c) for c in next(csv.reader([p], delimiter=self.delimiter), []) if c.strip()]
-               for p in self.preamble if p.strip()):
-            return True
-        return len(text) == 1 and re.fullmatch(r"(sivu|page|s)\s*\d+(\s*\d+)?", text[0]) is not None
-
-    def _raw_line(self, line: int) -> str:
-        """Text of one line of the body (slow path: only for the few rows set aside)."""
-        view = memoryview(self.body)
-        target = line - self.header_line - 1          # 0-based line within the body
-        pos = 0
-        while target > 0 and pos < len(view):         # whole chunks skipped by counting, no copy of the file
-            chunk = view[pos:pos + _CHUNK].tobytes()
-            count = chunk.count(b"\n")
-            if count < target:
-                pos, target = pos + len(chunk), target - count
-                continue
-            at = -1
-            for _ in range(target):
-                at = chunk.find(b"\n", at + 1)
-            pos, target = pos + at + 1, 0
-        text = view[pos:pos + 4096].tobytes().split(b"\n", 1)[0]
-        return text.decode("utf-8", "replace").rstrip("\r")
-
-    def _total_amounts(self, cells: Any, line: int, by_position: bool) -> tuple[int, ...]:
-        """The control total's amounts: (summa,) or (debet, kredit)."""
-        roles = ("debet", "kredit") if self._two_columns else ("summa",)
-        place = Place(file=self.name, line=line)
-        if by_position:
-            texts = [cells.get(r, "") for r in roles]
-        else:   # a total row with another field count: its numbers, in order
-            numbers = [c for c in cells if _looks_like_amount(c)]
-            if len(numbers) != len(roles):
-                raise InputError(f"yhteissummarivin summia ei tunnistettu ({'; '.join(cells)}).", place,
-                                 "Yhteensä-rivillä pitää olla summa samassa sarakkeessa kuin kirjauksilla.")
-            texts = numbers
-        out = []
-        for t in texts:
-            try:
-                v = parse_fi_number(t, place)
-            except NumberFormatError:
-                raise InputError(f"yhteissumma '{t}' ei ole luku.", place, "Tarkista Yhteensä-rivi.") from None
-            out.append(int(round((v or 0.0) * 100)))
-        return tuple(out)
-
-    def _verify_lines(self, parsed: int) -> None:
-        accounted = self.header_line + parsed + len(self.invalid)
-        if accounted == self.physical_lines:
-            return
-        line = self._first_multiline_record()
-        raise InputError(
-            f"tiedostossa on {self.physical_lines} riviä, mutta luettiin {accounted}: "
-            + ("lainausmerkki jää auki tai kenttä jatkuu usealle riville." if line else "rivejä katosi lukiessa."),
-            Place(file=self.name, line=line),
-            "Poista tai sulje lainausmerkki (\") tällä rivillä ja vie raportti uudelleen.")
-
-    def _first_multiline_record(self) -> int | None:
-        data = self.body.to_pybytes() if hasattr(self.body, "to_pybytes") else bytes(self.body)
-        reader = csv.reader(io.StringIO(data.decode("utf-8", "replace"), newline=""), delimiter=self.delimiter)
-        last = 0
-        for _row in reader:
-            if reader.line_num - last > 1:
-                return self.header_line + last + 1
-            last = reader.line_num
-        return None
-
-    def _verify_total(self) -> None:
-        if not self.totals:
-            return
-        self.totals.sort()
-        two = self._two_columns
-        pick = (lambda r: (r[1], r[2])) if two else (lambda r: (r[0],))
-        before: tuple[int, ...] = (0, 0) if two else (0,)
-        gross_before = 0
-        for line, amounts in self.totals:
-            running = pick(self._running_at[line])
-            segment = tuple(a - b for a, b in zip(running, before))
-            gross = self._running_at[line][1] + self._running_at[line][2]
-            gross_segment = gross - gross_before
-            before, gross_before = running, gross
-            # a group's subtotal (rows since the previous total row) or a running / grand total;
-            # with a D/K column the total may also be of debits and credits alike
-            allowed = [segment, running] + ([(gross_segment,), (gross,)] if "puoli" in self.roles else [])
-            if tuple(amounts) in allowed:
-                continue
-            ours = segment if line != self.totals[-1][0] else running
-            self._total_error(line, amounts, ours)
-
-    def _total_error(self, line: int, amounts: tuple[int, ...], ours: tuple[int, ...]) -> None:
-        def eur(c: int) -> str:
-            return format_fi(c / 100, 2) + " €"
-
-        raise InputError(
-            f"kirjausten summa {' / '.join(eur(c) for c in ours)} ei täsmää Yhteensä-riviin "
-            f"{' / '.join(eur(c) for c in amounts)} (ero {' / '.join(eur(a - b) for a, b in zip(ours, amounts))}).",
-            Place(file=self.name, line=line),
-            "Raportista puuttuu rivejä tai siinä on ylimääräisiä; vie se uudelleen.")
-
-    def control_total(self) -> tuple[int, tuple[int, ...]] | None:
-        return self.totals[-1] if self.totals else None
-
-    @property
-    def verified(self) -> bool:
-        return self._verified
-
-
-# ------------------------------------------------------------------------------ vectorised parsing
-
-def _codes(strings: Any) -> tuple[IntArray, BoolArray]:
-    """Leading integer codes ('1101', '1101 Työllisyys', '1101 - Hallinto'); ok False where there is none."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    try:
-        codes = np.asarray(pc.cast(strings, pa.int64()))
-        if (codes >= 0).all():
-            return codes, np.ones(len(codes), dtype=bool)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        pass
-    found = pc.extract_regex(pc.utf8_trim_whitespace(strings), r"^(?P<c>\d{1,15})(?:$|[\s\-–:])")
-    ok = np.asarray(pc.fill_null(pc.is_valid(found), False))
-    digits = pc.fill_null(pc.struct_field(found, "c"), "0")
-    return np.asarray(pc.cast(digits, pa.int64())), ok
-
-
-def _cents(strings: Any) -> tuple[IntArray, BoolArray, npt.NDArray[np.float64]]:
-    """Finnish amounts ('-1 234,56', '1 234,56-', NBSP thousands, '1234.5', '1.234,56') to cents; empty = 0."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    n = len(strings)
-    try:   # the common case: plain "-1234,56" or "1234.56", one cast
-        euros = np.asarray(pc.cast(pc.replace_substring(strings, ",", "."), pa.float64()))
-        if np.isfinite(euros).all() and (np.abs(euros) <= AMOUNT_LIMIT_EUR).all():
-            return np.round(euros * 100.0).astype(np.int64), np.zeros(n, dtype=bool), euros
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        pass
-    s = pc.utf8_trim_whitespace(strings)
-    for space in ("\u00a0", "\u202f", " ", "€"):
-        s = pc.replace_substring(s, space, "")
-    s = pc.replace_substring_regex(s, "(?i)eur(oa)?$", "")
-    s = pc.replace_substring(s, "\u2212", "-")
-    trailing = pc.fill_null(pc.ends_with(s, "-"), False)
-    s = pc.if_else(trailing, pc.binary_join_element_wise("-", pc.utf8_slice_codeunits(s, 0, -1), ""), s)
-    s = pc.replace_substring(s, ",", ".")
-    empty = np.asarray(pc.fill_null(pc.equal(s, ""), True))
-    ok = np.asarray(pc.fill_null(pc.match_substring_regex(s, r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"), False))
-    s = pc.if_else(pa.array(ok), s, "0")
-    euros = np.asarray(pc.cast(s, pa.float64())).copy()
-    euros[empty] = 0.0
-    rest = np.nonzero(~ok & ~empty)[0]
-    bad = np.zeros(n, dtype=bool)
-    if len(rest):     # the few left: thousands dots, parentheses… one by one
-        texts = strings.take(rest).to_pylist()
-        for i, t in zip(rest, texts):
-            try:
-                v = parse_fi_number(t)
-            except NumberFormatError:
-                v = None
-            if v is None:
-                bad[i] = True
-            else:
-                euros[i] = v
-    euros[~np.isfinite(euros)] = np.inf
-    bad |= np.isnan(euros)
-    safe = np.where(np.abs(euros) <= AMOUNT_LIMIT_EUR, euros, 0.0)
-    return np.round(safe * 100.0).astype(np.int64), bad, np.where(bad, 0.0, euros)
-
-
-def _dates(strings: Any, period: bool) -> tuple[IntArray, IntArray, BoolArray]:
-    """Year and month from '31.3.2023', '2023-03-31', '31.03.2023 00:00', '20230331' (pvm) or
-    '3/2023', '03.2023', '2023-03', '2023/03', '202303' (jakso); ok False where unreadable."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    n = len(strings)
-    if not period:
-        parsed = pc.strptime(strings, format="%d.%m.%Y", unit="s", error_is_null=True)
-        if parsed.null_count:
-            parsed = pc.coalesce(parsed, pc.strptime(pc.utf8_slice_codeunits(strings, 0, 10), format="%Y-%m-%d",
-                                                     unit="s", error_is_null=True))
-        if not parsed.null_count:
-            seconds = np.asarray(parsed.cast(pa.int64())).astype("datetime64[s]")
-            months = seconds.astype("datetime64[M]").astype(np.int64)
-            return months // 12 + 1970, months % 12 + 1, np.ones(n, dtype=bool)
-    strings = pc.utf8_trim_whitespace(strings)
-    patterns = ([r"^(?P<m>\d{1,2})\s*[/.\-]\s*(?P<y>\d{4})$", r"^(?P<y>\d{4})\s*[-/.]?\s*(?P<m>\d{1,2})$"] if period
-                else [r"^\d{1,2}\.(?P<m>\d{1,2})\.(?P<y>\d{4})(?:$|\s)",
-                      r"^(?P<y>\d{4})-(?P<m>\d{1,2})-\d{1,2}(?:$|[\sT])",
-                      r"^\d{1,2}\.(?P<m>\d{1,2})\.(?P<y>\d{2})$",
-                      r"^(?P<y>\d{4})(?P<m>\d{2})\d{2}$", r"^\d{1,2}/(?P<m>\d{1,2})/(?P<y>\d{4})$"])
-    year = np.zeros(n, dtype=np.int64)
-    month = np.zeros(n, dtype=np.int64)
-    for pattern in patterns:
-        found = pc.extract_regex(strings, pattern)
-        valid = np.asarray(pc.fill_null(pc.is_valid(found), False)) & (year == 0)
-        if valid.any():
-            ys = np.asarray(pc.cast(pc.fill_null(pc.struct_field(found, "y"), "0"), pa.int64()))
-            ms = np.asarray(pc.cast(pc.fill_null(pc.struct_field(found, "m"), "0"), pa.int64()))
-            year = np.where(valid, ys, year)
-            month = np.where(valid, ms, month)
-    if not period:   # an Excel date serial written as a number (an .xlsx date cell without date format)
-        serial = np.asarray(pc.fill_null(pc.match_substring_regex(strings, r"^\d{5}(\.0+)?$"), False)) & (year == 0)
-        if serial.any():
-            days = np.asarray(pc.cast(pc.if_else(pa.array(serial), strings, "0"), pa.float64())).astype(np.int64)
-            dates = np.datetime64("1899-12-30") + days.astype("timedelta64[D]")
-            ys = dates.astype("datetime64[Y]").astype(np.int64) + 1970
-            ms = dates.astype("datetime64[M]").astype(np.int64) % 12 + 1
-            year = np.where(serial, ys, year)
-            month = np.where(serial, ms, month)
-    year = np.where((year > 0) & (year < 100), year + 2000, year)     # 31.3.23
-    ok = (year >= 1900) & (year <= 2199) & (month >= 1) & (month <= 12)
-    return year, month, ok
-
-
-def _blank(strings: Any) -> BoolArray:
-    """Empty or whitespace-only cells."""
-    import pyarrow.compute as pc
-
-    return np.asarray(pc.fill_null(pc.binary_length(pc.utf8_trim_whitespace(strings)), 0)) == 0
-
-
-def _looks_like_amount(text: str) -> bool:
-    try:
-        return parse_fi_number(text) is not None and bool(re.search(r"\d", text))
-    except NumberFormatError:
-        return False
-
-
-def _is_total(cells: list[str] | Any) -> bool:
-    texts = [_norm(c) for c in cells]
-    return any(t.startswith(w.rstrip(".")) or t.endswith(w.rstrip(".")) for t in texts if t for w in _TOTAL_WORDS)
-
-
-# ------------------------------------------------------------------------------ locating the header
-
-def _physical_lines(data: bytes, start: int) -> int:
-    """Lines as a reader of the raw bytes counts them: "\n", "\r\n" and a lone "\r" each end one."""
-    if len(data) <= start:
-        return 0
-    lf = data.count(b"\n", start)
-    cr = data.count(b"\r", start) if data.find(b"\r", start) >= 0 else 0
-    crlf = data.count(b"\r\n", start) if cr else 0
-    return lf + cr - crlf + (0 if data[-1:] in (b"\n", b"\r") else 1)
-
-
-def _decode(data: bytes, name: str) -> tuple[bytes, int, str]:
-    """The export as UTF-8 bytes, where its text starts (after a BOM), and its encoding's name."""
-    refuse_binary(data, name)
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            text = data.decode("utf-16")
-        except UnicodeDecodeError as exc:
-            line = data[:exc.start].decode("utf-16", "replace").count("\n") + 1
-            raise InputError("UTF-16-tiedostossa on virheellinen merkki.", Place(file=name, line=line),
-                             "Tallenna raportti uudelleen (Excel: Unicode-teksti tai CSV UTF-8).") from None
-        return text.encode("utf-8"), 0, "UTF-16"
-    start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
-    if data.isascii():
-        return data, start, "UTF-8"
-    if data[start:start + 4000].count(b"\x00") > 100:   # UTF-16 without a BOM
-        for enc in ("utf-16-le", "utf-16-be"):
-            try:
-                text = data.decode(enc)
-            except UnicodeDecodeError:
-                continue
-            if "\n" in text[:4000]:
-                return text.encode("utf-8"), 0, "UTF-16"
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    view = memoryview(data)
-    try:
-        for i in range(start, len(data), _CHUNK):
-            decoder.decode(view[i:i + _CHUNK], final=i + _CHUNK >= len(data))
-        return data, start, "UTF-8-BOM" if start else "UTF-8"
-    except UnicodeDecodeError:
-        if start:
-            raise InputError("tiedosto alkaa UTF-8-tunnisteella, mutta siinä on muita kuin UTF-8-merkkejä.",
-                             Place(file=name), "Tallenna raportti uudelleen UTF-8-muodossa.") from None
-    out = bytearray()        # transcoded in chunks: a single-byte code page has no characters across them
-    try:
-        for i in range(0, len(data), _CHUNK):
-            at = i
-            out += data[i:i + _CHUNK].decode("cp1252").encode("utf-8")
-        return out, 0, "Windows-1252"     # type: ignore[return-value]
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, at + exc.start) + 1
-        raise InputError(
-            f"tavu 0x{data[at + exc.start]:02X} ei ole UTF-8- eikä Windows-1252-merkki, joten merkistöä ei voi päätellä.",
-            Place(file=name, line=line),
-            "Tallenna raportti UTF-8-muodossa (Excel: CSV UTF-8) ja tuo se uudelleen.") from None
-
-
-def _roles(cells: list[str], profile: Profile | None) -> dict[str, int]:
-    norm = [_norm(c) for c in cells]
-    found: dict[str, int] = {}
-    if profile is not None:
-        for role, head in profile.columns.items():
-            if _norm(head) in norm:
-                found[role] = norm.index(_norm(head))
-    taken = set(found.values())
-    for role, aliases in ROLE_NAMES.items():
-        if role in found:
-            continue
-        for alias in aliases:      # aliases in order of preference (e.g. Kirjauspvm before Tositepvm)
-            if alias in norm and norm.index(alias) not in taken:
-                found[role] = norm.index(alias)
-                taken.add(found[role])
-                break
-    return found
-
-
-def _missing(found: dict[str, int], wanted: tuple[str, ...]) -> list[str]:
-    missing = []
-    for role in wanted:
-        if role == "pvm" and ("pvm" in found or "jakso" in found):
-            continue
-        if role == "summa" and ("summa" in found or "debet" in found or "kredit" in found):
-            continue
-        if role == "talousarvio" and ("talousarvio" in found or "summa" in found):
-            continue
-        if role not in found:
-            missing.append(role)
-    return missing
-
-
-def _header(lines: list[str], wanted: tuple[str, ...], profile: Profile | None, name: str,
-            delimiters: tuple[str, ...] = (";", "\t", ",")) -> tuple[int, str, list[str], dict[str, int]]:
-    """(0-based line, delimiter, cells, roles) of the header: the first line naming the wanted columns."""
-    best: tuple[int, int, str, list[str], dict[str, int]] | None = None
-    for n, line in enumerate(lines):
-        if not line.strip():
-            continue
-        for d in delimiters:
-            if d not in line:
-                continue
-            cells = next(csv.reader([line], delimiter=d), [])
-            found = _roles(cells, profile)
-            score = len(wanted) - len(_missing(found, wanted))
-            if score == len(wanted):
-                return n, d, cells, found
-            if score >= 2 and (best is None or score > best[0]):
-                best = (score, n, d, cells, found)
-    if best is not None:
-        _score, n, d, cells, found = best
-        where = Place(file=name, line=n + 1)
-    else:
-        first = next(((i, ln) for i, ln in enumerate(lines) if ln.strip()), (0, ""))
-        n, cells, found = first[0], [first[1]], {}
-        where = Place(file=name, line=n + 1)
-    missing = [_LABELS[r] for r in _missing(found, wanted)]
-    raise InputError(
-        f"otsikkorivistä puuttuu {', '.join(missing)}; löytyi otsikko '{'; '.join(c.strip() for c in cells)[:200]}'.",
-        where,
-        "Raportissa pitää olla sarakkeet kustannuspaikka, tili, päivämäärä tai jakso ja summa (tai Debet ja Kredit). "
-        "Muut otsikot: anna sarakeprofiili (--profile), esim. rivi 'tili;Pääkirjanpidon tili'.")
-
 
 def scan_export(data: bytes, name: str, wanted: tuple[str, ...] = ("kustannuspaikka", "tili", "pvm", "summa"),
                 profile: Profile | None = None) -> ExportScan:
@@ -803,14 +301,14 @@ def scan_export(data: bytes, name: str, wanted: tuple[str, ...] = ("kustannuspai
     digest = hashlib.sha256(data).hexdigest()
     if name.lower().endswith((".xlsx", ".xlsm")) or data[:4] == b"PK\x03\x04":
         return _scan_xlsx(data, name, digest, wanted, profile)
-    body, start, encoding = _decode(data, name)
+    body, start, encoding = utf8_bytes(data, name)
     if b"\n" not in body[start:start + (1 << 20)] and b"\r" in body[start:start + (1 << 20)]:
         body, start = body[start:].replace(b"\r", b"\n"), 0      # old Mac line ends
     head = body[start:start + (1 << 18)].decode("utf-8", "ignore")
     lines = head.splitlines()[:200]
     if len(head) == (1 << 18) and lines:
         lines = lines[:-1]
-    idx, delim, cells, roles = _header(lines, wanted, profile, name)
+    idx, delim, cells, roles = find_header(lines, wanted, profile, name)
     pos = start
     for _ in range(idx + 1):
         nxt = body.find(b"\n", pos)
@@ -818,7 +316,7 @@ def scan_export(data: bytes, name: str, wanted: tuple[str, ...] = ("kustannuspai
     import pyarrow as pa
 
     buf = pa.py_buffer(body).slice(pos)
-    physical = _physical_lines(body, start)
+    physical = physical_lines(body, start)
     return ExportScan(name, digest, encoding, delim, idx + 1, [c.strip() for c in cells], roles, buf, physical,
                       preamble=lines[:idx])
 
@@ -838,7 +336,7 @@ def _scan_xlsx(data: bytes, name: str, digest: str, wanted: tuple[str, ...], pro
     first_row = _xlsx_first_row(data)
     top = table.slice(0, 200).to_pylist()
     lines = ["\t".join("" if v is None else str(v).replace("\t", " ") for v in row.values()) for row in top]
-    idx, _d, cells, roles = _header(lines, wanted, profile, name, delimiters=("\t",))
+    idx, _d, cells, roles = find_header(lines, wanted, profile, name, delimiters=("\t",))
     body = table.slice(idx + 1)
     body = pa.table({f"c{i}": body.column(i) for i in range(body.num_columns)})
     scan = ExportScan(name, digest, "xlsx", "\t", first_row + idx, [c.strip() for c in cells], roles, body,

@@ -10,7 +10,7 @@ from pathlib import Path
 from ..core.errors import InputError, Place
 from ..core.model import Review
 from ..ooxml.safe_zip import reading
-from . import decode_text
+from .text import decode_text
 from .datafile import read_data_csv, read_data_xlsx
 from .review_text import parse_review_text
 
