@@ -10,7 +10,7 @@ import pytest
 
 from elinvoima_xl.jobs.collect import gather_files
 from elinvoima_xl.core.errors import InputError
-from elinvoima_xl.workbook.head_layout import head_workbook
+from elinvoima_xl.workbook.head_writer import head_workbook
 from elinvoima_xl.core.model import Review
 from elinvoima_xl.workbook import returned
 from elinvoima_xl.workbook.returned import MAX_INFLATED, read_returned

@@ -40,7 +40,8 @@ from typing import Any
 from ..core.calc import Settings
 from ..core.errors import ElinvoimaError, InputError, Place
 from ..ooxml.fileio import write_atomic
-from ..workbook.head_layout import HeadWorkbook, goals_for_area, head_workbook, period_label
+from ..workbook.head_layout import HeadWorkbook, goals_for_area, period_label
+from ..workbook.head_writer import head_workbook
 from ..workbook.layout import HEAD_LEFT, SheetLayout
 from .mail import DEFAULT_TEMPLATE, MailTemplate, Transport, build_message, parse_template
 from ..core.model import Review
