@@ -126,6 +126,16 @@ def test_the_job_side_and_the_package_side_point_one_way() -> None:
     assert not head & {"elinvoima_xl.workbook.head_writer", "elinvoima_xl.workbook.xlsx_writer"}, head
 
 
+def test_jobs_do_not_import_the_excel_side() -> None:
+    """Layers point one way: excel/ hands the live backend to the jobs, the jobs never import excel/ or the CLI."""
+    graph = _graph()
+    jobs = [m for m in graph if m.startswith("elinvoima_xl.jobs")]
+    assert "elinvoima_xl.jobs.collect" in jobs
+    # direct imports (sources.datafile still reaches excel.values: that knot is the readers' to untie)
+    upward = {m: sorted(w for w in graph[m] if w.startswith(("elinvoima_xl.excel", "elinvoima_xl.cli"))) for m in jobs}
+    assert {m: u for m, u in upward.items() if u} == {}
+
+
 def _reachable(graph: dict[str, set[str]], start: str) -> set[str]:
     seen: set[str] = set()
     todo = [start]

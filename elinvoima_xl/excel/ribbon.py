@@ -52,7 +52,7 @@ def _run(label: str, ledger: str | None = None, budget: str | None = None) -> No
         elif job == "collect":
             from ..jobs.collect import collect_live
 
-            collected = collect_live(book, Path(ledger) if ledger else None)
+            collected = collect_live(lambda: LiveBackend(book), Path(book.fullname), Path(ledger) if ledger else None)
             book.app.status_bar = False
             book.app.alert(f"{label}: {collected.summary()} Katso välilehdet Vastaukset ja Tarkistukset."
                            + ("\n\n" + "\n".join(collected.lines()[:25]) if collected.needs_attention else ""),

@@ -529,13 +529,17 @@ def collect_into_file(target: Path, paths: Sequence[Path], password_file: Path |
 ANSWERS_FOLDER = "Vastaukset"
 
 
-def collect_live(book: Any, folder: Path | None = None, settings: Settings = Settings()) -> CollectReport:
+def collect_live(open_port: Callable[[], Any], workbook_path: Path, folder: Path | None = None,
+                 settings: Settings = Settings()) -> CollectReport:
     """The ribbon's Kerää vastaukset: the returned files from `folder` (default `Vastaukset` beside the workbook)
-    merged into the open workbook through the live backend; the checks run after; the workbook is left unsaved."""
-    from ..excel.live_backend import LiveBackend
+    merged into the open workbook at `workbook_path`; the checks run after; the workbook is left unsaved.
+
+    `open_port` gives a fresh port over the open workbook (the ribbon hands in the live backend:
+    jobs never import the Excel side); its `progress` shows in Excel's status bar.
+    """
     from .workbook_jobs import run_job
 
-    path = Path(book.fullname)
+    path = Path(workbook_path)
     folder = folder or path.with_name(ANSWERS_FOLDER)
     if not folder.is_dir():
         raise InputError("palautettujen työkirjojen kansiota ei ole.", Place(file=str(folder)),
@@ -544,10 +548,7 @@ def collect_live(book: Any, folder: Path | None = None, settings: Settings = Set
     passwords = read_passwords(path.with_name(f"{path.stem}.salasanat.csv")) \
         if path.with_name(f"{path.stem}.salasanat.csv").is_file() else []
     journal = journal_csv_rows(path)
-
-    def progress(text: str) -> None:
-        book.app.status_bar = text or False
-
-    report = run_collect(LiveBackend(book), files, settings, passwords, journal, progress)
-    run_job(LiveBackend(book), "tarkista_summat", settings)
+    port = open_port()
+    report = run_collect(port, files, settings, passwords, journal, port.progress)
+    run_job(open_port(), "tarkista_summat", settings)
     return report
