@@ -48,7 +48,8 @@ from ..core.errors import InputError, Place
 from ..core.explanations import EXPLANATION_HEADS, EXPLANATIONS_SHEET, explanation_findings, notes_from_rows
 from ..core.explanations import cell_text as _text
 from ..workbook.head_layout import ANSWER_PREFIX, deviating_lines, figures_version, head_layout, period_label
-from ..workbook.layout import GOALS_SHEET, HEAD_LEFT, TILA_FILLS, SheetLayout, TextRule, Validation, cell_ref, style
+from ..workbook.layout import GOALS_SHEET, TILA_FILLS, SheetLayout, Style, TextRule, Validation, cell_ref, style
+from ..workbook.layout.list_sheet import list_sheet
 from ..core.model import Review
 from ..core.numbers import format_fi, parse_fi_number
 from ..workbook.returned import Returned, read_returned
@@ -364,65 +365,49 @@ def _parse_time(text: str) -> dt.datetime | None:
 
 # ---------------------------------------------------------------------------- sheets
 
-def _value(v: object) -> str | float | bool | None:
-    if v is None or isinstance(v, (str, bool)):
-        return v
-    if isinstance(v, (int, float)):
-        return float(v)
-    return str(v)       # a date the team typed: kept as its text
-
-
 def goals_sheet_layout(rows: Rows) -> SheetLayout:
     """`Tavoitteet` with the merged answers: every column the team has, the build's look (Tila dropdown, colours)."""
-    sheet = SheetLayout(GOALS_SHEET, owned=False)
     wrap = style(wrap=True)
-    for r, row in enumerate(rows):
-        for c, v in enumerate(row):
-            if r == 0:
-                sheet.put(r, c, _value(v), style=HEAD_LEFT)
-            elif v is not None and v != "":
-                sheet.put(r, c, _value(v), style=wrap)
+    sheet = list_sheet(GOALS_SHEET, rows[0] if rows else (), rows[1:],
+                       {0: 16, 1: 28, 2: 45, 3: 45, 4: 45, 5: 45, 6: 28, 7: 18}, freeze=(1, 2),
+                       look=lambda _r, _c: wrap)
     last = max(len(rows) - 1, 1) + 200
     sheet.validations.append(Validation(7, 1, last, TILA_CHOICES))
     sheet.rules += [TextRule(7, 1, last, text, fill) for text, fill in TILA_FILLS.items()]
-    sheet.widths = {0: 16, 1: 28, 2: 45, 3: 45, 4: 45, 5: 45, 6: 28, 7: 18}
-    sheet.freeze = (1, 2)
     return sheet
+
+
+_EXPLANATION_FORMATS = {2: "0.0", 3: "0.0", 5: "#,##0;-#,##0;0"}
 
 
 def explanations_sheet_layout(rows: list[list[object]]) -> SheetLayout:
-    sheet = SheetLayout(EXPLANATIONS_SHEET, owned=False, tab_color="BF8F00")
-    for c, h in enumerate(EXPLANATION_HEADS):
-        sheet.put(0, c, h, style=HEAD_LEFT)
-    for r, row in enumerate(rows, start=1):
-        for c, v in enumerate(row):
-            fmt = {2: "0.0", 3: "0.0", 5: "#,##0;-#,##0;0"}.get(c)
-            if v is not None and v != "":
-                sheet.put(r, c, _value(v), style=style(wrap=c == 4, number_format=fmt))
-    sheet.widths = {0: 28, 1: 28, 2: 9, 3: 11, 4: 70, 5: 16, 6: 18, 7: 20, 8: 30}
-    sheet.freeze = (1, 2)
-    return sheet
+    """`Selitykset`: one row per line a head explained or forecast, and every deviating line."""
+    return list_sheet(EXPLANATIONS_SHEET, EXPLANATION_HEADS, rows,
+                      {0: 28, 1: 28, 2: 9, 3: 11, 4: 70, 5: 16, 6: 18, 7: 20, 8: 30}, tab_color="BF8F00",
+                      freeze=(1, 2),
+                      look=lambda _r, c: style(wrap=c == 4, number_format=_EXPLANATION_FORMATS.get(c)))
+
+
+_STATUS_FILLS = {ANSWERED: "C6EFCE", MISSING: "FFC7CE", CONFLICT: "FFC7CE", OLD: "FFEB9C", TAMPERED: "FFEB9C"}
 
 
 def status_sheet_layout(outcomes: list[AreaOutcome], sent: dict[str, tuple[str, str]],
                         versions: dict[str, str]) -> SheetLayout:
-    sheet = SheetLayout(STATUS_SHEET, owned=False, tab_color="2E75B6")
-    for c, h in enumerate(STATUS_HEADS):
-        sheet.put(0, c, h, style=HEAD_LEFT)
-    fills = {ANSWERED: "C6EFCE", MISSING: "FFC7CE", CONFLICT: "FFC7CE", OLD: "FFEB9C", TAMPERED: "FFEB9C"}
-    for r, o in enumerate(outcomes, start=1):
+    """`Vastaukset`: per area when it was sent and answered, which versions, the outcome and what is missing."""
+    rows = []
+    for o in outcomes:
         when, version = sent.get(o.area.casefold(), ("", ""))
         notes = list(o.notes) + [f"{c.cell}: tiimin {_fi(c.team)}, palautetussa {_show(c.returned)}" for c in o.changes]
-        row = (o.area, when or "ei lähetetty", version, versions.get(o.area, ""),
-               o.answered.isoformat(timespec="seconds") if o.answered else "", o.version, o.file, o.status,
-               "; ".join(o.missing), "\n".join(notes))
-        for c, v in enumerate(row):
-            if v:
-                look = style(fill=fills.get(o.status)) if c == 7 else style(wrap=c in (8, 9))
-                sheet.put(r, c, v, style=look)
-    sheet.widths = {0: 28, 1: 20, 2: 18, 3: 18, 4: 20, 5: 18, 6: 30, 7: 16, 8: 40, 9: 70}
-    sheet.freeze = (1, 1)
-    return sheet
+        rows.append((o.area, when or "ei lähetetty", version, versions.get(o.area, ""),
+                     o.answered.isoformat(timespec="seconds") if o.answered else "", o.version, o.file, o.status,
+                     "; ".join(o.missing), "\n".join(notes)))
+
+    def look(r: int, c: int) -> Style:
+        return style(fill=_STATUS_FILLS.get(outcomes[r - 1].status)) if c == 7 else style(wrap=c in (8, 9))
+
+    return list_sheet(STATUS_SHEET, STATUS_HEADS, rows,
+                      {0: 28, 1: 20, 2: 18, 3: 18, 4: 20, 5: 18, 6: 30, 7: 16, 8: 40, 9: 70}, tab_color="2E75B6",
+                      freeze=(1, 1), look=look)
 
 
 # ---------------------------------------------------------------------------- the job

@@ -26,7 +26,8 @@ import numpy as np
 from ..core.calc import complete, council_values
 from ..core.errors import ElinvoimaError, InputError, Place
 from .workbook_jobs import JobReport, WorkbookPort
-from ..workbook.layout import DATA_SHEET, HEAD_LEFT, PLAIN, SheetLayout, data_sheet_layout
+from ..workbook.layout import DATA_SHEET, SheetLayout, data_sheet_layout
+from ..workbook.layout.list_sheet import list_sheet
 from ..core.model import Column, ColumnKind, Review, Table, column_roles
 from ..core.names import area_key, text_for_csv
 from ..sources.datafile import read_data_csv, write_data_csv
@@ -524,23 +525,17 @@ def _into_workbook(ledger_path: Path, budget_path: Path | None, map_path: Path |
 
 
 def _mapping_sheet(mapping: Mapping) -> SheetLayout:
-    sheet = SheetLayout(MAPPING_SHEET, owned=False, tab_color="7F6000")
-    for r, row in enumerate(mapping_rows(mapping)):
-        for c, v in enumerate(row):
-            sheet.put(r, c, v if isinstance(v, str) else float(v), style=HEAD_LEFT if r == 0 else PLAIN)  # type: ignore[arg-type]
-    sheet.widths = {0: 16, 1: 10, 2: 10, 3: 34}
-    sheet.freeze = (1, 0)
-    return sheet
+    """`Kohdistus`: the mapping of cost centres and accounts as the import used it, header first."""
+    heads, *rows = mapping_rows(mapping)
+    return list_sheet(MAPPING_SHEET, heads, rows, {0: 16, 1: 10, 2: 10, 3: 34}, tab_color="7F6000")
+
+
+def _log_value(v: object) -> str | float:
+    """A value of the import log as its cell: numbers as numbers, everything else (a truth value too) as text."""
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v)
 
 
 def _imports_sheet(rows: list[list[object] | tuple[object, ...]]) -> SheetLayout:
-    sheet = SheetLayout(IMPORTS_SHEET, owned=False, tab_color="7F6000")
-    for c, h in enumerate(IMPORT_HEADS):
-        sheet.put(0, c, h, style=HEAD_LEFT)
-    for r, row in enumerate(rows, start=1):
-        for c, v in enumerate(row):
-            if v is not None and v != "":
-                sheet.put(r, c, float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v))
-    sheet.widths = {0: 22, 1: 40, 2: 66, 3: 10, 4: 16, 5: 16, 6: 12, 7: 16, 8: 60}
-    sheet.freeze = (1, 0)
-    return sheet
+    """`Tuonnit`: one row per import, the log the import appends to."""
+    return list_sheet(IMPORTS_SHEET, IMPORT_HEADS, rows, {0: 22, 1: 40, 2: 66, 3: 10, 4: 16, 5: 16, 6: 12, 7: 16, 8: 60},
+                      tab_color="7F6000", value=_log_value)
