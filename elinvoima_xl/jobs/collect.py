@@ -48,6 +48,7 @@ from ..workbook.layout.list_sheet import list_sheet
 from ..core.numbers import format_fi
 from ..workbook.returned import Returned, read_returned
 from .collect_merge import ANSWERED, CONFLICT, MISSING, OLD, TAMPERED, AreaOutcome, Rows, merge_answers, sent_by_area
+from .registry import CHECKS
 from ..sources.review_text import TILA_CHOICES
 
 STATUS_SHEET = "Vastaukset"
@@ -284,7 +285,7 @@ def collect_into_file(target: Path, paths: Sequence[Path], password_file: Path |
     port = FileBackend(original, target.name, on_progress)
     report = run_collect(port, files, settings, passwords, journal, on_progress)
     checked = FileBackend(port.data, target.name, on_progress)
-    run_job(checked, "tarkista_summat", settings)
+    run_job(checked, CHECKS, settings)
     if target.read_bytes() != original:
         raise InputError("työkirja muuttui keräämisen aikana.", Place(file=target.name),
                          "Mitään ei kirjoitettu. Kerää uudelleen.")
@@ -315,5 +316,5 @@ def collect_live(open_port: Callable[[], Any], workbook_path: Path, folder: Path
     journal = journal_csv_rows(path)
     port = open_port()
     report = run_collect(port, files, settings, passwords, journal, port.progress)
-    run_job(open_port(), "tarkista_summat", settings)
+    run_job(open_port(), CHECKS, settings)
     return report

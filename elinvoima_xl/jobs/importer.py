@@ -41,6 +41,7 @@ from ..sources.ledger import (
 )
 from ..sources.ledger_read import ExportScan, Profile, read_profile, scan_export
 from .import_merge import cents_out, in_data_spelling, merge_import, reference_figures, verify_sums
+from .registry import REBUILD
 
 MAPPING_SHEET = "Kohdistus"
 IMPORTS_SHEET = "Tuonnit"
@@ -231,7 +232,7 @@ def import_live(port: WorkbookPort, ledger_path: Path, budget_path: Path | None 
     result, sheets, remove = prepare_import(port, ledger, budget, None, False,
                                             sign=profile.sign if profile is not None else None)
     port.replace(sheets, remove, None)
-    return result, run_job(port, "rebuild")
+    return result, run_job(port, REBUILD)
 
 
 def _into_workbook(ledger_path: Path, budget_path: Path | None, map_path: Path | None, into: Path,
@@ -253,7 +254,7 @@ def _into_workbook(ledger_path: Path, budget_path: Path | None, map_path: Path |
     port.replace(sheets, remove, None)    # where Tiedot was
     port.save()
     backend = FileBackend(port.data, into.name)
-    job = run_job(backend, "rebuild")
+    job = run_job(backend, REBUILD)
     backup = save_workbook(into, backend.data)
     return ImportReport(result, into, backup, len(job.findings), job.errors)
 
