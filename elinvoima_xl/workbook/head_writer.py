@@ -6,8 +6,9 @@ Here xlsxwriter renders, once per set of looks, a workbook with one cell per loo
 styles.xml and theme are reused and each look's cell format index read from it, so no
 style XML is written by hand. What differs per area (cells, names, properties) is written
 from the `HeadLayout` alone: a shared-string table of this file's texts only, formulas with
-their cached values. A test renders the same layout
-with xlsxwriter and compares every cell, look, name and property.
+their cached values. `head_workbook` lays out and renders one area's workbook; `render_xlsxwriter`
+renders the same layout through the project's xlsxwriter writer, the reference a test compares
+every cell, look, name and property with.
 """
 
 from __future__ import annotations
