@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import openpyxl
 import pytest
 
 from elinvoima_xl.core.errors import ElinvoimaError
+from elinvoima_xl.excel import ribbon
 from elinvoima_xl.excel.live_backend import LiveBackend
 from elinvoima_xl.excel.live_ownership import live_status, sheet_names_of
 from elinvoima_xl.jobs.team_workbook import rebuild_bytes
@@ -123,3 +127,19 @@ def test_a_workbook_without_fingerprints_rebuilds_as_before(built: bytes) -> Non
     report = run_job(LiveBackend(book), "rebuild")
     assert "Kulttuuri" in report.written
     assert FINGERPRINT_NAME in sheet_names_of(book.sheets["Kulttuuri"])
+
+
+def test_the_ribbon_refuses_with_the_command_lines_words(built: bytes, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    data = _edited(built, lambda wb: wb["Kulttuuri"].__setitem__("B40", "oma huomio"))
+    (tmp_path / "Elinvoima.xlsm").write_bytes(data)
+    cli = subprocess.run([sys.executable, "-m", "elinvoima_xl", "job", "luo_valilehdet", "Elinvoima.xlsm"],
+                         capture_output=True, text=True, cwd=tmp_path)
+    assert cli.returncode == 2 and "'Kulttuuri'" in cli.stderr and "B40" in cli.stderr, cli.stderr
+    assert (tmp_path / "Elinvoima.xlsm").read_bytes() == data
+    book = FakeBook.from_xlsx(data)
+    before = _snapshot(book)
+    monkeypatch.setattr(ribbon, "_caller", lambda: book)
+    ribbon.luo_valilehdet()
+    assert book.app._alerts == [("Elinvoima", cli.stderr.strip().splitlines()[-1])]   # after its progress lines
+    assert _snapshot(book) == before

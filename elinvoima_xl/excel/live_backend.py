@@ -18,9 +18,6 @@ import re
 from collections import defaultdict
 from typing import Any
 
-from ..workbook.ownership import FINGERPRINT_NAME, layout_fingerprints
-from ..workbook.package_guard import refuse_modified
-from .live_ownership import adopted, fingerprint_formula, live_status, marked_owned, sheet_names_of
 from ..workbook.layout import (
     CHECKS_SHEET,
     CONF_SHEET,
@@ -33,6 +30,9 @@ from ..workbook.layout import (
     col_letter,
     parse_ref,
 )
+from ..workbook.ownership import FINGERPRINT_NAME, layout_fingerprints
+from ..workbook.package_guard import refuse_modified
+from .live_ownership import adopted, fingerprint_formula, live_status, marked_owned, sheet_names_of
 
 Rows = list[tuple[object, ...]]
 STANDARD_ROW_HEIGHT = 15.0
