@@ -23,7 +23,8 @@ from synthetic import synthetic_income_review
 from openpyxl_writer import render_sheet
 from timing import median_time
 
-from elinvoima_xl.workbook.head_layout import ANSWER_FILL, HeadLayout, _abs, head_layout, render_xlsxwriter
+from elinvoima_xl.workbook.head_layout import ANSWER_FILL, HeadLayout, head_layout
+from elinvoima_xl.workbook.head_writer import _abs, render_xlsxwriter
 from elinvoima_xl.workbook.layout import AMOUNT, quote_sheet
 from elinvoima_xl.core.model import Review
 from elinvoima_xl.jobs.sending import SendInput, split_review

@@ -27,15 +27,17 @@ def _settings(abs_pct: bool, forecast: str, expenses_positive: bool | None = Non
                     expenses_positive=expenses_positive)
 
 
-_OPTIONS = [
-    click.option("--json", "as_json", is_flag=True, help="Tulosta JSON (rakenne: README)."),
-    click.option("--abs-pct", is_flag=True, help="Toteuma-% aina positiivisena."),
-    click.option("--forecast", type=click.Choice(["seasonal", "linear"]), default="seasonal",
-                 help="Ennustetapa: seasonal (viime vuoden osuus, oletus) tai linear."),
-    click.option("--expenses-positive/--expenses-negative", "expenses_positive", default=None,
-                 help="Kulut painettu positiivisina / negatiivisina (oletus: tunnistetaan luvuista "
-                      "tai tietojen asetuksesta)."),
-]
+# Each option defined once: the commands that take it use the same decorator.
+_JSON = click.option("--json", "as_json", is_flag=True, help="Tulosta JSON (rakenne: README).")
+_ABS_PCT = click.option("--abs-pct", is_flag=True, help="Toteuma-% aina positiivisena.")
+_FORECAST = click.option("--forecast", type=click.Choice(["seasonal", "linear"]), default="seasonal",
+                         help="Ennustetapa: seasonal (viime vuoden osuus, oletus) tai linear.")
+_EXPENSES = click.option("--expenses-positive/--expenses-negative", "expenses_positive", default=None,
+                         help="Kulut painettu positiivisina / negatiivisina (oletus: tunnistetaan luvuista "
+                              "tai tietojen asetuksesta).")
+_DATA = click.option("--data", "data", type=click.Path(path_type=Path), default=None,
+                     help="Tiedot: katsauksen teksti, .csv tai .xlsx (oletus: mukana tuleva 1–6/2023).")
+_OPTIONS = [_JSON, _ABS_PCT, _FORECAST, _EXPENSES]       # the options of the commands that read and report
 
 
 def _with_options(f):  # type: ignore[no-untyped-def]
@@ -183,13 +185,11 @@ def export(path: Path | None, output: Path, board: bool) -> None:
 
 
 @main.command()
-@click.option("--data", "data", type=click.Path(path_type=Path), default=None,
-              help="Tiedot: katsauksen teksti, .csv tai .xlsx (oletus: mukana tuleva 1–6/2023).")
+@_DATA
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="Kohde (oletus Elinvoima.xlsm tässä kansiossa).")
-@click.option("--abs-pct", is_flag=True, help="Toteuma-% aina positiivisena.")
-@click.option("--forecast", type=click.Choice(["seasonal", "linear"]), default="seasonal",
-              help="Ennustetapa: seasonal (oletus) tai linear.")
+@_ABS_PCT
+@_FORECAST
 def build(data: Path | None, output: Path | None, abs_pct: bool, forecast: str) -> None:
     """Luo tiimin makrotyökirja (.xlsm) tiedoista.
 
@@ -210,8 +210,7 @@ def build(data: Path | None, output: Path | None, abs_pct: bool, forecast: str) 
 
 @main.command()
 @click.argument("folder", required=False, type=click.Path(path_type=Path), default=Path("."))
-@click.option("--data", "data", type=click.Path(path_type=Path), default=None,
-              help="Tiedot: katsauksen teksti, .csv tai .xlsx (oletus: mukana tuleva 1–6/2023).")
+@_DATA
 def init(folder: Path, data: Path | None) -> None:
     """Aloita työkansio: työkirja, xlwings.conf ja ohje.
 
@@ -226,10 +225,9 @@ def init(folder: Path, data: Path | None) -> None:
 
 
 @main.command()
-@click.argument("path", required=False, type=click.Path(path_type=Path))
-@click.option("--abs-pct", is_flag=True, help="Toteuma-% aina positiivisena.")
-@click.option("--forecast", type=click.Choice(["seasonal", "linear"]), default="seasonal",
-              help="Ennustetapa: seasonal (oletus) tai linear.")
+@_PATH
+@_ABS_PCT
+@_FORECAST
 def rebuild(path: Path | None, abs_pct: bool, forecast: str) -> None:
     """Päivitä työkirjan välilehdet sen Tiedot-välilehdestä.
 
@@ -250,7 +248,7 @@ def rebuild(path: Path | None, abs_pct: bool, forecast: str) -> None:
 
 @main.command()
 @click.argument("name", type=click.Choice(sheet_job_ids()))
-@click.argument("path", required=False, type=click.Path(path_type=Path))
+@_PATH
 def job(name: str, path: Path | None) -> None:
     """Aja yksi nauhan työ tiimin työkirjalle.
 
@@ -354,7 +352,7 @@ def _usage_message(exc: click.UsageError) -> str:
 
 
 @main.command()
-@click.argument("path", required=False, type=click.Path(path_type=Path))
+@_PATH
 @click.option("-o", "--output", "out_dir", required=True, type=click.Path(path_type=Path, file_okay=False),
               help="Kansio, johon palvelualueiden työkirjat kirjoitetaan.")
 @click.option("--recipients", "recipients", type=click.Path(path_type=Path), default=None,

@@ -5,6 +5,11 @@ Strict: every attribute the fake offers exists on the real xlwings class it stan
 setting an attribute that is not a settable property of the real class raises. Recording:
 every property read or write and method call on a sheet, range, font, chart or name is
 one "Excel call", counted per sheet in `book.calls`.
+
+Cells: `_values` holds what a cell shows (for a formula the live backend wrote, its text: the
+fake calculates nothing) and `_formulas` the formula of each formula cell. `Range.value` shows a
+formula cell's calculated value (from the file in `from_xlsx`), nothing for one never calculated;
+`Range.formula` gives a formula cell's formula and any other cell's content, as Excel does.
 """
 
 from __future__ import annotations
@@ -142,8 +147,17 @@ class FakeRange(Strict):
     @property
     def value(self) -> Any:
         _call(self, "value.get")
+        return self._shape([[self._shown(self._sheet._shown_value((r, c))) for c in self._columns()]
+                            for r in self._rows()])
+
+    def _rows(self) -> range:
+        return range(self._areas[0][0], self._areas[0][2] + 1)
+
+    def _columns(self) -> range:
+        return range(self._areas[0][1], self._areas[0][3] + 1)
+
+    def _shape(self, grid: list[list[Any]]) -> Any:
         r1, c1, r2, c2 = self._areas[0]
-        grid = [[self._shown(self._sheet._values.get((r, c))) for c in range(c1, c2 + 1)] for r in range(r1, r2 + 1)]
         if self._ndim == 2:
             return grid
         if r1 == r2 and c1 == c2:
@@ -164,7 +178,16 @@ class FakeRange(Strict):
             for j, v in enumerate(row):
                 self._sheet._put(r1 + i, c1 + j, v)
 
-    formula = value   # the fake keeps one grid: a formula is its text, a constant its value
+    @property
+    def formula(self) -> Any:
+        _call(self, "formula.get")
+        sheet = self._sheet
+        return self._shape([[sheet._formulas.get((r, c), sheet._values.get((r, c), "")) for c in self._columns()]
+                            for r in self._rows()])
+
+    @formula.setter
+    def formula(self, data: Any) -> None:
+        self.value = data
 
     # -- formats
     def _format(self, key: str, value: Any) -> None:
@@ -227,6 +250,11 @@ class FakeName(Strict):
         _call(self, "name")
         return f"'{self._sheet._name}'!{self._name}"
 
+    @property
+    def refers_to(self) -> str:
+        _call(self, "refers_to")
+        return self._refers_to
+
 
 class FakeNames(Strict):
     REAL = xm.Names
@@ -240,9 +268,10 @@ class FakeNames(Strict):
         return iter(list(self._items))
 
     def add(self, name: str, refers_to: str) -> FakeName:
+        """As Excel's Names.Add: a name already there (same name, same sheet) gets the new content."""
         _call(self, "names.add")
         item = FakeName(self._sheet, name, refers_to)
-        self._items.append(item)
+        self._items = [n for n in self._items if n._name != name] + [item]
         return item
 
 
@@ -298,6 +327,7 @@ class FakeSheet(Strict):
         self._name = name
         self._sheet = self
         self._values: dict[tuple[int, int], Any] = {}
+        self._formulas: dict[tuple[int, int], str] = {}
         self._formats: dict[tuple[int, int], dict[str, Any]] = {}
         self._widths: dict[int, float] = {}
         self._heights: dict[int, float] = {}
@@ -306,12 +336,20 @@ class FakeSheet(Strict):
         book.calls.setdefault(name, 0)
 
     def _put(self, r: int, c: int, v: Any) -> None:
-        if isinstance(v, str) and v.startswith("'"):
+        self._formulas.pop((r, c), None)
+        if isinstance(v, str) and v.startswith("="):
+            self._formulas[(r, c)] = v
+        elif isinstance(v, str) and v.startswith("'"):
             v = v[1:]          # Excel keeps a leading apostrophe as the mark of text, not as content
         if v is None or v == "":
             self._values.pop((r, c), None)
         else:
             self._values[(r, c)] = v
+
+    def _shown_value(self, cell: tuple[int, int]) -> Any:
+        """What the cell shows: a formula the fake wrote and never calculated shows nothing."""
+        v = self._values.get(cell)
+        return None if cell in self._formulas and v == self._formulas[cell] else v
 
     @property
     def name(self) -> str:
@@ -353,6 +391,7 @@ class FakeSheet(Strict):
     def clear(self) -> None:
         _call(self, "clear")
         self._values.clear()
+        self._formulas.clear()
         self._formats.clear()
 
     def delete(self) -> None:
@@ -463,7 +502,11 @@ class FakeBook(Strict):
                 for c in row:
                     if c.value is not None:   # the cell's content as stored (no apostrophe taken off)
                         sheet._values[(c.row, c.column)] = XlError(c.value) if c.data_type == "e" else c.value
-            for n in ws.defined_names:
-                sheet._names._items.append(FakeName(sheet, n, "=TRUE"))
+            for row in ws.iter_rows():
+                for c in row:
+                    if c.data_type == "f" and isinstance(c.value, str):
+                        sheet._formulas[(c.row, c.column)] = c.value
+            for n, defined in ws.defined_names.items():
+                sheet._names._items.append(FakeName(sheet, n, "=" + str(defined.attr_text)))
         book.calls.clear()
         return book

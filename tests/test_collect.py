@@ -20,7 +20,8 @@ import openpyxl
 import pytest
 
 from elinvoima_xl.jobs.collect import EXPLANATIONS_SHEET, STATUS_SHEET
-from elinvoima_xl.workbook.head_layout import goals_for_area, head_workbook
+from elinvoima_xl.workbook.head_layout import goals_for_area
+from elinvoima_xl.workbook.head_writer import head_workbook
 from elinvoima_xl.sources.load import bundled_review
 from elinvoima_xl.core.model import Review
 from elinvoima_xl.sources.datafile import write_data_xlsx

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from elinvoima_xl.core.calc import computed_table
+from elinvoima_xl.core.structure import INCOME_STATEMENT, Kind
 from elinvoima_xl.jobs.collect import gather_files
 from elinvoima_xl.core.errors import InputError
-from elinvoima_xl.workbook.head_layout import head_workbook
+from elinvoima_xl.workbook.head_writer import head_workbook
 from elinvoima_xl.core.model import Review
 from elinvoima_xl.workbook import returned
 from elinvoima_xl.workbook.returned import MAX_INFLATED, read_returned
@@ -37,8 +39,15 @@ def test_identity_and_answers_survive_a_rezip(sent: bytes, seed_review: Review) 
     ret = read_returned(rezip(sent, compression=zipfile.ZIP_STORED), "kopio.xlsx")
     assert ret.area == "Kulttuuri" and ret.period == "1–6/2023" and ret.division == seed_review.division
     assert ret.version and any(n.startswith("Vastaus_Ennuste_") for n in ret.answers)
-    sheet, row, col = next(c for n, c in ret.answer_cells.items() if n.startswith("Vastaus_Ennuste_"))
-    assert sheet == "Kulttuuri" and row >= 4
+    # every line the area has gets its forecast cell: the table's lines from row 5 (0-based 4: title,
+    # subtitle, blank, headings above), in column J (label A, TP 2022 B, TOT 2022 C, TA 2023 D,
+    # TOT 2023 E, Jäljellä F, TOT-% G, Ennuste H, Odotettu % I: Oma ennuste J, 0-based 9)
+    table = seed_review.area("Kulttuuri")
+    present = computed_table(table, recompute=True).present
+    expected = {f"Vastaus_Ennuste_{line.key}": ("Kulttuuri", 4 + li, 9)
+                for li, line in enumerate(INCOME_STATEMENT.lines) if line.kind is Kind.DETAIL and present[li]}
+    assert expected
+    assert {n: c for n, c in ret.answer_cells.items() if n.startswith("Vastaus_Ennuste_")} == expected
 
 
 def test_a_file_without_its_identity_is_not_ours(sent: bytes) -> None:

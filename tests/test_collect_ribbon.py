@@ -11,7 +11,8 @@ import pytest
 
 from elinvoima_xl.excel import ribbon
 from elinvoima_xl.jobs.collect import EXPLANATIONS_SHEET, STATUS_SHEET
-from elinvoima_xl.workbook.head_layout import goals_for_area, head_workbook
+from elinvoima_xl.workbook.head_layout import goals_for_area
+from elinvoima_xl.workbook.head_writer import head_workbook
 from elinvoima_xl.core.model import Review
 from elinvoima_xl.jobs.team_workbook import build_workbook
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import inspect
 import re
-from pathlib import Path
 
 import click
 from defusedxml import ElementTree
@@ -78,7 +77,7 @@ def test_the_ribbon_table_and_functions_come_from_the_registry() -> None:
     for job in button_jobs():
         assert job.button is not None
         assert ribbon.JOBS[job.button.label] == (job.button.function, job.id, job.button.command)
-        assert job.button.function in ribbon.__all__
+        assert job.button.function in ribbon.__all__ and callable(getattr(ribbon, job.button.function))
         params = inspect.signature(getattr(ribbon, job.button.function)).parameters.values()
         assert all(p.default is None for p in params)   # the VBA passes only what its dialogs ask
 
@@ -95,3 +94,16 @@ def test_the_cli_job_choices_are_the_sheet_jobs_and_keep_their_ids() -> None:
         if job.sheets and job.button:
             assert job.button.command == f"elinvoima job {job.id}"
     assert len({j.id for j in REGISTRY}) == len(REGISTRY)
+
+
+def test_every_job_has_an_english_name_in_code_and_keeps_its_user_id() -> None:
+    from elinvoima_xl.jobs import registry
+
+    # the code's names beside the ids users type (the ids are the registry's promise: they never change)
+    assert [(j.name, j.id) for j in REGISTRY] == [
+        ("import", "import"), ("area_sheets", "luo_valilehdet"), ("summary", "paivita_yhteenveto"),
+        ("checks", "tarkista_summat"), ("rebuild", "rebuild"), ("send", "send"), ("collect", "collect")]
+    for job in REGISTRY:     # the constant the code uses is the job's name, upper case, and holds its id
+        assert getattr(registry, job.name.upper()) == job.id
+        assert job.name.upper() in registry.__all__
+    assert len({j.name for j in REGISTRY}) == len(REGISTRY)

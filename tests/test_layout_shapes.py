@@ -18,7 +18,7 @@ import pytest
 
 from elinvoima_xl.core.calc import (ComputedTable, Settings, apply_convention, computed_table, convention_for,
                                rollup)
-from elinvoima_xl.workbook.head_layout import head_workbook
+from elinvoima_xl.workbook.head_writer import head_workbook
 from elinvoima_xl.sources.load import load_review
 from elinvoima_xl.core.model import Review, Table
 from elinvoima_xl.core.structure import COUNCIL, INCOME_STATEMENT, Kind, SignConvention

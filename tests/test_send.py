@@ -21,7 +21,8 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from elinvoima_xl.core.errors import ElinvoimaError, InputError
-from elinvoima_xl.workbook.head_layout import goals_for_area, head_workbook
+from elinvoima_xl.workbook.head_layout import goals_for_area
+from elinvoima_xl.workbook.head_writer import head_workbook
 from elinvoima_xl.jobs.mail import SmtpTransport, parse_template
 from elinvoima_xl.core.model import Review
 from elinvoima_xl.jobs.sending import JOURNAL_HEADS, SendInput, input_from_file, run_send, split_review

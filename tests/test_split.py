@@ -25,8 +25,8 @@ from elinvoima_xl.workbook.head_layout import (
     deviating_lines,
     figures_version,
     goals_for_area,
-    head_workbook,
 )
+from elinvoima_xl.workbook.head_writer import head_workbook
 from elinvoima_xl.core.model import Review
 from elinvoima_xl.jobs.sending import SendInput, split_review
 from elinvoima_xl.core.structure import INCOME_STATEMENT, Kind

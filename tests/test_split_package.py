@@ -9,8 +9,8 @@ import math
 import numpy as np
 import openpyxl
 
-from elinvoima_xl.workbook.head_writer import render_head_package
-from elinvoima_xl.workbook.head_layout import goals_for_area, head_layout, render_xlsxwriter
+from elinvoima_xl.workbook.head_layout import goals_for_area, head_layout
+from elinvoima_xl.workbook.head_writer import render_head_package, render_xlsxwriter
 from elinvoima_xl.core.model import Review
 
 

@@ -5,6 +5,9 @@ imports nothing of xlwings itself. A sheet is written with one call for all its 
 and formulas, then one call per block of cells sharing a format (a block is a run of
 rows in a run of columns), per column width and per run of hidden rows: the number of
 calls depends on the layout's shape, never on its number of rows of the same kind.
+A tool sheet is proven the tool's before it is replaced, as in the file backend
+(`live_ownership`): one the team changed is refused with its cells, one renamed or copied is
+the team's, and every tool sheet written gets its fingerprint.
 """
 
 from __future__ import annotations
@@ -27,6 +30,9 @@ from ..workbook.layout import (
     col_letter,
     parse_ref,
 )
+from ..workbook.ownership import FINGERPRINT_NAME, layout_fingerprints
+from ..workbook.package_guard import refuse_modified
+from .live_ownership import adopted, fingerprint_formula, live_status, marked_owned, sheet_names_of
 
 Rows = list[tuple[object, ...]]
 STANDARD_ROW_HEIGHT = 15.0
@@ -105,6 +111,7 @@ class LiveBackend:
         self.name = str(book.name)
         self.autosave = autosave           # in Excel the team saves (or closes without saving to undo)
         self._old_marks: set[tuple[int, int]] = set()
+        self.kept_as_teams: set[str] = set()    # the team's edited xlwings.conf, kept (as the file backend does)
 
     # -- reading ------------------------------------------------------------------------
 
@@ -112,10 +119,13 @@ class LiveBackend:
         return [s.name for s in self.book.sheets]
 
     def owned_sheets(self) -> list[str]:
+        """Sheets the tool may replace: marked as its own, and not renamed or copied by the team since."""
         out = []
         for s in self.book.sheets:
-            if s.name == CONF_SHEET or any(n.name.split("!")[-1] == OWNED_NAME for n in s.names):
-                out.append(s.name)
+            name = s.name
+            local = sheet_names_of(s) if name != CONF_SHEET else {}
+            if name == CONF_SHEET or (marked_owned(local) and not adopted(name, local)):
+                out.append(name)
         return out
 
     def read(self, sheet: str) -> Rows:
@@ -130,6 +140,20 @@ class LiveBackend:
 
     def replace(self, sheets: list[SheetLayout], remove: list[str], after: str | None) -> None:
         names = self.sheet_names()
+        verdicts = {}
+        for s in remove:
+            if s in names:
+                ws = self.book.sheets[s]
+                local = sheet_names_of(ws)
+                if s == CONF_SHEET or marked_owned(local):
+                    verdicts[s] = live_status(ws, local)
+        conf = verdicts.pop(CONF_SHEET, None)
+        if conf is not None and conf.status == "modified":
+            # The team set xlwings' options (Interpreter_Win…): their xlwings.conf stays as it is.
+            remove = [s for s in remove if s != CONF_SHEET]
+            sheets = [s for s in sheets if s.name != CONF_SHEET]
+            self.kept_as_teams.add(CONF_SHEET)
+        refuse_modified(self.name, list(verdicts.values()), {s.name: s for s in sheets})   # before any change
         if CHECKS_SHEET in remove and CHECKS_SHEET in names:
             ws = self.book.sheets[CHECKS_SHEET]
             last = ws.used_range.last_cell
@@ -204,8 +228,9 @@ class LiveBackend:
             ch = ws.charts.add(anchor.left, anchor.top, 620, 460)
             ch.set_source_data(ws.range(source))
             ch.chart_type = "bar_clustered"
-        if sheet.owned and not any(n.name.split("!")[-1] == OWNED_NAME for n in ws.names):
+        if sheet.owned:   # Names.Add gives a name already there its new content
             ws.names.add(OWNED_NAME, "=TRUE")
+            ws.names.add(FINGERPRINT_NAME, fingerprint_formula(layout_fingerprints([sheet])[sheet.name]))
 
     @staticmethod
     def _apply(rng: Any, field: str, value: object) -> None:

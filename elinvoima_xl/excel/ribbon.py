@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import ElinvoimaError
-from ..jobs.registry import button_jobs
+from ..jobs.registry import COLLECT, IMPORT, SEND, button_jobs
 from ..core.messages import unexpected_error_message, user_message
 
 log = logging.getLogger(__name__)
@@ -42,23 +42,23 @@ def _run(label: str, ledger: str | None = None, budget: str | None = None) -> No
     book = _caller()
     _name, job, _command = JOBS[label]
     try:
-        if job == "import":
+        if job == IMPORT:
             from ..jobs.importer import import_live
 
             if not ledger:
                 raise ElinvoimaError("Valitse kirjanpidon raportti.")
             result, report = import_live(LiveBackend(book), Path(ledger), Path(budget) if budget else None)
             book.app.status_bar = f"{label}: {result.summary()} {report.summary()}"
-        elif job == "collect":
+        elif job == COLLECT:
             from ..jobs.collect import collect_live
 
-            collected = collect_live(book, Path(ledger) if ledger else None)
+            collected = collect_live(lambda: LiveBackend(book), Path(book.fullname), Path(ledger) if ledger else None)
             book.app.status_bar = False
             book.app.alert(f"{label}: {collected.summary()} Katso välilehdet Vastaukset ja Tarkistukset."
                            + ("\n\n" + "\n".join(collected.lines()[:25]) if collected.needs_attention else ""),
                            title=TITLE)
             return
-        elif job == "send":
+        elif job == SEND:
             from ..jobs.sending import send_live
 
             sent = send_live(LiveBackend(book), Path(book.fullname))

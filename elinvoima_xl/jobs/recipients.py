@@ -29,7 +29,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from ..core.errors import InputError, Place
-from ..workbook.layout import HEAD_LEFT, SheetLayout, WorkbookLayout
+from ..workbook.layout import SheetLayout, WorkbookLayout
+from ..workbook.layout.list_sheet import list_sheet
 from ..core.model import Review
 from ..sources import decode_text, sniff_delimiter
 
@@ -142,14 +143,8 @@ def recipients_by_area(recipients: Iterable[Recipient], review: Review, source: 
 
 def recipients_sheet_layout(review: Review) -> SheetLayout:
     """The team workbook's `Vastaanottajat` sheet: one row per area, name and address for the team to fill."""
-    sheet = SheetLayout(RECIPIENTS_SHEET, owned=False, tab_color="7030A0")
-    for c, h in enumerate(HEADS):
-        sheet.put(0, c, h, style=HEAD_LEFT)
-    for r, t in enumerate(review.areas, start=1):
-        sheet.put(r, 0, t.name)
-    sheet.widths = {0: 30, 1: 28, 2: 34, 3: 40, 4: 40}
-    sheet.freeze = (1, 0)
-    return sheet
+    return list_sheet(RECIPIENTS_SHEET, HEADS, [(t.name,) for t in review.areas], {0: 30, 1: 28, 2: 34, 3: 40, 4: 40},
+                      tab_color="7030A0")
 
 
 def responsible_titles(rows: Sequence[Sequence[object]]) -> dict[str, tuple[str, ...]]:

@@ -40,8 +40,10 @@ from typing import Any
 from ..core.calc import Settings
 from ..core.errors import ElinvoimaError, InputError, Place
 from ..ooxml.fileio import write_atomic
-from ..workbook.head_layout import HeadWorkbook, goals_for_area, head_workbook, period_label
-from ..workbook.layout import HEAD_LEFT, SheetLayout
+from ..workbook.head_layout import HeadWorkbook, goals_for_area, period_label
+from ..workbook.head_writer import head_workbook
+from ..workbook.layout import SheetLayout
+from ..workbook.layout.list_sheet import list_sheet
 from .mail import DEFAULT_TEMPLATE, MailTemplate, Transport, build_message, parse_template
 from ..core.model import Review
 from .recipients import (
@@ -159,16 +161,9 @@ def _write_journal(path: Path, rows: list[list[str]]) -> None:
 
 
 def journal_sheet_layout(rows: list[list[str]]) -> SheetLayout:
-    sheet = SheetLayout(JOURNAL_SHEET, owned=False, tab_color="7030A0")
-    for c, h in enumerate(JOURNAL_HEADS):
-        sheet.put(0, c, h, style=HEAD_LEFT)
-    for r, row in enumerate(rows, start=1):
-        for c, v in enumerate(row):
-            if v:
-                sheet.put(r, c, v)
-    sheet.widths = {0: 22, 1: 28, 2: 24, 3: 32, 4: 32, 5: 18, 6: 34, 7: 9, 8: 13, 9: 60}
-    sheet.freeze = (1, 0)
-    return sheet
+    """`Lähetykset`: the send journal, one row per message or draft."""
+    return list_sheet(JOURNAL_SHEET, JOURNAL_HEADS, rows,
+                      {0: 22, 1: 28, 2: 24, 3: 32, 4: 32, 5: 18, 6: 34, 7: 9, 8: 13, 9: 60}, tab_color="7030A0")
 
 
 def write_journal_sheet(port: Any, rows: list[list[str]]) -> None:

@@ -16,7 +16,7 @@ from typing import Protocol
 from ..core.calc import Settings
 from ..core.checks import Finding, run_checks
 from ..core.errors import InputError, Place
-from .registry import REGISTRY
+from .registry import AREA_SHEETS, CHECKS, REBUILD, REGISTRY, SUMMARY
 from ..workbook.layout import (
     CHECKS_SHEET,
     CONF_SHEET,
@@ -162,23 +162,23 @@ def run_job(port: WorkbookPort, job: str, settings: Settings = Settings()) -> Jo
         raise InputError(f"välilehti '{clash[0]}' on tiimin oma, mutta työ loisi samannimisen välilehden.",
                          Place(file=port.name), "Nimeä tiimin välilehti toisin ja yritä uudelleen.")
     after: str | None = None
-    if job == "rebuild":
+    if job == REBUILD:
         port.progress("Luodaan palvelualueiden välilehdet, yhteenveto ja tarkistukset…")
         write = [new[SUMMARY_SHEET], *(new[a] for a in areas), new[CHECKS_SHEET], new[CONF_SHEET]]
         remove = list(owned)
-    elif job == "luo_valilehdet":
+    elif job == AREA_SHEETS:
         # The summary's formulas name every area sheet: it is rewritten with them, so a removed
         # area never leaves #REF! behind and a new one is counted at once.
         port.progress("Luodaan palvelualueiden välilehdet…")
         write = [new[SUMMARY_SHEET], *(new[a] for a in areas)]
         remove = [*([SUMMARY_SHEET] if SUMMARY_SHEET in names else []), *old_areas]
     else:
-        sheet = SUMMARY_SHEET if job == "paivita_yhteenveto" else CHECKS_SHEET
+        sheet = SUMMARY_SHEET if job == SUMMARY else CHECKS_SHEET
         port.progress("Päivitetään yhteenveto…" if sheet == SUMMARY_SHEET else "Kirjoitetaan tarkistukset…")
         write = [new[sheet]]
         remove = [sheet] if sheet in names else []
     port.replace(write, remove, after)
-    if job in ("tarkista_summat", "rebuild"):
+    if job in (CHECKS, REBUILD):
         port.mark(DATA_SHEET, layout.data_marks)
     port.progress("Tallennetaan…")
     port.save()

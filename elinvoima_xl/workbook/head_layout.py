@@ -9,9 +9,9 @@ the goals the head answers for. Every cell the head fills is unlocked, yellow an
 workbook-scoped defined name (`Vastaus_…`) so that collecting reads answers by name, not by
 position; everything else is protected. Custom document properties identify the area, the
 review, the period and the version of the figures sent (a hash of the figures themselves).
-`head_package` renders the layout fast (200 areas in about a second); `render_xlsxwriter`
-renders the same layout through the project's xlsxwriter writer, the reference it is tested
-against. No chart: the heads' file holds cells only.
+This module is the layout alone: `head_writer` renders it (`head_workbook`, fast, 200 areas in
+about a second; `render_xlsxwriter`, through the project's xlsxwriter writer, the reference it is
+tested against). No chart: the heads' file holds cells only.
 """
 
 from __future__ import annotations
@@ -35,26 +35,18 @@ __all__ = [
     "figures_version",
     "goals_for_area",
     "head_layout",
-    "head_workbook",
     "head_workbook_name",
     "period_label",
-    "render_xlsxwriter",
 ]
 
-import datetime as dt
 import hashlib
-import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 import numpy as np
-import xlsxwriter
-
 from ..core.calc import ComputedTable, Settings, computed_table, convention_for, last_year_share
 from .layout import (
-    AMOUNT,
     HEAD,
     HEAD_LEFT,
     PCT,
@@ -67,15 +59,12 @@ from .layout import (
     Grid,
     sheet_frame,
     table_rows,
-    cell_ref,
-    quote_sheet,
     style,
 )
 from ..core.model import Goal, Review, Table
 from ..core.names import sheet_name
 from ..sources.review_text import TILA_CHOICES
 from ..core.structure import INCOME_STATEMENT, Kind
-from .xlsx_writer import _Formats, _write_sheet
 
 INSTRUCTION_SHEET = "Ohje"
 GOALS_SHEET = "Tavoitteet"
@@ -89,7 +78,6 @@ PROPERTY_PERIOD = "ElinvoimaKausi"
 PROPERTY_VERSION = "ElinvoimaVersio"
 DEVIATION_POINTS = 10.0               # %-points off the expected share that ask for an explanation
 ANSWER_FILL = "#FFF2CC"
-_FIXED_TIME = dt.datetime(2023, 1, 1)  # the same figures give the same bytes (the version is the hash)
 _FILE_UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f]+')
 
 
@@ -271,7 +259,7 @@ class Answer:
 
 @dataclass
 class HeadLayout:
-    """Everything one head's workbook holds, as data; rendered by `head_package` (fast) or `render_xlsxwriter`."""
+    """Everything one head's workbook holds, as data; rendered by `head_writer` (fast) or its `render_xlsxwriter`."""
 
     area: str
     filename: str
@@ -323,55 +311,3 @@ def head_layout(review: Review, table: Table, settings: Settings = Settings(),
                   (PROPERTY_VERSION, version))
     return HeadLayout(table.name, head_workbook_name(table.name, review), version, period_label(review),
                       f"{review.title}: {table.name}", review.division, properties, sheets, answers)
-
-
-def head_workbook(review: Review, table: Table, settings: Settings = Settings(),
-                  goals: list[tuple[int, Goal]] | None = None, deadline: str = "") -> HeadWorkbook:
-    """The workbook of the head of `table`'s area, from that area's figures and `goals` alone."""
-    from .head_writer import render_head_package
-
-    hl = head_layout(review, table, settings, goals, deadline)
-    return HeadWorkbook(hl.area, hl.filename, hl.version, hl.period, render_head_package(hl))
-
-
-ANSWER_SPECS: dict[str, dict[str, Any]] = {
-    "amount": {"locked": False, "bg_color": ANSWER_FILL, "pattern": 1, "valign": "top", "border": 1,
-               "border_color": "#BFBFBF", "num_format": AMOUNT},
-    "text": {"locked": False, "bg_color": ANSWER_FILL, "pattern": 1, "valign": "top", "border": 1,
-             "border_color": "#BFBFBF", "text_wrap": True},
-}
-PROTECTION = {"format_columns": True, "format_rows": True, "select_locked_cells": True, "select_unlocked_cells": True}
-
-
-def render_xlsxwriter(hl: HeadLayout) -> bytes:
-    """`hl` rendered by xlsxwriter through the project's writer (the reference the fast package is tested against)."""
-    buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False,
-                                   "strings_to_numbers": False, "strings_to_urls": False})
-    wb.set_properties({"created": _FIXED_TIME, "title": hl.title, "author": "elinvoima-xl", "company": hl.company})
-    for key, value in hl.properties:
-        wb.set_custom_property(key, value, "text")
-    wb.set_calc_mode("auto")
-    formats = _Formats(wb)
-    answer = {kind: wb.add_format(spec) for kind, spec in ANSWER_SPECS.items()}
-    for sheet in hl.sheets:
-        ws = _write_sheet(wb, formats, sheet, {})
-        for a in hl.answers:
-            if a.sheet != sheet.name:
-                continue
-            if a.value:
-                ws.write_string(a.row, a.col, a.value, answer[a.kind])
-            else:
-                ws.write_blank(a.row, a.col, None, answer[a.kind])
-            wb.define_name(a.name, f"={quote_sheet(a.sheet)}!${_abs(a.row, a.col)}")
-        ws.protect("", PROTECTION)
-    wb.worksheets()[hl.active].activate()
-    wb.close()
-    return buf.getvalue()
-
-
-def _abs(row: int, col: int) -> str:
-    """"C$5": with a leading "$" (the caller adds it) an absolute reference for a defined name."""
-    ref = cell_ref(row, col)
-    letters = ref.rstrip("0123456789")
-    return f"{letters}${ref[len(letters):]}"

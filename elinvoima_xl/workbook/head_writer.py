@@ -6,13 +6,15 @@ Here xlsxwriter renders, once per set of looks, a workbook with one cell per loo
 styles.xml and theme are reused and each look's cell format index read from it, so no
 style XML is written by hand. What differs per area (cells, names, properties) is written
 from the `HeadLayout` alone: a shared-string table of this file's texts only, formulas with
-their cached values. A test renders the same layout
-with xlsxwriter and compares every cell, look, name and property.
+their cached values. `head_workbook` lays out and renders one area's workbook; `render_xlsxwriter`
+renders the same layout through the project's xlsxwriter writer, the reference a test compares
+every cell, look, name and property with.
 """
 
 from __future__ import annotations
 
-__all__ = ["StyleBook", "render_head_package", "style_book"]
+__all__ = ["ANSWER_SPECS", "PROTECTION", "StyleBook", "head_workbook", "render_head_package", "render_xlsxwriter",
+           "style_book"]
 
 import io
 import re
@@ -23,8 +25,11 @@ from functools import lru_cache
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-from .head_layout import ANSWER_SPECS, HeadLayout, _abs
-from .layout import SheetLayout, Style, cell_ref, quote_sheet
+from ..core.calc import Settings
+from ..core.model import Goal, Review, Table
+from .head_layout import ANSWER_FILL, HeadLayout, HeadWorkbook, head_layout
+from .layout import AMOUNT, SheetLayout, Style, cell_ref, quote_sheet
+from .xlsx_writer import FIXED_TIME, Formats, new_workbook, write_sheet
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -32,6 +37,22 @@ _PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 _DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _CREATED = "2023-01-01T00:00:00Z"
+
+# The look of a cell a head fills, and what the protected sheets still let a head do.
+ANSWER_SPECS: dict[str, dict[str, Any]] = {
+    "amount": {"locked": False, "bg_color": ANSWER_FILL, "pattern": 1, "valign": "top", "border": 1,
+               "border_color": "#BFBFBF", "num_format": AMOUNT},
+    "text": {"locked": False, "bg_color": ANSWER_FILL, "pattern": 1, "valign": "top", "border": 1,
+             "border_color": "#BFBFBF", "text_wrap": True},
+}
+PROTECTION = {"format_columns": True, "format_rows": True, "select_locked_cells": True, "select_unlocked_cells": True}
+
+
+def _abs(row: int, col: int) -> str:
+    """"C$5": with a leading "$" (the caller adds it) an absolute reference for a defined name."""
+    ref = cell_ref(row, col)
+    letters = ref.rstrip("0123456789")
+    return f"{letters}${ref[len(letters):]}"
 
 
 def _text(value: str) -> str:
@@ -66,12 +87,10 @@ def style_book(looks: Iterable[Style], rule_fills: Iterable[str]) -> StyleBook:
     """Render one cell per look (and one conditional format per fill) with xlsxwriter; read back its styles."""
     import xlsxwriter
 
-    from .xlsx_writer import _Formats
-
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True})
     ws = wb.add_worksheet()
-    formats = _Formats(wb)
+    formats = Formats(wb)
     used: list[tuple[Style | str, Any]] = []
     for i, look in enumerate(dict.fromkeys(looks)):
         fmt = formats.get(look)
@@ -329,4 +348,37 @@ def render_head_package(hl: HeadLayout, book: StyleBook | None = None) -> bytes:
             # The theme is the same in every file: stored, not compressed again 200 times.
             info.compress_type = zipfile.ZIP_STORED if name.startswith("xl/theme/") else zipfile.ZIP_DEFLATED
             z.writestr(info, data.encode("utf-8") if isinstance(data, str) else data, compresslevel=1)
+    return buf.getvalue()
+
+
+def head_workbook(review: Review, table: Table, settings: Settings = Settings(),
+                  goals: list[tuple[int, Goal]] | None = None, deadline: str = "") -> HeadWorkbook:
+    """The workbook of the head of `table`'s area, from that area's figures and `goals` alone."""
+    hl = head_layout(review, table, settings, goals, deadline)
+    return HeadWorkbook(hl.area, hl.filename, hl.version, hl.period, render_head_package(hl))
+
+
+def render_xlsxwriter(hl: HeadLayout) -> bytes:
+    """`hl` rendered by xlsxwriter through the project's writer (the reference the fast package is tested against)."""
+    buf = io.BytesIO()
+    wb = new_workbook(buf)
+    wb.set_properties({"created": FIXED_TIME, "title": hl.title, "author": "elinvoima-xl", "company": hl.company})
+    for key, value in hl.properties:
+        wb.set_custom_property(key, value, "text")
+    wb.set_calc_mode("auto")
+    formats = Formats(wb)
+    answer = {kind: wb.add_format(spec) for kind, spec in ANSWER_SPECS.items()}
+    for sheet in hl.sheets:
+        ws = write_sheet(wb, formats, sheet, {})
+        for a in hl.answers:
+            if a.sheet != sheet.name:
+                continue
+            if a.value:
+                ws.write_string(a.row, a.col, a.value, answer[a.kind])
+            else:
+                ws.write_blank(a.row, a.col, None, answer[a.kind])
+            wb.define_name(a.name, f"={quote_sheet(a.sheet)}!${_abs(a.row, a.col)}")
+        ws.protect("", PROTECTION)
+    wb.worksheets()[hl.active].activate()
+    wb.close()
     return buf.getvalue()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["render_xlsx"]
+__all__ = ["FIXED_TIME", "Formats", "new_workbook", "render_xlsx", "write_sheet"]
 
 import datetime as dt
 import io
@@ -13,9 +13,9 @@ from typing import Any
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from .layout import DATA_SHEET, FILL, OWNED_NAME, PageSetup, SheetLayout, Style, WorkbookLayout, quote_sheet
+from .layout import DATA_SHEET, FILL, OWNED_NAME, PageSetup, SheetLayout, Style, WorkbookLayout
 
-_FIXED_TIME = dt.datetime(2023, 1, 1, 0, 0, 0)   # same bytes for the same layout
+FIXED_TIME = dt.datetime(2023, 1, 1, 0, 0, 0)   # same bytes for the same layout
 
 
 # Functions xlsxwriter rewrites to their `_xlfn.` names; our formulas use none of them.
@@ -40,7 +40,9 @@ class _Worksheet(Worksheet):  # type: ignore[misc]
         return formula
 
 
-class _Formats:
+class Formats:
+    """xlsxwriter formats for the layout's looks: one format per distinct `Style`, made on first use."""
+
     def __init__(self, wb: Any) -> None:
         self.wb = wb
         self.cache: dict[Style, Any] = {}
@@ -77,7 +79,9 @@ class _Formats:
         return fmt
 
 
-def _write_sheet(wb: Any, formats: _Formats, sheet: SheetLayout, fills: dict[tuple[int, int], str]) -> Any:
+def write_sheet(wb: Any, formats: Formats, sheet: SheetLayout, fills: dict[tuple[int, int], str]) -> Any:
+    """`sheet` as a new worksheet of `wb` (cells, widths, rows, panes, print setup, charts, validations,
+    conditional formats), `fills` overriding the fill of single cells; returns the worksheet."""
     ws = wb.add_worksheet(sheet.name, worksheet_class=_Worksheet)
     for c, w in sheet.widths.items():
         ws.set_column(c, c, w)
@@ -153,18 +157,23 @@ def _page_setup(ws: Any, page: PageSetup) -> None:
         ws.set_footer(page.footer)
 
 
+def new_workbook(buf: io.BytesIO) -> Any:
+    """An in-memory xlsxwriter workbook into `buf` that writes text as text (no formulas, numbers or links guessed)."""
+    return xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False,
+                                     "strings_to_numbers": False, "strings_to_urls": False})
+
+
 def render_xlsx(layout: WorkbookLayout, vba: tuple[bytes, str, dict[str, str]] | None = None) -> bytes:
     """The whole workbook as .xlsx bytes, or .xlsm bytes with `vba` = (vbaProject.bin, workbook
     code name, sheet name -> code name); the ribbon is added by `package.finish_package`."""
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False,
-                                   "strings_to_numbers": False, "strings_to_urls": False})
-    wb.set_properties({"created": _FIXED_TIME, "title": "Elinvoima", "author": "elinvoima-xl"})
+    wb = new_workbook(buf)
+    wb.set_properties({"created": FIXED_TIME, "title": "Elinvoima", "author": "elinvoima-xl"})
     wb.set_calc_mode("auto")
-    formats = _Formats(wb)
+    formats = Formats(wb)
     marks = {(m.row, m.col): FILL[m.severity] for m in layout.data_marks}
     for sheet in layout.sheets:
-        ws = _write_sheet(wb, formats, sheet, marks if sheet.name == DATA_SHEET else {})
+        ws = write_sheet(wb, formats, sheet, marks if sheet.name == DATA_SHEET else {})
         if vba is not None and sheet.name in vba[2]:
             ws.set_vba_name(vba[2][sheet.name])
         if sheet.owned:   # how rebuild knows which sheets it may replace
