@@ -67,7 +67,7 @@ def vba_project(names: list[str], macros_dir: Path = MACROS_DIR) -> tuple[bytes,
                 kind = pyopenvba.VBAModuleKind.other if is_class else pyopenvba.VBAModuleKind.standard
                 project.add_module(name, source.replace("\r\n", "\n").replace("\n", "\r\n"), kind=kind)
             book.save(dst)
-        from ..workbook.splice import sheet_parts
+        from ..ooxml.opc import sheet_parts
 
         built = dst.read_bytes()
         parts = sheet_parts(built)
@@ -215,7 +215,7 @@ def rebuild_bytes(data: bytes, name: str, settings: Settings = Settings()) -> tu
 
 
 def _rebuild_report(report: JobReport, out: bytes) -> RebuildReport:
-    from ..workbook.splice import sheet_parts
+    from ..ooxml.opc import sheet_parts
 
     kept = tuple(s for s in sheet_parts(out) if s not in set(report.written))
     return RebuildReport(report.written, kept, len(report.findings), report.errors)

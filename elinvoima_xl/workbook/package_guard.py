@@ -99,7 +99,7 @@ def refuse_staff_content(data: bytes, name: str, replaced: list[str], sheets: li
     tables and controls are never the tool's. `cells_of` limits the look at cells to those sheets
     (the others' cells are proven by their fingerprint).
     """
-    from .splice import sheet_parts
+    from ..ooxml.opc import sheet_parts
 
     parts = sheet_parts(data)
     bounds: dict[str, tuple[int | None, int]] = {}
@@ -138,13 +138,12 @@ def refuse_staff_content(data: bytes, name: str, replaced: list[str], sheets: li
 
 def mark_data_sheet(marks: list[Mark]) -> Callable[[bytes, Any], bytes]:
     """An edit of the data sheet: our fills off every cell, then on the cells the findings point to."""
-    from .splice import restyle_cells
+    from .splice_styles import restyle_cells
 
     targets = {cell_ref(m.row, m.col): FILL[m.severity] for m in marks}
 
     def edit(xml: bytes, book: Any) -> bytes:
-        ours = {i for i, f in enumerate(book.fills)
-                if any(re.search(rf'rgb="(?:FF)?{rgb}"', f, re.I) for rgb in FILL.values())}
+        ours = {i for i in range(len(book.fills)) if book.fill_colour(i) in {rgb.upper() for rgb in FILL.values()}}
 
         def restyle(ref: str, s: int) -> int | None:
             current = book.fill_of(s)
@@ -168,7 +167,7 @@ def verify(before: bytes, out: bytes, name: str, kept: list[str], edited: set[st
     With `vba_may_grow` the VBA project may have gained document modules for new sheets, every
     module it had keeping its source (`vba.vba_project_grew_only`); otherwise it is byte-identical.
     """
-    from .splice import sheet_parts
+    from ..ooxml.opc import sheet_parts
 
     def fail(what: str) -> None:
         raise ElinvoimaError(f"{name}: {what} muuttuisi tallennuksessa; mitään ei kirjoitettu.")
