@@ -21,6 +21,7 @@ import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from html import unescape
 
 from lxml import etree
 
@@ -72,15 +73,21 @@ def serialize(root: etree._Element) -> bytes:
 class Package:
     """The parts of a zip package, read when first asked for; writes and deletes kept in memory until `to_bytes`."""
 
-    def __init__(self, data: bytes) -> None:
-        try:
-            self._zip = zipfile.ZipFile(io.BytesIO(data))
-        except zipfile.BadZipFile:
-            raise PackageError("tiedosto ei ole zip-paketti") from None
-        self.order = self._zip.namelist()
+    def __init__(self, data: bytes | dict[str, bytes]) -> None:
+        """A package from its zip bytes, or from its parts already read (name -> bytes, in order)."""
+        self._zip: zipfile.ZipFile | None = None
+        self._cache: dict[str, bytes] = {}
+        if isinstance(data, dict):
+            self.order = list(data)
+            self._cache.update(data)
+        else:
+            try:
+                self._zip = zipfile.ZipFile(io.BytesIO(data))
+            except zipfile.BadZipFile:
+                raise PackageError("tiedosto ei ole zip-paketti") from None
+            self.order = self._zip.namelist()
         self._names = set(self.order)       # parts present now
         self._listed = set(self.order)      # names in `order` (a deleted part may come back)
-        self._cache: dict[str, bytes] = {}
 
     def __contains__(self, name: str) -> bool:
         return name in self._names
@@ -92,6 +99,7 @@ class Package:
         if name not in self._names:
             raise PackageError(f"paketista puuttuu osa {name}")
         if name not in self._cache:
+            assert self._zip is not None
             self._cache[name] = self._zip.read(name)
         return self._cache[name]
 
@@ -384,7 +392,7 @@ def sheet_code_name(xml: bytes) -> str | None:
     """The VBA code name of a worksheet part (`<sheetPr codeName>`), if it has one."""
     head = xml[:xml.find(b"<sheetData") if b"<sheetData" in xml else len(xml)]
     m = _SHEET_PR.search(head)
-    return m.group(1).decode("utf-8") if m else None
+    return unescape(m.group(1).decode("utf-8")) if m else None
 
 
 def with_sheet_code_name(xml: bytes, code: str) -> bytes:
