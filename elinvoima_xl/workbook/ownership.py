@@ -23,6 +23,7 @@ __all__ = ["FINGERPRINT_NAME", "OWNED_NAME", "OwnedSheet", "canonical_cells", "f
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html import unescape
 from typing import Literal
@@ -326,7 +327,7 @@ def layout_cells(cells: list[tuple[int, int, object, str | None]]) -> Cells:
     return out
 
 
-def layout_fingerprints(sheets: list[object]) -> dict[str, str]:
+def layout_fingerprints(sheets: Sequence[object]) -> dict[str, str]:
     """`NAMEHASH:CELLSHASH` of each owned sheet of a layout (`SheetLayout`s), as its rendered XML will read."""
     out = {}
     for sheet in sheets:
