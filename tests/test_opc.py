@@ -243,3 +243,96 @@ def test_rebuild_through_opc_keeps_what_excel_wrote_in_workbook_xml(built_workbo
     # The fingerprints were read through the prefix: a second rebuild finds every sheet still the tool's.
     again, _ = rebuild_bytes(out, "Elinvoima.xlsm")
     assert list(sheet_parts(again)) == list(before)
+
+
+X14AC = "http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac"
+X14 = "http://schemas.microsoft.com/office/spreadsheetml/2009/9/main"
+
+
+def _x_prefixed(body: bytes) -> bytes:
+    """A SpreadsheetML part with its main namespace under `x:`, as the Open XML SDK writes it."""
+    body = re.sub(rb"<(/?)([A-Za-z]+)(?=[\s/>])", rb"<\1x:\2", body)
+    return body.replace(f'xmlns="{MAIN_NS}"'.encode(), f'xmlns:x="{MAIN_NS}"'.encode())
+
+
+def _excel_styles(data: bytes, prefix: bool) -> bytes:
+    """The built workbook with styles.xml and sharedStrings.xml as Excel 365 writes them (mc:Ignorable,
+    x14ac:knownFonts, an extLst with slicer styles), optionally under an `x:` prefix."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            body = src.read(item.filename)
+            if item.filename == "xl/styles.xml":
+                body = body.replace(b"<styleSheet ", f'<styleSheet xmlns:mc="{MC}" mc:Ignorable="x14ac" '
+                                                     f'xmlns:x14ac="{X14AC}" '.encode(), 1)
+                body = re.sub(rb'<fonts count="(\d+)"', rb'<fonts count="\1" x14ac:knownFonts="1"', body)
+                body = body.replace(b"</styleSheet>", f'<extLst><ext uri="{{EB79DEF2-80B8-43e5-95BD-54CBDDF9020C}}" '
+                                    f'xmlns:x14="{X14}"><x14:slicerStyles defaultSlicerStyle="SlicerStyleLight1"/>'
+                                    '</ext></extLst></styleSheet>'.encode())
+            if prefix and item.filename in ("xl/styles.xml", "xl/sharedStrings.xml"):
+                body = _x_prefixed(body)
+            dst.writestr(item, body)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("prefix", [False, True])
+def test_a_job_through_opc_keeps_what_excel_wrote_in_styles(built_workbook: bytes, prefix: bool) -> None:
+    """The checks job splices the area sheets and colours cells of Tiedot (new fills and formats appended):
+    styles.xml keeps its prefixes, mc:Ignorable, x14ac attributes and extLst (still its last child)."""
+    from elinvoima_xl.jobs.team_workbook import run_file_job
+
+    from .ooxml import assert_valid_package
+
+    data = _excel_styles(built_workbook, prefix)
+    out, _ = run_file_job(data, "Elinvoima.xlsm", "tarkista_summat")
+    with zipfile.ZipFile(io.BytesIO(out)) as z:
+        styles = z.read("xl/styles.xml")
+        sst = z.read("xl/sharedStrings.xml")
+    assert b'mc:Ignorable="x14ac"' in styles and b'x14ac:knownFonts="1"' in styles
+    assert b'<x14:slicerStyles defaultSlicerStyle="SlicerStyleLight1"/>' in styles
+    root = etree.fromstring(styles)
+    assert etree.QName(root[-1]).localname == "extLst"
+    for block in root:
+        if block.get("count") is not None:          # every count the number of its entries
+            assert int(block.get("count")) == len([c for c in block if isinstance(c.tag, str)]), block.tag
+    if prefix:
+        assert b"<x:styleSheet " in styles and b"<font>" not in styles and b"<x:sst " in sst and b"<si>" not in sst
+    assert_valid_package(out, "Elinvoima.xlsm")
+    wb = openpyxl.load_workbook(io.BytesIO(out))
+    assert wb["Yhteenveto"]["A1"].value == openpyxl.load_workbook(io.BytesIO(built_workbook))["Yhteenveto"]["A1"].value
+
+
+def test_merging_styles_creates_missing_blocks_in_the_schemas_order() -> None:
+    from elinvoima_xl.workbook.splice_styles import StyleBook, merge_styles
+
+    m = f'xmlns="{MAIN_NS}"'
+    old = etree.fromstring(f'<styleSheet {m}><fonts count="1"><font><sz val="11"/></font></fonts><fills count="1">'
+                           '<fill><patternFill patternType="none"/></fill></fills><borders count="1"><border/></borders>'
+                           '<cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs>'
+                           '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+                           '<extLst><ext uri="x"/></extLst></styleSheet>')
+    new = etree.fromstring(f'<styleSheet {m}><numFmts count="1"><numFmt numFmtId="170" formatCode="0.0 %"/></numFmts>'
+                           '<fonts count="2"><font><b/></font><font>\n  <sz val="11"/>\n</font></fonts>'
+                           '<fills count="1"><fill><patternFill patternType="none"/></fill></fills>'
+                           '<borders count="1"><border/></borders><cellXfs count="2">'
+                           '<xf numFmtId="170" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+                           '<xf fontId="1" numFmtId="0" borderId="0" fillId="0" xfId="0"/></cellXfs>'
+                           '<dxfs count="1"><dxf><font><i/></font></dxf></dxfs></styleSheet>')
+    smap, changed = merge_styles(old, new)
+    assert changed
+    assert [etree.QName(c).localname for c in old] == ["numFmts", "fonts", "fills", "borders", "cellXfs", "cellStyles",
+                                                      "dxfs", "extLst"]
+    # the first custom format id is 164; the indented font is the old font 0; the second xf is the old xf 0
+    assert old.find(f"{{{MAIN_NS}}}numFmts")[0].attrib == {"numFmtId": "164", "formatCode": "0.0 %"}
+    assert smap.xf == {0: 1, 1: 0} and smap.dxf == {0: 0}
+    xf = old.find(f"{{{MAIN_NS}}}cellXfs")[1]
+    assert (xf.get("numFmtId"), xf.get("fontId")) == ("164", "1")
+    assert old.find(f"{{{MAIN_NS}}}fonts").get("count") == "2"
+    book = StyleBook(old)
+    red = book.solid_fill("FFC7CE")
+    assert red == 1 and book.solid_fill("ffc7ce") == 1 and book.fill_colour(red) == "FFC7CE"
+    assert book.with_fill(0, red) == 2 and book.with_fill(0, red) == 2 and book.fill_of(2) == red
+    assert book.xfs[2].get("applyFill") == "1" and old.find(f"{{{MAIN_NS}}}cellXfs").get("count") == "3"
+    assert book.with_fill(2, 0) == 0                 # back to no fill: the original format again
+    _, again = merge_styles(old, new)
+    assert not again                                 # everything is there now
