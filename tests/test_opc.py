@@ -175,6 +175,15 @@ def test_a_missing_part_is_a_clear_error() -> None:
         Package(b"not a zip")
 
 
+def test_a_package_from_outside_is_checked_first() -> None:
+    from elinvoima_xl.core.errors import InputError
+
+    bomb = _odd_package(**{"xl/worksheets/sheet3.xml": DECL + b'<!DOCTYPE w [<!ENTITY a "aaaa">]><worksheet/>'})
+    with pytest.raises(InputError, match=r"palautus.xlsx.*xl/worksheets/sheet3.xml.*DTD"):
+        Package.checked(bomb, "palautus.xlsx")
+    assert Workbook(Package.checked(_odd_package(), "palautus.xlsx")).sheets[0].name == "Eka & toka"
+
+
 def test_a_missing_workbook_part_ends_the_cli_in_one_finnish_line(tmp_path: Path, built_workbook: bytes) -> None:
     from .test_cli_messages import assert_one_finnish_line, run_cli
 

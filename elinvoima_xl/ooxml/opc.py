@@ -25,6 +25,8 @@ from html import unescape
 
 from lxml import etree
 
+from .safe_zip import check_package
+
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 DOC_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -88,6 +90,13 @@ class Package:
             self.order = self._zip.namelist()
         self._names = set(self.order)       # parts present now
         self._listed = set(self.order)      # names in `order` (a deleted part may come back)
+
+    @classmethod
+    def checked(cls, data: bytes, name: str) -> Package:
+        """A package that entered from outside (file `name`): refused with one Finnish line (`InputError`) unless it
+        is within `safe_zip`'s limits and no XML part carries a DTD."""
+        check_package(data, name)
+        return cls(data)
 
     def __contains__(self, name: str) -> bool:
         return name in self._names
