@@ -41,6 +41,8 @@ def _parse(data: bytes) -> ET.Element:
     return parse_xml(data)
 
 
+# The build's [Content_Types].xml and _rels/.rels keep the standard library's serialisation (`<x />`): the
+# committed workbook is byte for byte a fresh build, and lxml writes `<x/>`. Everything else goes through opc.
 def _serialize(root: ET.Element, default_ns: str) -> bytes:
     ET.register_namespace("", default_ns)
     return b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' + ET.tostring(root, encoding="utf-8")
