@@ -25,7 +25,7 @@ from elinvoima_xl.workbook.head_writer import head_workbook
 from elinvoima_xl.sources.load import bundled_review
 from elinvoima_xl.core.model import Review
 from elinvoima_xl.sources.datafile import write_data_xlsx
-from elinvoima_xl.workbook.splice import sheet_parts
+from elinvoima_xl.ooxml.opc import sheet_parts
 from elinvoima_xl.core.structure import INCOME_STATEMENT
 from elinvoima_xl.jobs.team_workbook import build_workbook
 

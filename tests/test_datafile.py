@@ -160,7 +160,7 @@ def _with_cell(data: bytes, ref: str, cell_xml: str) -> bytes:
     import re
     import zipfile
 
-    from elinvoima_xl.workbook.splice import sheet_parts
+    from elinvoima_xl.ooxml.opc import sheet_parts
 
     part = sheet_parts(data)["Tiedot"]
     out = io.BytesIO()
@@ -257,7 +257,7 @@ def test_a_refused_rebuild_leaves_the_file_as_it_was(workbook: bytes, tmp_path: 
 
 def test_fast_reader_is_used_only_where_it_keeps_cell_types(workbook: bytes) -> None:
     from elinvoima_xl.ooxml.sheet_rows import sheet_rows
-    from elinvoima_xl.workbook.splice import sheet_parts
+    from elinvoima_xl.ooxml.opc import sheet_parts
 
     part = sheet_parts(workbook)["Tiedot"]
     rows = sheet_rows(workbook, "Tiedot", part)

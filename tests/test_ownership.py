@@ -16,7 +16,7 @@ from elinvoima_xl.workbook.layout import CONF_SHEET, OWNED_NAME, SUMMARY_SHEET
 from elinvoima_xl.core.model import Review
 from elinvoima_xl.workbook.ownership import FINGERPRINT_NAME
 from elinvoima_xl.workbook.package import finish_package
-from elinvoima_xl.workbook.splice import sheet_parts
+from elinvoima_xl.ooxml.opc import sheet_parts
 from elinvoima_xl.jobs.team_workbook import backup_paths, build_workbook, rebuild_bytes, rebuild_workbook
 
 

@@ -22,7 +22,7 @@ from elinvoima_xl.workbook.layout import CHECKS_SHEET, DATA_SHEET, FILL, OWNED_N
 from elinvoima_xl.core.model import Review
 from elinvoima_xl.workbook.package import MACRO_MAIN, RIBBON_PART, RIBBON_REL_TYPE, finish_package, inspect_package
 from elinvoima_xl.jobs.team_workbook import build_workbook, rebuild_bytes, rebuild_workbook
-from elinvoima_xl.workbook.splice import sheet_parts
+from elinvoima_xl.ooxml.opc import sheet_parts
 from elinvoima_xl.workbook.vba import MACROS_DIR, UDF_MODULE_FILE
 
 CUSTOMUI_NS = {"c": "http://schemas.microsoft.com/office/2009/07/customui"}
@@ -272,7 +272,7 @@ def test_cli_build_and_rebuild(tmp_path: Path) -> None:
 
 def test_fast_and_plain_readers_agree_on_the_data_sheet(built: bytes) -> None:
     from elinvoima_xl.ooxml.sheet_rows import sheet_rows
-    from elinvoima_xl.workbook.splice import sheet_parts
+    from elinvoima_xl.ooxml.opc import sheet_parts
 
     fast = sheet_rows(built, DATA_SHEET, sheet_parts(built)[DATA_SHEET])
     wb = openpyxl.load_workbook(io.BytesIO(built), read_only=True)
@@ -314,7 +314,7 @@ def test_both_writers_render_the_same_cells(seed_review: Review) -> None:
 
 
 def test_rebuild_leaves_one_selected_sheet_and_the_active_tab_on_it(built: bytes) -> None:
-    from elinvoima_xl.workbook.splice import sheet_parts
+    from elinvoima_xl.ooxml.opc import sheet_parts
 
     out, _ = rebuild_bytes(built, "Elinvoima.xlsm")
     parts = sheet_parts(out)

@@ -201,7 +201,7 @@ def _refuse_goal_sheet_extras(port: Any) -> None:
     import posixpath
     import zipfile
 
-    from ..workbook.splice import sheet_parts
+    from ..ooxml.opc import sheet_parts
 
     part = sheet_parts(data).get(GOALS_SHEET)
     if part is None:

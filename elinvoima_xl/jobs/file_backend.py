@@ -28,7 +28,7 @@ class FileBackend:
     """A workbook held as bytes; `save` leaves the new bytes in `.data` (the caller writes the file)."""
 
     def __init__(self, data: bytes, name: str, on_progress: Callable[[str], None] | None = None) -> None:
-        from ..workbook.splice import SpliceError, sheet_parts
+        from ..ooxml.opc import PackageError, sheet_parts
 
         self.name = name
         self.original = data
@@ -37,7 +37,7 @@ class FileBackend:
         with reading(name):
             try:
                 self._parts = sheet_parts(data)
-            except (SpliceError, KeyError):
+            except (PackageError, KeyError):
                 raise InputError(("tiedostoa ei voi avata Excel-työkirjana: se ei ole .xlsx- tai .xlsm-tiedosto, "
                                   "tai se on vioittunut."), Place(file=name),
                                  "Tallenna tiedosto Excelissä .xlsm-muodossa.") from None
@@ -135,7 +135,8 @@ class FileBackend:
 
     def save(self) -> None:
         """Apply the collected changes in one splice, refuse what would lose the team's content, verify."""
-        from ..workbook.splice import SpliceError, replace_sheets
+        from ..ooxml.opc import PackageError
+        from ..workbook.splice import replace_sheets
         from ..workbook.package_guard import mark_data_sheet, refuse_modified, refuse_staff_content, verify
 
         sheets, remove, after = self._replace or ([], [], None)
@@ -168,7 +169,7 @@ class FileBackend:
                 out = replace_sheets(self.data, rendered, remove, insert_at, append_last=(CONF_SHEET,),
                                      edit_kept=edits, fingerprints=fingerprints,
                                      disown=frozenset(s for s, v in verdicts.items() if v.status == "adopted"))
-            except SpliceError as exc:
+            except PackageError as exc:
                 raise ElinvoimaError(f"{self.name}: työkirjan rakennetta ei voi päivittää turvallisesti ({exc}). "
                                      "Mitään ei kirjoitettu.") from None
             # New sheets (a new area, the import's Kohdistus and Tuonnit) get a code name and a document

@@ -15,11 +15,8 @@ __all__ = ["BACKUPS", "DEFAULT_WORKBOOK", "RebuildReport", "backup_paths", "buil
            "libreoffice_lock_file", "ownership", "rebuild_workbook", "refuse_if_open", "refuse_modified",
            "run_job_on_file", "save_workbook"]
 
-import io
 import os
-import re
 import tempfile
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,19 +64,12 @@ def vba_project(names: list[str], macros_dir: Path = MACROS_DIR) -> tuple[bytes,
                 kind = pyopenvba.VBAModuleKind.other if is_class else pyopenvba.VBAModuleKind.standard
                 project.add_module(name, source.replace("\r\n", "\n").replace("\n", "\r\n"), kind=kind)
             book.save(dst)
-        from ..workbook.splice import sheet_parts
+        from ..ooxml.opc import Package, Workbook, sheet_code_name
 
-        built = dst.read_bytes()
-        parts = sheet_parts(built)
-        with zipfile.ZipFile(io.BytesIO(built)) as z:
-            book_code = re.search(rb'<workbookPr[^>]*codeName="([^"]+)"', z.read("xl/workbook.xml"))
-            codes = {}
-            for name, part in parts.items():
-                m = re.search(rb'<sheetPr[^>]*codeName="([^"]+)"', z.read(part))
-                if m:
-                    codes[name] = m.group(1).decode()
-            return (conform_vba_project(z.read(VBA_PART)), book_code.group(1).decode() if book_code else "ThisWorkbook",
-                    codes)
+        pkg = Package(dst.read_bytes())
+        book = Workbook(pkg)
+        codes = {s.name: code for s in book.sheets if (code := sheet_code_name(pkg.read(s.part))) is not None}
+        return conform_vba_project(pkg.read(VBA_PART)), book.code_name or "ThisWorkbook", codes
 
 
 def build_workbook(review: Review, settings: Settings = Settings(), macros_dir: Path = MACROS_DIR) -> bytes:
@@ -215,7 +205,7 @@ def rebuild_bytes(data: bytes, name: str, settings: Settings = Settings()) -> tu
 
 
 def _rebuild_report(report: JobReport, out: bytes) -> RebuildReport:
-    from ..workbook.splice import sheet_parts
+    from ..ooxml.opc import sheet_parts
 
     kept = tuple(s for s in sheet_parts(out) if s not in set(report.written))
     return RebuildReport(report.written, kept, len(report.findings), report.errors)

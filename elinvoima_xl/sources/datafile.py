@@ -109,7 +109,7 @@ def read_data_xlsx(data: bytes, name: str = "<xlsx>", sheet: str | None = None) 
 def _fast_rows(data: bytes, sheet: str | None) -> tuple[str, list[tuple[object, ...]]] | None:
     """(sheet, rows) read as the file backend reads the team's Tiedot (`sheet_rows`), or None when only
     openpyxl can read it exactly (or say what is wrong with the package)."""
-    from ..workbook.splice import sheet_parts
+    from ..ooxml.opc import sheet_parts
     from ..ooxml.sheet_rows import sheet_rows
 
     try:
@@ -141,7 +141,7 @@ def unreadable_workbook(exc: BaseException, name: str, sheet: str | None = None,
 
 
 def _bad_cell_error(data: bytes, name: str, sheet: str) -> InputError | None:
-    from ..workbook.splice import sheet_parts
+    from ..ooxml.opc import sheet_parts
     from ..ooxml.sheet_rows import bad_number_cell
 
     try:

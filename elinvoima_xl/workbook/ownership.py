@@ -18,11 +18,12 @@ saved. Pure: works on the parts' bytes.
 
 from __future__ import annotations
 
-__all__ = ["FINGERPRINT_NAME", "OWNED_NAME", "fingerprint_name", "local_names", "without_fingerprints", "OwnedSheet", "canonical_cells", "fingerprint", "fingerprint_value",
+__all__ = ["FINGERPRINT_NAME", "OWNED_NAME", "OwnedSheet", "canonical_cells", "fingerprint", "fingerprint_value",
            "owned_status", "shared_strings", "suspicious_cells"]
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html import unescape
 from typing import Literal
@@ -308,40 +309,6 @@ def _sorted_refs(refs: list[str]) -> list[str]:
     return sorted(refs, key=key)
 
 
-# ---------------------------------------------------------------------------- in workbook.xml
-
-_DEFINED = re.compile(r"<definedName\b([^>]*?)(?:/>|>(.*?)</definedName>)", re.DOTALL)
-_LOCAL = re.compile(r'\blocalSheetId="(\d+)"')
-_NAME = re.compile(r'\bname="([^"]*)"')
-
-
-def local_names(workbook_xml: str) -> dict[int, dict[str, str]]:
-    """Sheet-scoped defined names of a workbook.xml: sheet index -> {name: content}."""
-    out: dict[int, dict[str, str]] = {}
-    for m in _DEFINED.finditer(workbook_xml):
-        local, name = _LOCAL.search(m.group(1)), _NAME.search(m.group(1))
-        if local and name:
-            out.setdefault(int(local.group(1)), {})[unescape(name.group(1))] = m.group(2) or ""
-    return out
-
-
-def fingerprint_name(index: int, sheet: str, xml: bytes, strings: list[str], cells_fp: str | None = None) -> str:
-    """The `<definedName>` holding the fingerprint of sheet number `index` (hidden, sheet-scoped)."""
-    value = fingerprint_value(sheet, xml, strings, cells_fp).replace("&", "&amp;").replace("<", "&lt;")
-    return f'<definedName name="{FINGERPRINT_NAME}" localSheetId="{index}" hidden="1">{value}</definedName>'
-
-
-def without_fingerprints(names: list[str], indices: set[int]) -> list[str]:
-    """`<definedName>` elements less the fingerprints of the sheets `indices` (they get new ones)."""
-    out = []
-    for d in names:
-        local, name = _LOCAL.search(d.split(">", 1)[0]), _NAME.search(d.split(">", 1)[0])
-        if local and name and name.group(1) == FINGERPRINT_NAME and int(local.group(1)) in indices:
-            continue
-        out.append(d)
-    return out
-
-
 def layout_cells(cells: list[tuple[int, int, object, str | None]]) -> Cells:
     """Canonical cells of a layout about to be written: (row, col, value, formula), 0-based."""
     from ..ooxml.cells import cell_ref
@@ -360,7 +327,7 @@ def layout_cells(cells: list[tuple[int, int, object, str | None]]) -> Cells:
     return out
 
 
-def layout_fingerprints(sheets: list[object]) -> dict[str, str]:
+def layout_fingerprints(sheets: Sequence[object]) -> dict[str, str]:
     """`NAMEHASH:CELLSHASH` of each owned sheet of a layout (`SheetLayout`s), as its rendered XML will read."""
     out = {}
     for sheet in sheets:

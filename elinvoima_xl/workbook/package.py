@@ -10,7 +10,7 @@ Rebuilds never go through openpyxl: they splice (`splice.py`) and leave both unt
 from __future__ import annotations
 
 __all__ = ["MACRO_MAIN", "PLAIN_MAIN", "RIBBON_PART", "RIBBON_REL_TYPE", "PackageInfo", "app_xml_with_sheets",
-           "finish_package", "inspect_package", "workbook_sheets"]
+           "finish_package", "inspect_package"]
 
 import functools
 import io
@@ -41,6 +41,8 @@ def _parse(data: bytes) -> ET.Element:
     return parse_xml(data)
 
 
+# The build's [Content_Types].xml and _rels/.rels keep the standard library's serialisation (`<x />`): the
+# committed workbook is byte for byte a fresh build, and lxml writes `<x/>`. Everything else goes through opc.
 def _serialize(root: ET.Element, default_ns: str) -> bytes:
     ET.register_namespace("", default_ns)
     return b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' + ET.tostring(root, encoding="utf-8")
@@ -48,56 +50,35 @@ def _serialize(root: ET.Element, default_ns: str) -> bytes:
 
 @functools.lru_cache(maxsize=2)   # asked several times of the same package in one job; the result is frozen
 def inspect_package(data: bytes) -> PackageInfo:
-    with zipfile.ZipFile(io.BytesIO(data)) as z:
-        names = tuple(z.namelist())
-        types = _parse(z.read("[Content_Types].xml"))
-        main = next((o.get("ContentType") for o in types.iter(f"{{{CT_NS}}}Override")
-                     if o.get("PartName") == "/xl/workbook.xml"), None)
-        rels = _parse(z.read("_rels/.rels")) if "_rels/.rels" in names else ET.Element("x")
-        ribbon = tuple((r.get("Target") or "").lstrip("/") for r in rels.iter(f"{{{REL_NS}}}Relationship")
-                       if r.get("Type") == RIBBON_REL_TYPE)
-    return PackageInfo(names, main, ribbon, "xl/vbaProject.bin" in names)
+    from ..ooxml.opc import ContentTypes, Package, read_rels
 
-
-def workbook_sheets(parts: dict[str, bytes]) -> list[tuple[str, str]]:
-    """(sheet name, worksheet part) in the workbook's order, from workbook.xml and its relationships."""
-    import posixpath
-    import re
-    from html import unescape
-
-    text = parts["xl/workbook.xml"].decode("utf-8")
-    rels = _parse(parts["xl/_rels/workbook.xml.rels"])
-    targets = {r.get("Id"): r.get("Target") or "" for r in rels.iter(f"{{{REL_NS}}}Relationship")}
-    out = []
-    for m in re.finditer(r"<sheet\b[^>]*/>", text):
-        attrs = dict(re.findall(r'([\w:]+)="([^"]*)"', m.group(0)))
-        rid = next((v for k, v in attrs.items() if k.endswith(":id")), "")
-        target = targets.get(rid, "")
-        part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
-        out.append((unescape(attrs.get("name", "")), part))
-    return out
+    pkg = Package(data)
+    main = ContentTypes.read(pkg).overrides.get(pkg.workbook_part())
+    ribbon = tuple(r.target for r in read_rels(pkg, "") if r.type == RIBBON_REL_TYPE)
+    return PackageInfo(tuple(pkg.names()), main, ribbon, "xl/vbaProject.bin" in pkg)
 
 
 def _stamp_owned(parts: dict[str, bytes], fingerprints: dict[str, str]) -> None:
     """Give each sheet marked `ElinvoimaOma` the fingerprint of its cells as written; list the sheets in app.xml."""
-    import re
+    from ..ooxml.opc import SST_REL, Package, Workbook
+    from .ownership import FINGERPRINT_NAME, OWNED_NAME, fingerprint_value, shared_strings
 
-    from .ownership import OWNED_NAME, fingerprint_name, local_names, shared_strings, without_fingerprints
-
-    text = parts["xl/workbook.xml"].decode("utf-8")
-    sheets = workbook_sheets(parts)
-    owned = [i for i, names in local_names(text).items() if OWNED_NAME in names and i < len(sheets)]
-    strings = shared_strings(parts.get("xl/sharedStrings.xml"))
-    block = re.search(r"<definedNames>(.*?)</definedNames>", text, re.DOTALL)
-    if owned and block is not None:
-        names = re.findall(r"<definedName\b[^>]*>.*?</definedName>|<definedName\b[^>]*/>", block.group(1), re.DOTALL)
-        names = without_fingerprints(names, set(owned))
-        names += [fingerprint_name(i, sheets[i][0], parts[sheets[i][1]], strings, fingerprints.get(sheets[i][0]))
+    pkg = Package(parts)
+    book = Workbook(pkg)
+    sheets = book.sheets
+    owned = [i for i, names in book.local_names().items() if OWNED_NAME in names and i < len(sheets)]
+    sst = book.related(SST_REL)
+    strings = shared_strings(parts.get(sst)) if sst else []
+    names = book.defined_names()
+    if owned and names:
+        kept = [d.element for d in names if not (d.name == FINGERPRINT_NAME and d.local_sheet_id in owned)]
+        stamps = [book.defined_name(FINGERPRINT_NAME, fingerprint_value(sheets[i].name, parts[sheets[i].part], strings,
+                                                                        fingerprints.get(sheets[i].name)), i, hidden=True)
                   for i in owned]
-        text = text[:block.start()] + "<definedNames>" + "".join(names) + "</definedNames>" + text[block.end():]
-        parts["xl/workbook.xml"] = text.encode("utf-8")
+        book.set_defined_names(kept + stamps)
+        parts[book.part] = book.to_bytes()
     if "docProps/app.xml" in parts:
-        parts["docProps/app.xml"] = app_xml_with_sheets(parts["docProps/app.xml"], [n for n, _ in sheets])
+        parts["docProps/app.xml"] = app_xml_with_sheets(parts["docProps/app.xml"], [s.name for s in sheets])
 
 
 def app_xml_with_sheets(app_xml: bytes, sheets: list[str]) -> bytes:

@@ -10,13 +10,13 @@ __all__ = ["VBA_PART", "mark_data_sheet", "only_sheets", "ownership", "refuse_mo
            "verify"]
 
 import io
-import posixpath
 import re
 import zipfile
 from collections.abc import Callable
 from typing import Any
 
 from ..core.errors import ElinvoimaError
+from ..ooxml.opc import rels_name
 from .layout import CHECKS_SHEET, CONF_SHEET, FILL, OWNED_NAME, SUMMARY_SHEET, Mark, SheetLayout, cell_ref, parse_ref
 from .ownership import OwnedSheet
 from .package import inspect_package
@@ -27,27 +27,27 @@ VBA_PART = "xl/vbaProject.bin"
 
 def ownership(data: bytes, parts: dict[str, str]) -> dict[str, OwnedSheet]:
     """The verdict on every sheet marked as the tool's (and xlwings.conf): owned, adopted, modified or legacy."""
-    from .ownership import FINGERPRINT_NAME, local_names, owned_status, shared_strings
+    from ..ooxml.opc import SST_REL, Package, Workbook
+    from .ownership import FINGERPRINT_NAME, owned_status, shared_strings
 
-    with zipfile.ZipFile(io.BytesIO(data)) as z:
-        text = z.read("xl/workbook.xml").decode("utf-8")
-        order = list(parts)
-        marked = local_names(text)
-        sst = next((n for n in ("xl/sharedStrings.xml", "xl/SharedStrings.xml") if n in z.NameToInfo), None)
-        strings: list[str] | None = None
-        out: dict[str, OwnedSheet] = {}
-        for i, sheet in enumerate(order):
-            names = marked.get(i, {})
-            if OWNED_NAME not in names and sheet != CONF_SHEET:
-                continue
-            stored = names.get(FINGERPRINT_NAME)
-            if stored is None:
-                out[sheet] = OwnedSheet(sheet, "legacy")
-                continue
-            if strings is None:
-                strings = shared_strings(z.read(sst)) if sst else []
-            xml = z.read(parts[sheet]) if parts[sheet] in z.NameToInfo else b""
-            out[sheet] = owned_status(sheet, stored, xml, strings)
+    pkg = Package(data)
+    book = Workbook(pkg)
+    marked = book.local_names()
+    sst = book.related(SST_REL)
+    strings: list[str] | None = None
+    out: dict[str, OwnedSheet] = {}
+    for i, sheet in enumerate(parts):
+        names = marked.get(i, {})
+        if OWNED_NAME not in names and sheet != CONF_SHEET:
+            continue
+        stored = names.get(FINGERPRINT_NAME)
+        if stored is None:
+            out[sheet] = OwnedSheet(sheet, "legacy")
+            continue
+        if strings is None:
+            strings = shared_strings(pkg.read(sst)) if sst and sst in pkg else []
+        xml = pkg.read(parts[sheet]) if parts[sheet] in pkg else b""
+        out[sheet] = owned_status(sheet, stored, xml, strings)
     return out
 
 
@@ -75,7 +75,7 @@ def only_sheets(data: bytes, parts: dict[str, str], sheets: list[str]) -> bytes:
     empty = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
              b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>')
     others = set(parts.values()) - keep
-    emptied_rels = {posixpath.join(posixpath.dirname(p), "_rels", posixpath.basename(p) + ".rels") for p in others}
+    emptied_rels = {rels_name(p) for p in others}
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as dst:
         for item in src.infolist():
@@ -99,52 +99,48 @@ def refuse_staff_content(data: bytes, name: str, replaced: list[str], sheets: li
     tables and controls are never the tool's. `cells_of` limits the look at cells to those sheets
     (the others' cells are proven by their fingerprint).
     """
-    from .splice import sheet_parts
+    from ..ooxml.opc import Package, read_rels, sheet_parts
 
     parts = sheet_parts(data)
+    pkg = Package(data)
     bounds: dict[str, tuple[int | None, int]] = {}
     for s in sheets:
         max_row = max((c.row for c in s.cells), default=0)
         max_col = max((c.col for c in s.cells), default=0)
         bounds[s.name] = (None if s.name in (SUMMARY_SHEET, CHECKS_SHEET, CONF_SHEET) else max_row, max_col)
-    with zipfile.ZipFile(io.BytesIO(data)) as z:
-        names = set(z.namelist())
-        for sheet in replaced:
-            part = parts.get(sheet, "")
-            if part not in names:
-                continue
-            rels = posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")
-            if rels in names:
-                types = re.findall(rb'Type="[^"]*/(\w+)"', z.read(rels))
-                extra = [_OWNED_EXTRAS[t.decode()] for t in types if t.decode() in _OWNED_EXTRAS]
-                if extra:
-                    raise ElinvoimaError(
-                        f"{name}: välilehdellä '{sheet}' on {extra[0]}, mutta päivitys luo välilehden uudelleen. "
-                        "Mitään ei kirjoitettu. Siirrä ne omalle välilehdelle ja yritä uudelleen.")
-            if sheet in bounds and (cells_of is None or sheet in cells_of):
-                row_limit, col_limit = bounds[sheet]
-                extra_cells = []
-                for m in _CELL_WITH_VALUE.finditer(z.read(part)):
-                    ref = m.group(1).decode()
-                    row, col = parse_ref(ref)
-                    if col > col_limit or (row_limit is not None and row > row_limit):
-                        extra_cells.append(ref)
-                if extra_cells:
-                    raise ElinvoimaError(
-                        f"{name}: välilehdellä '{sheet}' on tietoja soluissa, joita päivitys ei tee "
-                        f"({', '.join(extra_cells[:5])}{'…' if len(extra_cells) > 5 else ''}). Mitään ei kirjoitettu. "
-                        "Siirrä ne omalle välilehdelle tai Tiedot-välilehdelle ja yritä uudelleen.")
+    for sheet in replaced:
+        part = parts.get(sheet, "")
+        if part not in pkg:
+            continue
+        types = [r.type.rsplit("/", 1)[-1] for r in read_rels(pkg, part)]
+        extra = [_OWNED_EXTRAS[t] for t in types if t in _OWNED_EXTRAS]
+        if extra:
+            raise ElinvoimaError(
+                f"{name}: välilehdellä '{sheet}' on {extra[0]}, mutta päivitys luo välilehden uudelleen. "
+                "Mitään ei kirjoitettu. Siirrä ne omalle välilehdelle ja yritä uudelleen.")
+        if sheet in bounds and (cells_of is None or sheet in cells_of):
+            row_limit, col_limit = bounds[sheet]
+            extra_cells = []
+            for m in _CELL_WITH_VALUE.finditer(pkg.read(part)):   # a sheet body: searched, not parsed
+                ref = m.group(1).decode()
+                row, col = parse_ref(ref)
+                if col > col_limit or (row_limit is not None and row > row_limit):
+                    extra_cells.append(ref)
+            if extra_cells:
+                raise ElinvoimaError(
+                    f"{name}: välilehdellä '{sheet}' on tietoja soluissa, joita päivitys ei tee "
+                    f"({', '.join(extra_cells[:5])}{'…' if len(extra_cells) > 5 else ''}). Mitään ei kirjoitettu. "
+                    "Siirrä ne omalle välilehdelle tai Tiedot-välilehdelle ja yritä uudelleen.")
 
 
 def mark_data_sheet(marks: list[Mark]) -> Callable[[bytes, Any], bytes]:
     """An edit of the data sheet: our fills off every cell, then on the cells the findings point to."""
-    from .splice import restyle_cells
+    from .splice_styles import restyle_cells
 
     targets = {cell_ref(m.row, m.col): FILL[m.severity] for m in marks}
 
     def edit(xml: bytes, book: Any) -> bytes:
-        ours = {i for i, f in enumerate(book.fills)
-                if any(re.search(rf'rgb="(?:FF)?{rgb}"', f, re.I) for rgb in FILL.values())}
+        ours = {i for i in range(len(book.fills)) if book.fill_colour(i) in {rgb.upper() for rgb in FILL.values()}}
 
         def restyle(ref: str, s: int) -> int | None:
             current = book.fill_of(s)
@@ -168,7 +164,7 @@ def verify(before: bytes, out: bytes, name: str, kept: list[str], edited: set[st
     With `vba_may_grow` the VBA project may have gained document modules for new sheets, every
     module it had keeping its source (`vba.vba_project_grew_only`); otherwise it is byte-identical.
     """
-    from .splice import sheet_parts
+    from ..ooxml.opc import sheet_parts
 
     def fail(what: str) -> None:
         raise ElinvoimaError(f"{name}: {what} muuttuisi tallennuksessa; mitään ei kirjoitettu.")

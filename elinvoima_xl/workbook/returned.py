@@ -18,9 +18,10 @@ import re
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from xml.etree import ElementTree as ET
+from typing import Any
 
 from ..core.errors import InputError, Place
+from ..ooxml.opc import Package, PackageError, read_rels
 from ..ooxml.safe_zip import OLE_MAGIC, check_package
 from .head_layout import (
     ANSWER_PREFIX,
@@ -87,24 +88,30 @@ def _decrypt(data: bytes, name: str, passwords: Sequence[str]) -> bytes:
     raise _fail(name, "tiedosto on salattu.", hint)
 
 
-def _xml(z: zipfile.ZipFile, part: str, name: str) -> ET.Element | None:
-    if part not in z.namelist():
+_CUSTOM_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties"
+_CORE_REL = "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties"
+
+
+def _xml(pkg: Package, rel_type: str, default: str, name: str) -> Any:
+    """The properties part the package relates with `rel_type` (`default` when it says none), parsed; None if absent."""
+    part = next((r.target for r in read_rels(pkg, "") if r.type == rel_type and not r.external), default)
+    if part not in pkg:
         return None
     try:
-        return ET.fromstring(z.read(part))
-    except ET.ParseError as exc:
+        return pkg.xml(part)
+    except PackageError as exc:
         raise _fail(name, f"osa {part} on vioittunut ({exc}).", "Pyydä palvelualueelta tiedosto uudelleen.") from None
 
 
-def _properties(z: zipfile.ZipFile, name: str) -> tuple[dict[str, str], dt.datetime | None]:
+def _properties(pkg: Package, name: str) -> tuple[dict[str, str], dt.datetime | None]:
     props: dict[str, str] = {}
-    root = _xml(z, "docProps/custom.xml", name)
+    root = _xml(pkg, _CUSTOM_REL, "docProps/custom.xml", name)
     if root is not None:
         for p in root.findall(f"{_CUSTOM_NS}property"):
-            value = next(iter(p), None)
+            value = next((c for c in p if isinstance(c.tag, str)), None)
             props[p.get("name", "")] = (value.text or "") if value is not None else ""
     modified = None
-    core = _xml(z, "docProps/core.xml", name)
+    core = _xml(pkg, _CORE_REL, "docProps/core.xml", name)
     if core is not None:
         m = core.find(f"{_DCTERMS}modified")
         if m is not None and m.text:
@@ -138,7 +145,7 @@ def read_returned(data: bytes, name: str, passwords: Sequence[str] = ()) -> Retu
                 raise _fail(name, "tiedosto purkautuisi liian suureksi.", "Tämä ei ole palvelualueen työkirja.")
             if z.testzip() is not None:
                 raise zipfile.BadZipFile("CRC")
-            props, modified = _properties(z, name)
+            props, modified = _properties(Package(data), name)
     except (zipfile.BadZipFile, EOFError, ValueError) as exc:
         if isinstance(exc, InputError):
             raise

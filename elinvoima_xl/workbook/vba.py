@@ -109,7 +109,6 @@ def add_document_modules(data: bytes, only: set[str] | None = None) -> tuple[byt
     already there keep their source and streams (`vba_project_grew_only` checks it). A package
     where every sheet has a code name comes back as it was.
     """
-    import re
     import tempfile
     import zipfile
     from pathlib import Path
@@ -117,33 +116,29 @@ def add_document_modules(data: bytes, only: set[str] | None = None) -> tuple[byt
     import pyopenvba
     from pyopenvba._new_project import document_header
 
-    from .package import workbook_sheets
-    from .splice import _set_code_name
+    from ..ooxml.opc import Package, Workbook, sheet_code_name, with_sheet_code_name
 
+    pkg = Package(data)
+    if VBA_PART not in pkg:
+        return data, []
+    workbook = Workbook(pkg)
+    sheets = [(s.name, s.part) for s in workbook.sheets if s.part in pkg]
+    wanted = [(s, p) for s, p in sheets if only is None or s in only]
+    missing = [(s, p) for s, p in wanted if sheet_code_name(pkg.read(p)) is None]
+    if not missing:
+        return data, []
     with zipfile.ZipFile(io.BytesIO(data)) as z:
-        names = set(z.namelist())
-        if VBA_PART not in names:
-            return data, []
-        head = {n: z.read(n) for n in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")}
-        sheets = [(s, p) for s, p in workbook_sheets(head) if p in names]
-        wanted = [(s, p) for s, p in sheets if only is None or s in only]
-        xml = {p: z.read(p) for _, p in wanted}
-        missing = [(s, p) for s, p in wanted if not re.search(rb'<sheetPr\b[^>]*\bcodeName="', xml[p][:4096])]
-        if not missing:
-            return data, []
-        xml = {p: z.read(p) for _, p in sheets}
         infos = z.infolist()
-        contents = {i.filename: z.read(i.filename) for i in infos}
-    code_of = {s: re.search(rb'<sheetPr\b[^>]*\bcodeName="([^"]+)"', xml[p]) for s, p in sheets}
+    contents = {i.filename: pkg.read(i.filename) for i in infos}
+    code_of = {s: sheet_code_name(pkg.read(p)) for s, p in sheets}
     with tempfile.TemporaryDirectory() as tmp:
         src, dst = Path(tmp) / "in.xlsm", Path(tmp) / "out.xlsm"
         src.write_bytes(data)
         with pyopenvba.ExcelFile(src) as book:
             project = book.vba_project()
             taken = {m.name.casefold() for m in project.modules}
-            taken |= {m.group(1).decode().casefold() for m in code_of.values() if m is not None}
-            book_code = re.search(rb'<workbookPr\b[^>]*\bcodeName="([^"]+)"', head["xl/workbook.xml"])
-            taken.add((book_code.group(1).decode() if book_code else "ThisWorkbook").casefold())
+            taken |= {code.casefold() for code in code_of.values() if code is not None}
+            taken.add((workbook.code_name or "ThisWorkbook").casefold())
             k = 1
             for _sheet, part in missing:
                 while f"sheet{k}" in taken:
@@ -151,7 +146,7 @@ def add_document_modules(data: bytes, only: set[str] | None = None) -> tuple[byt
                 code = f"Sheet{k}"
                 taken.add(code.casefold())
                 project.add_module(code, document_header(code, _WORKSHEET_BASE), kind=pyopenvba.VBAModuleKind.other)
-                contents[part] = _set_code_name(xml[part], code.encode())
+                contents[part] = with_sheet_code_name(pkg.read(part), code)
             book.save(dst)
         with zipfile.ZipFile(dst) as z:
             contents[VBA_PART] = z.read(VBA_PART)
