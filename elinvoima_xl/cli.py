@@ -16,7 +16,7 @@ from .core.calc import Settings
 from .core.checks import has_errors, run_checks
 from .jobs.registry import sheet_job_ids
 from .sources.load import load_review
-from .core.messages import unexpected_error_message, user_message
+from .jobs.messages import unexpected_error_message, user_message
 from .core.report import findings_to_json, render_findings, render_tables, tables_to_json
 
 _PATH = click.argument("path", required=False, type=click.Path(path_type=Path))

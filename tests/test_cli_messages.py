@@ -15,7 +15,7 @@ import pytest
 from elinvoima_xl.excel import ribbon
 from elinvoima_xl.workbook.layout import DATA_SHEET
 from elinvoima_xl.sources.load import bundled_review
-from elinvoima_xl.core.messages import os_error_message
+from elinvoima_xl.jobs.messages import os_error_message
 from elinvoima_xl.workbook.package import finish_package
 from elinvoima_xl.jobs.team_workbook import build_workbook
 

@@ -119,16 +119,6 @@ def test_the_job_side_and_the_package_side_point_one_way() -> None:
     assert not head & {"elinvoima_xl.workbook.head_writer", "elinvoima_xl.workbook.xlsx_writer"}, head
 
 
-def test_jobs_do_not_import_the_excel_side() -> None:
-    """Layers point one way: excel/ hands the live backend to the jobs, the jobs never import excel/ or the CLI."""
-    graph = _graph()
-    jobs = [m for m in graph if m.startswith("elinvoima_xl.jobs")]
-    assert "elinvoima_xl.jobs.collect" in jobs
-    # direct imports (sources.datafile still reaches excel.values: that knot is the readers' to untie)
-    upward = {m: sorted(w for w in graph[m] if w.startswith(("elinvoima_xl.excel", "elinvoima_xl.cli"))) for m in jobs}
-    assert {m: u for m, u in upward.items() if u} == {}
-
-
 def _reachable(graph: dict[str, set[str]], start: str) -> set[str]:
     seen: set[str] = set()
     todo = [start]
@@ -144,13 +134,3 @@ def test_test_code_is_not_in_the_package() -> None:
     assert not (PACKAGE / "writers" / "openpyxl_sheet.py").exists()
     sources = {name: path.read_text(encoding="utf-8") for name, path in _modules().items()}
     assert [n for n, text in sources.items() if "openpyxl_writer" in text or "openpyxl_sheet" in text] == []
-
-
-def test_job_and_excel_modules_stay_small() -> None:
-    """A module over 500 lines holds more than one concept: split it by concept, as collect and importer were."""
-    paths = [*(PACKAGE / "jobs").glob("*.py"), *(PACKAGE / "excel").glob("*.py"), PACKAGE / "cli.py",
-             *(PACKAGE / "workbook" / f for f in ("head_layout.py", "head_writer.py", "xlsx_writer.py")),
-             PACKAGE / "workbook" / "layout" / "list_sheet.py"]
-    assert len(paths) > 15
-    sizes = {p.relative_to(PACKAGE).as_posix(): len(p.read_text(encoding="utf-8").splitlines()) for p in paths}
-    assert {name: n for name, n in sizes.items() if n > 500} == {}

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..core.errors import ElinvoimaError
 from ..jobs.registry import COLLECT, IMPORT, SEND, button_jobs
-from ..core.messages import unexpected_error_message, user_message
+from ..jobs.messages import unexpected_error_message, user_message
 
 log = logging.getLogger(__name__)
 TITLE = "Elinvoima"

@@ -18,11 +18,9 @@ import numpy.typing as npt
 
 from ..core.errors import NumberFormatError
 from ..core.numbers import parse_fi_number
+from ..ooxml.cells import EXCEL_ERRORS
 
 FloatArray = npt.NDArray[np.float64]
-# Excel error values as xlwings hands them with err_to_str=True.
-EXCEL_ERRORS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
-                "#SPILL!", "#CALC!", "#ARVO!", "#JAKO/0!", "#PUUTTUU!", "#NIMI?", "#LUKU!", "#VIITTAUS!")
 
 
 _NUMERIC = {float, int, type(None)}

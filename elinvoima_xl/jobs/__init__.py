@@ -6,7 +6,7 @@ port on a file on disk), `team_workbook` (build, rebuild, save), `importer` and 
 (the ledger import; the merge into the review, pure), `sending`, `mail` and `recipients` (the
 heads' workbooks by email), `collect` and `collect_merge` (their answers back; the merge, pure),
 `board` (the board's document), `init_folder` (`elinvoima init`), `background` (the forked
-second process).
+second process), `messages` (one Finnish line for any problem, for the CLI and Excel's message box).
 
 May import: `core`, `ooxml`, `sources`, `workbook`. Not `excel`: the live backend is handed in.
 """

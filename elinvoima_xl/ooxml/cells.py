@@ -1,11 +1,18 @@
-"""A1 cell references: column letters, a cell's reference and its inverse (0-based rows and columns)."""
+"""Cells of a sheet: A1 references (column letters, a cell's reference and its inverse, 0-based) and Excel's error values."""
 
 from __future__ import annotations
 
-__all__ = ["cell_ref", "col_letter", "parse_ref"]
+__all__ = ["EXCEL_ERRORS", "cell_ref", "col_letter", "parse_ref"]
+
+from functools import cache
+
+# Excel's error values, in English and in a Finnish Excel, as files store them and as xlwings hands
+# them with err_to_str=True.
+EXCEL_ERRORS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
+                "#SPILL!", "#CALC!", "#ARVO!", "#JAKO/0!", "#PUUTTUU!", "#NIMI?", "#LUKU!", "#VIITTAUS!")
 
 
-
+@cache
 def col_letter(col: int) -> str:
     """0-based column index to letters: 0 -> A, 26 -> AA."""
     out = ""

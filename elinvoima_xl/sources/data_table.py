@@ -20,7 +20,7 @@ from ..core.model import Column, Review, Source, Table, column_roles
 from ..core.names import FORMULA_START, area_key
 from ..core.numbers import MAX_FIGURE, parse_fi_number
 from ..core.structure import COUNCIL, INCOME_STATEMENT, INVESTMENT, Block, Kind, SignConvention, Structure
-from ..excel.values import EXCEL_ERRORS
+from ..ooxml.cells import EXCEL_ERRORS
 
 SHEET_NAME = "Tiedot"
 LEVELS: dict[str, Structure] = {

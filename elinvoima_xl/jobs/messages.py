@@ -10,7 +10,7 @@ import zlib
 from xml.etree.ElementTree import ParseError
 from pathlib import Path
 
-from .errors import ElinvoimaError
+from ..core.errors import ElinvoimaError
 
 # errno -> (what went wrong, what to do); Windows maps its own codes onto these for the common cases.
 _OS_ERRORS: dict[int, tuple[str, str]] = {
