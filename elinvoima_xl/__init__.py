@@ -4,7 +4,8 @@ The core (model, structure, calc, checks) is pure; readers live in `sources`, th
 line in `cli`. Nothing here imports xlwings: the core and the CLI run where Excel cannot.
 """
 
-from .core.calc import Settings, complete, execution_pct, forecast, remaining, rollup
+from .core.calc import Settings, complete, execution_pct, forecast, remaining
+from .core.rollup import rollup
 from .core.checks import Finding, has_errors, run_checks
 from .core.errors import ElinvoimaError, InputError, NumberFormatError
 from .sources.load import bundled_review, load_review

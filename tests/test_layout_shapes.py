@@ -16,8 +16,8 @@ import numpy as np
 import openpyxl
 import pytest
 
-from elinvoima_xl.core.calc import (ComputedTable, Settings, apply_convention, computed_table, convention_for,
-                               rollup)
+from elinvoima_xl.core.calc import ComputedTable, Settings, apply_convention, computed_table, convention_for
+from elinvoima_xl.core.rollup import rollup
 from elinvoima_xl.workbook.head_layout import head_workbook
 from elinvoima_xl.sources.load import load_review
 from elinvoima_xl.core.model import Review, Table

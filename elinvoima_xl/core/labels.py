@@ -16,6 +16,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from .model import LabelIssue
 from .structure import Block, Kind, Line, Structure
 
 _TAGS = re.compile(r"<[^>]+>")
@@ -39,6 +40,11 @@ class LabelMatch:
     exact: bool
     misplaced: bool = False        # an exact label of the other block (revenue under expenses)
     note: str = ""                 # Finnish, for the check report; empty when exact and in place
+
+    @property
+    def issue(self) -> LabelIssue:
+        """What the note is about: a label in the other block, or a spelling matched by likeness."""
+        return LabelIssue.MISPLACED if self.misplaced else LabelIssue.SPELLING
 
 
 def _names(line: Line) -> tuple[str, ...]:

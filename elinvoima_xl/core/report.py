@@ -19,8 +19,10 @@ from typing import Any
 import numpy as np
 
 from .calc import (ComputedTable, Forecast, Settings, apply_convention, computed_table, convention_for,
-                   council_values, describe_convention, resolve, rollup)
+                   describe_convention, resolve)
 from .checks import Finding, run_checks
+from .findings import SUM_CODES, Severity
+from .rollup import council_values, rollup
 from .model import Review, Table
 from .numbers import format_fi
 from .structure import COUNCIL, INCOME_STATEMENT, Kind
@@ -78,13 +80,10 @@ def _num(x: float) -> float | None:
     return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
 
 
-_MISMATCH_CODES = ("identity", "division_sum", "investment_sum", "council")
-
-
 def mismatched_figures(findings: list[Finding]) -> set[tuple[str, str, str]]:
     """(table name, line label, column label) of every printed figure that disagrees with its parts."""
     return {(f.area or "", f.line or "", f.column or "") for f in findings
-            if f.severity == "error" and f.code in _MISMATCH_CODES and f.column}
+            if f.severity is Severity.ERROR and f.code in SUM_CODES and f.column}
 
 
 def _table_dict(level: str, ct: ComputedTable, mismatched: set[tuple[str, str, str]] = frozenset()) -> dict[str, Any]:
@@ -138,7 +137,7 @@ def tables_to_json(review: Review, settings: Settings = Settings()) -> dict[str,
 def findings_to_json(findings: list[Finding], review: Review | None = None,
                      settings: Settings = Settings()) -> dict[str, Any]:
     """Every finding (consequences and rounding included), each with its `id` and `cause`."""
-    counts = {s: sum(1 for f in findings if f.severity == s) for s in ("error", "warning", "info")}
+    counts = {str(s): sum(1 for f in findings if f.severity is s) for s in Severity}
     out: dict[str, Any] = {"version": JSON_VERSION, "summary": counts}
     if review is not None:
         out["sign_convention"] = _convention_dict(review, settings)
@@ -178,7 +177,7 @@ def render_tables(review: Review, settings: Settings = Settings()) -> str:
     return "\n".join(out)
 
 
-_SEVERITY_FI = {"error": "VIRHE", "warning": "VAROITUS", "info": "HUOM"}
+_SEVERITY_FI = {Severity.ERROR: "VIRHE", Severity.WARNING: "VAROITUS", Severity.INFO: "HUOM"}
 
 
 def render_findings(findings: list[Finding], show_all: bool = False, convention: str | None = None) -> str:

@@ -23,7 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.calc import complete, council_values
+from ..core.calc import complete
+from ..core.rollup import council_values
 from ..core.errors import ElinvoimaError, InputError, Place
 from .workbook_jobs import JobReport, WorkbookPort
 from ..workbook.layout import DATA_SHEET, HEAD_LEFT, PLAIN, SheetLayout, data_sheet_layout

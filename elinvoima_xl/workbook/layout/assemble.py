@@ -12,21 +12,20 @@ from ...core.calc import (
     apply_convention,
     computed_table,
     convention_for,
-    council_values,
-    rollup,
 )
-from ...core.checks import Finding
+from ...core.findings import Finding
 from ...core.errors import ElinvoimaError
 from ...core.model import Review, Table
 from ...core.names import chart_title, quote_sheet, sheet_name
-from ...core.structure import COUNCIL, COUNCIL_FROM_INCOME, INCOME_STATEMENT, INVESTMENT, Kind
+from ...core.rollup import Term, council_terms, council_values, division_terms, investment_terms, rollup
+from ...core.structure import COUNCIL, INCOME_STATEMENT, INVESTMENT, Kind
 from ...ooxml.cells import cell_ref
 from .input_sheets import conf_sheet, goals_sheet, kpi_sheet, risks_sheet, data_sheet_layout
 from .locate import checks_sheet, Locator
 from .tables import (
     Grid,
     _derived_totals,
-    _term_sum,
+    _signed_sum,
     sheet_frame,
     table_rows,
 )
@@ -108,9 +107,13 @@ def workbook_layout(review: Review, findings: list[Finding], settings: Settings 
     area_present = {k: bool(present_any[INCOME_STATEMENT.index[k]]) for k in INCOME_STATEMENT.keys}
     row_of: dict[str, int] = {}
 
+    def rolled(terms: tuple[Term, ...], ref: Callable[[Term], str]) -> str:
+        """A rolled-up line as a formula: the signed sum of its terms' cells (`core.rollup`)."""
+        return _signed_sum([ref(t) for t in terms], [t.coefficient for t in terms])
+
     def summed(key: str, j: int) -> tuple[str | None, float]:
-        refs = [f"{quote_sheet(area_sheets[t.name])}!{cell_ref(row_of[key], grid.figure(j))}" for t in review.areas]
-        formula = _term_sum(refs)
+        formula = rolled(division_terms(review, key),
+                         lambda t: f"{quote_sheet(area_sheets[t.part])}!{cell_ref(row_of[t.line], grid.figure(j))}")
         if len(formula) > MAX_FORMULA:
             raise ElinvoimaError(
                 f"yhteenvedon kaava olisi {len(formula)} merkkiä, Excel sallii {MAX_FORMULA}: palvelualueita on "
@@ -130,8 +133,10 @@ def workbook_layout(review: Review, findings: list[Finding], settings: Settings 
         council.values = council_values(div_ct.values, conv)
         council_ct = computed_table(council, settings, recompute=True)
 
+        terms = council_terms(council_s, income)
+
         def from_summary(key: str, j: int) -> tuple[str | None, float]:
-            return f"={cell_ref(row_of[COUNCIL_FROM_INCOME[key]], grid.figure(j))}", council.value(key, j)
+            return rolled((terms[key],), lambda t: cell_ref(row_of[t.line], grid.figure(j))), council.value(key, j)
 
         council_figure = from_summary
     else:   # a council table without areas: its figures from the data sheet
@@ -143,12 +148,12 @@ def workbook_layout(review: Review, findings: list[Finding], settings: Settings 
     top += len(COUNCIL.lines) + 2
     if review.investments:
         summary.put(top - 1, 0, "INVESTOINNIT", style=style(bold=True))
-        group_rows: list[dict[str, int]] = []
+        group_rows: dict[str, dict[str, int]] = {}
         for t in review.investments:
             summary.put(top, 0, t.name, style=style(bold=True, italic=True))
             rows = table_rows(summary, top + 1, INVESTMENT, grid, computed_table(t, settings, recompute=True),
                                data_figure("investointi", t), settings, lambda k: True, with_forecast=False)
-            group_rows.append(rows)
+            group_rows[t.name] = rows
             top += len(INVESTMENT.lines) + 2
         total = Table.empty("Investoinnit yhteensä", invest, review.columns)
         groups = np.stack([t.values for t in review.investments])
@@ -156,7 +161,8 @@ def workbook_layout(review: Review, findings: list[Finding], settings: Settings 
         summary.put(top, 0, "Investoinnit yhteensä", style=style(bold=True, italic=True))
 
         def group_sum(key: str, j: int) -> tuple[str | None, float]:
-            return _term_sum([cell_ref(g[key], grid.figure(j)) for g in group_rows]), total.value(key, j)
+            return (rolled(investment_terms(review, key), lambda t: cell_ref(group_rows[t.part][t.line], grid.figure(j))),
+                    total.value(key, j))
 
         table_rows(summary, top + 1, INVESTMENT, grid, computed_table(total, settings),
                     group_sum, settings, lambda k: True, with_forecast=False,
