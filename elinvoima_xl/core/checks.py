@@ -34,6 +34,7 @@ from .check_sums import (check_council, check_division_sum, check_identities, ch
 from .check_texts import check_goals, check_kpis, check_labels
 from .findings import Code, Finding, Location, Measure, Severity, has_errors, rounding_tolerance
 from .model import Review
+from .rollup import total_parts
 from .structure import Structure
 
 Check = Callable[[Review, Settings], list[Finding]]
@@ -54,10 +55,5 @@ def run_checks(review: Review, settings: Settings = Settings(),
     structures: dict[str, list[Structure]] = {}
     for t in review.tables():
         structures.setdefault(t.name, []).append(t.structure)
-    parts: dict[str, list[str]] = {}
-    if review.division_table is not None:
-        parts[review.division_table.name] = [a.name for a in review.areas]
-    if review.investments_total is not None:
-        parts[review.investments_total.name] = [g.name for g in review.investments]
-    findings = link_causes(findings, structures, parts)
+    findings = link_causes(findings, structures, total_parts(review))
     return sorted(findings, key=lambda f: _ORDER[f.severity])

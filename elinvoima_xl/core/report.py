@@ -23,7 +23,7 @@ from .calc import (ComputedTable, Forecast, Settings, apply_convention, computed
 from .checks import Finding, run_checks
 from .findings import SUM_CODES, Severity
 from .rollup import council_values, rollup
-from .model import Review, Table
+from .model import Column, Review, Table
 from .numbers import format_fi
 from .structure import COUNCIL, INCOME_STATEMENT, Kind
 
@@ -80,13 +80,17 @@ def _num(x: float) -> float | None:
     return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
 
 
-def mismatched_figures(findings: list[Finding]) -> set[tuple[str, str, str]]:
-    """(table name, line label, column label) of every printed figure that disagrees with its parts."""
-    return {(f.area or "", f.line or "", f.column or "") for f in findings
-            if f.severity is Severity.ERROR and f.code in SUM_CODES and f.column}
+Figures = frozenset[tuple[str, str, str]]
 
 
-def _table_dict(level: str, ct: ComputedTable, mismatched: set[tuple[str, str, str]] = frozenset()) -> dict[str, Any]:
+def mismatched_figures(findings: list[Finding]) -> Figures:
+    """(table name, line key, column key) of every printed figure that disagrees with its parts."""
+    return frozenset((loc.table, loc.line, loc.column.key) for f in findings
+                     if f.severity is Severity.ERROR and f.code in SUM_CODES and (loc := f.location) is not None
+                     and loc.table is not None and loc.line is not None and isinstance(loc.column, Column))
+
+
+def _table_dict(level: str, ct: ComputedTable, mismatched: Figures = frozenset()) -> dict[str, Any]:
     t = ct.table
     lines = []
     for li, line in enumerate(t.structure.lines):
@@ -107,7 +111,7 @@ def _table_dict(level: str, ct: ComputedTable, mismatched: set[tuple[str, str, s
             "printed_pct": _num(t.printed_pct[li]),
             "where": str(src) if src else None,
             # Period columns whose printed figure disagrees with its parts (an error of `check`).
-            "mismatch": [c.key for c in t.columns if (t.name, line.label, c.label) in mismatched],
+            "mismatch": [c.key for c in t.columns if (t.name, line.key, c.key) in mismatched],
         })
     return {"level": level, "name": t.name, "structure": t.structure.key, "lines": lines}
 
