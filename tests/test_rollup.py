@@ -9,8 +9,8 @@ from elinvoima_xl.core.calc import Settings, convention_for
 from elinvoima_xl.core.checks import Code, run_checks
 from elinvoima_xl.core.model import Review
 from elinvoima_xl.core.report import review_tables
-from elinvoima_xl.core.rollup import (comparable_sum, council_terms, council_values, division_terms, investment_terms,
-                                      rollup, total_parts)
+from elinvoima_xl.core.rollup import (comparable_sum, council_terms, council_values, division_forecast, division_terms,
+                                      investment_terms, mixed_totals, rollup, total_parts)
 from elinvoima_xl.core.structure import COUNCIL, INCOME_STATEMENT as IS, SignConvention
 from elinvoima_xl.sources.datafile import read_data_csv
 
@@ -94,3 +94,28 @@ def test_checks_report_and_summary_agree_on_the_division() -> None:
     conv = convention_for(review_of(TWO_AREAS), Settings())
     assert council_terms(conv.apply(COUNCIL), conv.apply(IS))["netto"].coefficient == 1.0
     assert council.values[COUNCIL.index["netto"], 1] == -1020
+
+
+def test_a_mixed_division_forecasts_a_subtotal_as_the_sum_of_its_areas_forecasts() -> None:
+    # A gives its lines, C only its Toimintatuotot and Toimintakulut. No last year: linear, TOT × 12 / 6.
+    r = review_of("""
+palvelualue;A;Myyntituotot;1000;400
+palvelualue;A;Henkilöstökulut;-3000;-1400
+palvelualue;C;Toimintatuotot;100;60
+palvelualue;C;Toimintakulut;-200;-90
+""")
+    stack = np.stack([a.values for a in r.areas])
+    assert mixed_totals(stack, IS) == {"toimintatuotot", "toimintakulut"}
+    division = dict(review_tables(r, Settings()))["toimiala"]
+    fc = {k: division.forecast.values[IS.index[k]] for k in ("myyntituotot", "toimintatuotot", "toimintakulut",
+                                                              "toimintakate")}
+    # Toimintatuotot: A's 400 × 2 plus C's own 60 × 2 (the division's lines alone would give 800).
+    assert fc == {"myyntituotot": 800, "toimintatuotot": 800 + 120, "toimintakulut": -2800 - 180,
+                  "toimintakate": 920 - 2980}
+    assert division.forecast.method[IS.index["toimintatuotot"]] == "sum"
+    # A division whose areas all give their lines is not mixed: the forecast is the lines' as before.
+    assert mixed_totals(np.stack([a.values for a in review_of(TWO_AREAS).areas]), IS) == set()
+    # Without a mixed subtotal the division's forecast is the one of its summed lines (calc.forecast).
+    one = stack[:1]
+    plain = division_forecast(one, r.columns, IS)
+    assert plain.values[IS.index["toimintatuotot"]] == 800 and plain.values[IS.index["toimintakate"]] == 800 - 2800

@@ -22,7 +22,7 @@ from .calc import (ComputedTable, Forecast, Settings, apply_convention, computed
                    describe_convention, resolve)
 from .checks import Finding, run_checks
 from .findings import SUM_CODES, Severity
-from .rollup import council_values, rollup
+from .rollup import computed_division, council_values
 from .model import Column, Review, Table
 from .numbers import format_fi
 from .structure import COUNCIL, INCOME_STATEMENT, Kind
@@ -43,14 +43,11 @@ def review_tables(review: Review, settings: Settings = Settings()) -> list[tuple
     income, council_s = conv.apply(INCOME_STATEMENT), conv.apply(COUNCIL)
     out: list[tuple[str, ComputedTable]] = []
     division = review.division_table
-    if division is None and review.areas:
-        division = Table.empty(review.division, income, review.columns)
-        division.values = rollup(np.stack([a.values for a in review.areas]), income)
-        for li, line in enumerate(income.lines):
-            if not np.isnan(division.values[li]).all():
-                division.labels[line.key] = line.label
     if division is not None:
         out.append(("toimiala", computed_table(division, settings)))
+    elif review.areas:
+        out.append(("toimiala", computed_division(review, income, settings)))
+        division = out[0][1].table
     council = review.council
     council_fill = (council_values(resolve(division.values, income).values, conv) if division is not None
                     else np.full((len(COUNCIL.lines), len(review.columns)), np.nan))

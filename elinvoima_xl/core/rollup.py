@@ -11,23 +11,26 @@ __all__ = [
     "Term",
     "area_structure",
     "comparable_sum",
+    "computed_division",
     "council_terms",
     "council_values",
     "division_terms",
+    "division_forecast",
     "division_values",
     "investment_terms",
+    "mixed_totals",
     "net_sign",
     "rollup",
     "total_parts",
 ]
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
 
-from .calc import resolve
-from .model import Review, Table
+from .calc import ComputedTable, Forecast, Settings, computed_table, forecast, resolve
+from .model import Column, Review, Table
 from .structure import COUNCIL, COUNCIL_FROM_INCOME, INCOME_STATEMENT, SignConvention, Structure
 
 FloatArray = npt.NDArray[np.float64]
@@ -99,6 +102,52 @@ def rollup(values: FloatArray, structure: Structure) -> FloatArray:
     r = resolve(np.asarray(values, dtype=float), structure, recompute=True)  # pragma: no mutate (resolve casts)
     summed = np.nansum(r.values, axis=0)
     return np.where(r.known.any(axis=0)[:, None], summed, np.nan)
+
+
+def mixed_totals(stack: FloatArray, structure: Structure) -> set[str]:
+    """Subtotals that some areas derive from their lines and others give as data alone (a mixed division)."""
+    if stack.shape[0] == 0:
+        return set()
+    derived = resolve(stack, structure).derived          # (areas, identities)
+    flags = derived.any(axis=0) & ~derived.all(axis=0)
+    return {ident.total for ident, mixed in zip(structure.identities, flags) if mixed}
+
+
+def division_forecast(stack: FloatArray, columns: tuple[Column, ...], structure: Structure,
+                      settings: Settings = Settings()) -> Forecast:
+    """The division's year-end forecast: each line forecast from the division's summed figures, its
+    subtotals the sums of their lines' forecasts; but a subtotal of a mixed division (`mixed_totals`) is
+    Σ the areas' forecasts of it, since an area that gives it without its lines forecasts it from its own
+    figures, and the subtotals above it sum their terms again."""
+    base = forecast(resolve(rollup(stack, structure), structure).values, columns, structure, settings)
+    mixed = mixed_totals(stack, structure)
+    if not mixed:
+        return base
+    areas = forecast(resolve(stack, structure).values, columns, structure, settings).values   # (areas, lines)
+    out, how = base.values.copy(), base.method.copy()
+    for ident in structure.evaluation_order:
+        t = structure.index[ident.total]
+        if ident.total in mixed:
+            out[t], how[t] = np.nansum(areas[:, t]), "sum"
+        elif how[t] == "sum":
+            out[t] = (np.asarray(ident.coefficients) * out[[structure.index[k] for k in ident.terms]]).sum()
+    return Forecast(out, how)
+
+
+def computed_division(review: Review, structure: Structure, settings: Settings = Settings()) -> ComputedTable:
+    """The division's table as the sum of its areas (`rollup`), with Jäljellä, % and `division_forecast`."""
+    stack = (np.stack([t.values for t in review.areas]) if review.areas
+             else np.full((0, len(structure.lines), len(review.columns)), np.nan))
+    division = Table.empty(review.division, structure, review.columns)
+    division.values = rollup(stack, structure)
+    for li, line in enumerate(structure.lines):   # the lines the areas give, as the division's own
+        if not np.isnan(division.values[li]).all():
+            division.labels[line.key] = line.label
+    ct = computed_table(division, settings)
+    if not mixed_totals(stack, structure):
+        return ct
+    fc = division_forecast(stack, review.columns, structure, settings)
+    return replace(ct, forecast=Forecast(np.nan_to_num(fc.values, nan=0.0), fc.method))
 
 
 def comparable_sum(parts: list[Table], structure: Structure) -> tuple[FloatArray, FloatArray]:

@@ -17,7 +17,8 @@ from ...core.findings import Finding
 from ...core.errors import ElinvoimaError
 from ...core.model import Review, Table
 from ...core.names import chart_title, quote_sheet, sheet_name
-from ...core.rollup import Term, council_terms, council_values, division_terms, investment_terms, rollup
+from ...core.rollup import (Term, computed_division, council_terms, council_values, division_terms, investment_terms,
+                            mixed_totals, rollup)
 from ...core.structure import COUNCIL, INCOME_STATEMENT, INVESTMENT, Kind
 from ...ooxml.cells import cell_ref
 from .input_sheets import conf_sheet, goals_sheet, kpi_sheet, risks_sheet, data_sheet_layout
@@ -94,9 +95,7 @@ def workbook_layout(review: Review, findings: list[Finding], settings: Settings 
     # Absent stays absent (`calc.resolve`): an area that gives only its subtotals counts in them.
     stack = (np.stack([t.values for t in review.areas]) if review.areas
              else np.full((0, len(INCOME_STATEMENT.lines), len(review.columns)), np.nan))
-    division = Table.empty(review.division, income, review.columns)
-    division.values = rollup(stack, income)
-    div_ct = computed_table(division, settings)
+    div_ct = computed_division(review, income, settings)
     # A division subtotal is its identity where every area derives it; else the sum of the areas' cells.
     div_identity = (_derived_totals(stack, income) if review.areas
                     else {ident.total for ident in income.identities})
@@ -121,9 +120,13 @@ def workbook_layout(review: Review, findings: list[Finding], settings: Settings 
         return formula, div_ct.values[INCOME_STATEMENT.index[key], j]
 
     row_of.update({line.key: 4 + i for i, line in enumerate(INCOME_STATEMENT.lines)})
+    # A subtotal of a mixed division: its Ennuste is Σ the areas' Ennuste cells (`rollup.division_forecast`).
+    mixed_forecasts = {key: rolled(division_terms(review, key), lambda t: (
+        f"{quote_sheet(area_sheets[t.part])}!{cell_ref(row_of[t.line], grid.forecast)}"))
+        for key in sorted(mixed_totals(stack, income))}
     table_rows(summary, 4, INCOME_STATEMENT, grid, div_ct, summed, settings,
                 lambda k: area_present.get(k, False) or INCOME_STATEMENT.line(k).kind is not Kind.DETAIL,
-                identity=div_identity)
+                identity=div_identity, forecast_formulas=mixed_forecasts)
     # Council table: TULOT / MENOT / NETTO from the summary's lines.
     top = 4 + len(INCOME_STATEMENT.lines) + 2
     summary.put(top - 1, 0, "VALTUUSTON HYVÄKSYMÄ TALOUSARVIO", style=style(bold=True))
