@@ -95,8 +95,10 @@ class Finding:
 
     def __post_init__(self) -> None:
         # Plain strings (a caller's "error", "identity") become the enums, so comparisons are by member.
-        object.__setattr__(self, "severity", Severity(self.severity))
-        object.__setattr__(self, "code", Code(self.code))
+        if type(self.severity) is not Severity:
+            object.__setattr__(self, "severity", Severity(self.severity))
+        if type(self.code) is not Code:
+            object.__setattr__(self, "code", Code(self.code))
 
     @property
     def id(self) -> str:
