@@ -10,5 +10,5 @@ root), `report` (text and JSON), `names` (sheet names from area names), `explana
 heads' explanations as findings), `messages` (one Finnish line per problem), `errors`.
 
 May import: the standard library and numpy. Nothing else of the package, and no file, Excel or
-spreadsheet library, directly or indirectly (tests/test_layers.py holds it).
+spreadsheet library, directly or indirectly (tests/test_core_purity.py holds it).
 """
