@@ -9,9 +9,19 @@ from elinvoima_xl.core.calc import Settings, convention_for
 from elinvoima_xl.core.checks import Code, run_checks
 from elinvoima_xl.core.model import Review
 from elinvoima_xl.core.report import review_tables
-from elinvoima_xl.core.rollup import (comparable_sum, council_terms, council_values, division_forecast, division_terms,
-                                      investment_terms, mixed_totals, rollup, total_parts)
-from elinvoima_xl.core.structure import COUNCIL, INCOME_STATEMENT as IS, SignConvention
+from elinvoima_xl.core.rollup import (
+    comparable_sum,
+    council_terms,
+    council_values,
+    division_forecast,
+    division_terms,
+    investment_terms,
+    mixed_totals,
+    rollup,
+    total_parts,
+)
+from elinvoima_xl.core.structure import COUNCIL, SignConvention
+from elinvoima_xl.core.structure import INCOME_STATEMENT as IS
 from elinvoima_xl.sources.datafile import read_data_csv
 
 HEAD = "taso;alue;rivi;TA 2023 (€);TOT 2023 6 kk (€)"

@@ -29,8 +29,13 @@ from collections.abc import Callable
 from .calc import Settings, apply_convention, convention_for
 from .causes import link_causes
 from .check_plausibility import check_binding, check_plausibility
-from .check_sums import (check_council, check_division_sum, check_identities, check_investment_sum,
-                         check_printed_remaining_and_pct)
+from .check_sums import (
+    check_council,
+    check_division_sum,
+    check_identities,
+    check_investment_sum,
+    check_printed_remaining_and_pct,
+)
 from .check_texts import check_goals, check_kpis, check_labels
 from .findings import Code, Finding, Location, Measure, Severity, has_errors, rounding_tolerance
 from .model import Review
