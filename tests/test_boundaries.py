@@ -353,15 +353,21 @@ def test_seasonal_share_bounds() -> None:
 
 def test_forecast_lines_methods() -> None:
     res, how = forecast_lines(np.array([50.0, 50, 50, 50]), 6, np.array([100.0, 100, 0, 100]),
-                              np.array([50.0, 0, 0, 40]), 1.0, "seasonal")
+                              np.array([50.0, 0, 0, 40]), 1.0, Settings(forecast_method="seasonal"))
     assert how.tolist() == ["seasonal", "last_year_rest", "linear", "seasonal"]
     assert res.tolist() == pytest.approx([100, 150, 100, 125])
-    res, how = forecast_lines(np.array([50.0]), 6, np.array([100.0]), np.array([50.0]), 1000.0, "seasonal")
+    res, how = forecast_lines(np.array([50.0]), 6, np.array([100.0]), np.array([50.0]), 1000.0,
+                              Settings(forecast_method="seasonal"))
     assert res.tolist() == [100] and how.tolist() == ["seasonal"]
-    res, how = forecast_lines(np.array([50.0]), 6, np.array([100.0]), np.array([0.0]), 1000.0, "seasonal")
+    res, how = forecast_lines(np.array([50.0]), 6, np.array([100.0]), np.array([0.0]), 1000.0,
+                              Settings(forecast_method="seasonal"))
     assert res.tolist() == [50 + 100_000]
     res, how = forecast_lines(np.array([30.0]), 9, None, None)
     assert res.tolist() == [40] and how.tolist() == ["linear"]
+    # The method is the settings' own: linear although last year's figures are there.
+    res, how = forecast_lines(np.array([50.0]), 6, np.array([100.0]), np.array([40.0]), 1.0,
+                              Settings(forecast_method="linear"))
+    assert res.tolist() == [100] and how.tolist() == ["linear"]
 
 
 def test_forecast_units_of_last_year_columns() -> None:
@@ -778,9 +784,9 @@ def test_detection_sources_and_ties() -> None:
 def test_forecast_defaults_and_missing_last_year() -> None:
     res, how = forecast_lines(np.array([50.0]), 6, np.array([100.0]), np.array([40.0]))
     assert res.tolist() == [125.0] and how.tolist() == ["seasonal"]     # default: seasonal, same unit
-    res, how = forecast_lines(np.array([50.0]), 6, np.array([100.0]), None, 1.0, "seasonal")
+    res, how = forecast_lines(np.array([50.0]), 6, np.array([100.0]), None, 1.0, Settings(forecast_method="seasonal"))
     assert how.tolist() == ["linear"]
-    res, how = forecast_lines(np.array([50.0]), 6, None, np.array([40.0]), 1.0, "seasonal")
+    res, how = forecast_lines(np.array([50.0]), 6, None, np.array([40.0]), 1.0, Settings(forecast_method="seasonal"))
     assert how.tolist() == ["linear"]
     assert str(execution_pct(0, -5, decimals=None)) == "0.0"
 

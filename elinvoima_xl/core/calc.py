@@ -184,9 +184,9 @@ def forecast(completed: FloatArray, columns: tuple[Column, ...], structure: Stru
         # Last year's two columns in one unit (TP's), then scaled to the actual's unit.
         result, how = forecast_lines(actual, act_col.months, completed[..., roles.prev_year],
                                      completed[..., roles.prev_period] * pp.unit / py.unit,
-                                     py.unit / act_col.unit, "seasonal", settings)
+                                     py.unit / act_col.unit, settings)
     else:
-        result, how = forecast_lines(actual, act_col.months, None, None, method="linear")
+        result, how = forecast_lines(actual, act_col.months, None, None)
     # Subtotals: sum of their lines' forecasts, so the forecast table adds up; a subtotal given
     # without its lines (NaN in `completed`) is forecast from its own figures.
     known = ~np.isnan(completed).all(axis=-1)
@@ -203,17 +203,17 @@ def forecast(completed: FloatArray, columns: tuple[Column, ...], structure: Stru
 
 
 def forecast_lines(actual: FloatArray, months: float, prev_year: FloatArray | None, prev_part: FloatArray | None,
-                   prev_scale: float = 1.0, method: ForecastMethod = "seasonal",
-                   settings: Settings = Settings()) -> tuple[FloatArray, npt.NDArray[np.str_]]:
-    """Year-end forecast of independent lines, and the method each got (see `forecast`).
+                   prev_scale: float = 1.0, settings: Settings = Settings()) -> tuple[FloatArray, npt.NDArray[np.str_]]:
+    """Year-end forecast of independent lines by `settings.forecast_method`, and the method each got (see `forecast`).
 
     `prev_year` / `prev_part` are last year's TP and TOT of the same months in their printed
-    units; `prev_scale` converts them to the actual's unit (1000 for 1000 € against €).
+    units; `prev_scale` converts them to the actual's unit (1000 for 1000 € against €). Without
+    them the forecast is linear whatever the method.
     """
     actual = np.asarray(actual, dtype=float)  # pragma: no mutate (equivalent: the division makes floats)
     result = actual * 12.0 / months
     how = np.full(actual.shape, "linear", dtype="<U14")  # pragma: no mutate (long enough for every method)
-    if method != "seasonal" or prev_year is None or prev_part is None:
+    if settings.forecast_method != "seasonal" or prev_year is None or prev_part is None:
         return result, how
     py_units, pp_units = np.asarray(prev_year, dtype=float), np.asarray(prev_part, dtype=float)  # pragma: no mutate
     py, pp = py_units * prev_scale, pp_units * prev_scale
