@@ -15,6 +15,7 @@ from elinvoima_xl.core.rollup import (
     council_values,
     division_forecast,
     division_terms,
+    identity_totals,
     investment_terms,
     mixed_totals,
     rollup,
@@ -116,6 +117,9 @@ palvelualue;C;Toimintakulut;-200;-90
 """)
     stack = np.stack([a.values for a in r.areas])
     assert mixed_totals(stack, IS) == {"toimintatuotot", "toimintakulut"}
+    # Every area derives TOIMINTAKATE and below (C from its two subtotals): the summary writes those as identities.
+    assert identity_totals(stack, IS) == {"toimintakate", "vuosikate", "tilikauden_tulos"}
+    assert identity_totals(stack[:0], IS) == {i.total for i in IS.identities}   # no areas: all of them
     division = dict(review_tables(r, Settings()))["toimiala"]
     fc = {k: division.forecast.values[IS.index[k]] for k in ("myyntituotot", "toimintatuotot", "toimintakulut",
                                                               "toimintakate")}

@@ -17,6 +17,7 @@ __all__ = [
     "division_forecast",
     "division_terms",
     "division_values",
+    "identity_totals",
     "investment_terms",
     "mixed_totals",
     "net_sign",
@@ -102,6 +103,13 @@ def rollup(values: FloatArray, structure: Structure) -> FloatArray:
     r = resolve(np.asarray(values, dtype=float), structure, recompute=True)  # pragma: no mutate (resolve casts)
     summed = np.nansum(r.values, axis=0)
     return np.where(r.known.any(axis=0)[:, None], summed, np.nan)
+
+
+def identity_totals(stack: FloatArray, structure: Structure) -> set[str]:
+    """Subtotals the roll-up writes as their identity over its own lines: those every part derives from its
+    lines (`calc.resolve`); any other is the sum of the parts' own figures of it. With no parts, all of them."""
+    derived = resolve(stack, structure).derived.reshape(-1, len(structure.identities))   # (parts, identities)
+    return {ident.total for ident, every in zip(structure.identities, derived.all(axis=0)) if every}
 
 
 def mixed_totals(stack: FloatArray, structure: Structure) -> set[str]:

@@ -17,15 +17,23 @@ from ...core.findings import Finding
 from ...core.errors import ElinvoimaError
 from ...core.model import Review, Table
 from ...core.names import chart_title, quote_sheet, sheet_name
-from ...core.rollup import (Term, computed_division, council_terms, council_values, division_terms, investment_terms,
-                            mixed_totals, rollup)
+from ...core.rollup import (
+    Term,
+    computed_division,
+    council_terms,
+    council_values,
+    division_terms,
+    identity_totals,
+    investment_terms,
+    mixed_totals,
+    rollup,
+)
 from ...core.structure import COUNCIL, INCOME_STATEMENT, INVESTMENT, Kind
 from ...ooxml.cells import cell_ref
 from .input_sheets import conf_sheet, goals_sheet, kpi_sheet, risks_sheet, data_sheet_layout
 from .locate import checks_sheet, Locator
 from .tables import (
     Grid,
-    _derived_totals,
     _signed_sum,
     sheet_frame,
     table_rows,
@@ -97,8 +105,7 @@ def workbook_layout(review: Review, findings: list[Finding], settings: Settings 
              else np.full((0, len(INCOME_STATEMENT.lines), len(review.columns)), np.nan))
     div_ct = computed_division(review, income, settings)
     # A division subtotal is its identity where every area derives it; else the sum of the areas' cells.
-    div_identity = (_derived_totals(stack, income) if review.areas
-                    else {ident.total for ident in income.identities})
+    div_identity = identity_totals(stack, income)
     area_cts = [computed_table(t, settings, recompute=True) for t in review.areas]
     present_any = np.zeros(len(INCOME_STATEMENT.lines), dtype=bool)
     for ct in area_cts:
@@ -169,7 +176,7 @@ def workbook_layout(review: Review, findings: list[Finding], settings: Settings 
 
         table_rows(summary, top + 1, INVESTMENT, grid, computed_table(total, settings),
                     group_sum, settings, lambda k: True, with_forecast=False,
-                    identity=_derived_totals(groups, invest))
+                    identity=identity_totals(groups, invest))
     sheets.append(summary)
 
     # One sheet per service area, in the layout of the published review.
