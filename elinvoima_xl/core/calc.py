@@ -189,7 +189,7 @@ def forecast(completed: FloatArray, columns: tuple[Column, ...], structure: Stru
         result, how = forecast_lines(actual, act_col.months, None, None)
     # Subtotals: sum of their lines' forecasts, so the forecast table adds up; a subtotal given
     # without its lines (NaN in `completed`) is forecast from its own figures.
-    known = ~np.isnan(completed).all(axis=-1)
+    known = np.asarray(~np.isnan(completed).all(axis=-1))
     out = result   # NaN where a line is unknown; a subtotal's terms are known where it is summed
     for ident in structure.evaluation_order:
         idx = [structure.index[t] for t in ident.terms]

@@ -102,14 +102,14 @@ def rollup(values: FloatArray, structure: Structure) -> FloatArray:
     """
     r = resolve(np.asarray(values, dtype=float), structure, recompute=True)  # pragma: no mutate (resolve casts)
     summed = np.nansum(r.values, axis=0)
-    return np.where(r.known.any(axis=0)[:, None], summed, np.nan)
+    return np.where(np.asarray(r.known.any(axis=0))[:, None], summed, np.nan)
 
 
 def identity_totals(stack: FloatArray, structure: Structure) -> set[str]:
     """Subtotals the roll-up writes as their identity over its own lines: those every part derives from its
     lines (`calc.resolve`); any other is the sum of the parts' own figures of it. With no parts, all of them."""
     derived = resolve(stack, structure).derived.reshape(-1, len(structure.identities))   # (parts, identities)
-    return {ident.total for ident, every in zip(structure.identities, derived.all(axis=0)) if every}
+    return {ident.total for ident, every in zip(structure.identities, np.asarray(derived.all(axis=0)).tolist()) if every}
 
 
 def mixed_totals(stack: FloatArray, structure: Structure) -> set[str]:
@@ -117,7 +117,7 @@ def mixed_totals(stack: FloatArray, structure: Structure) -> set[str]:
     if stack.shape[0] == 0:
         return set()
     derived = resolve(stack, structure).derived          # (areas, identities)
-    flags = derived.any(axis=0) & ~derived.all(axis=0)
+    flags = (np.asarray(derived.any(axis=0)) & ~np.asarray(derived.all(axis=0))).tolist()
     return {ident.total for ident, mixed in zip(structure.identities, flags) if mixed}
 
 
@@ -158,12 +158,12 @@ def computed_division(review: Review, structure: Structure, settings: Settings =
     return replace(ct, forecast=Forecast(np.nan_to_num(fc.values, nan=0.0), fc.method))
 
 
-def comparable_sum(parts: list[Table], structure: Structure) -> tuple[FloatArray, FloatArray]:
+def comparable_sum(parts: list[Table], structure: Structure) -> tuple[FloatArray, npt.NDArray[np.int_]]:
     """Σ parts to compare with a printed total: only on lines every part gives (else NaN), and how many
     figures were printed per line and column (for the rounding tolerance)."""
     stack = np.stack([p.values for p in parts])
     r = resolve(stack, structure)
-    summed = np.where(r.known.all(axis=0)[:, None], np.nansum(r.values, axis=0), np.nan)
+    summed = np.where(np.asarray(r.known.all(axis=0))[:, None], np.nansum(r.values, axis=0), np.nan)
     return summed, (~np.isnan(stack)).sum(axis=0)
 
 
