@@ -19,16 +19,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from synthetic import synthetic_review
 
 from elinvoima_xl.core.checks import ALL_CHECKS as ALL
+from elinvoima_xl.core.check_sums import gap_finding
 from elinvoima_xl.core.checks import (
+    Code,
     Finding,
-    _gap_finding,
     check_division_sum,
     check_identities,
     check_printed_remaining_and_pct,
     rounding_tolerance,
     run_checks,
 )
-from elinvoima_xl.core.model import Review
+from elinvoima_xl.core.model import Level, Review
 
 SAME_CHECKS = (check_identities, check_division_sum, check_printed_remaining_and_pct)
 
@@ -41,6 +42,7 @@ def naive_checks(review: Review) -> list[tuple[str, str, str, int, float]]:
     cols = range(len(review.columns))
     tables = review.areas + ([review.division_table] if review.division_table is not None else [])
     for t in tables:
+        level = Level.DIVISION if t is review.division_table else Level.AREA
         s = t.structure
         v = {ln.key: [float(x) for x in t.values[i]] for i, ln in enumerate(s.lines)}
         for ident in s.identities:
@@ -56,15 +58,15 @@ def naive_checks(review: Review) -> list[tuple[str, str, str, int, float]]:
                 if total - expected != 0:
                     out.append(("identity", t.name, ident.total, c, total - expected))
                     n = 1 + sum(1 for term in ident.terms if v[term][c] == v[term][c])
-                    made.append(_gap_finding("identity", t.name, s.labels[ident.total], t.columns[c], expected,
-                                             total, float(rounding_tolerance(n)), "=", None))
+                    made.append(gap_finding(Code.IDENTITY, level, t, ident.total, t.columns[c], expected,
+                                            total, float(rounding_tolerance(n)), "="))
         for i, ln in enumerate(s.lines):
             b, a = v[ln.key][2], v[ln.key][3]
             rem = float(t.printed_remaining[i])
             if rem == rem and rem - (b - a) != 0:
                 out.append(("remaining", t.name, ln.key, 0, rem - (b - a)))
-                made.append(_gap_finding("remaining", t.name, ln.label, t.columns[2], b - a, rem,
-                                         float(rounding_tolerance(3)), "TA − TOT =", None))
+                made.append(gap_finding(Code.REMAINING, level, t, ln.key, t.columns[2], b - a, rem,
+                                        float(rounding_tolerance(3)), "TA − TOT ="))
             pct = float(t.printed_pct[i])
             if pct == pct and b != 0 and abs(pct - a / b * 100) > 0.05 + 100 * (0.5 / abs(b) + 0.5 * abs(a) / b**2):
                 out.append(("pct", t.name, ln.key, 0, pct - a / b * 100))
@@ -80,8 +82,8 @@ def naive_checks(review: Review) -> list[tuple[str, str, str, int, float]]:
                         acc += x
                 if total == total and total - acc != 0:
                     out.append(("division_sum", d.name, ln.key, c, total - acc))
-                    made.append(_gap_finding("division_sum", d.name, ln.label, d.columns[c], acc, total,
-                                             float(rounding_tolerance(len(review.areas) + 1)), "=", None))
+                    made.append(gap_finding(Code.DIVISION_SUM, Level.DIVISION, d, ln.key, d.columns[c], acc, total,
+                                            float(rounding_tolerance(len(review.areas) + 1)), "="))
     return out
 
 

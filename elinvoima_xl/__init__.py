@@ -18,7 +18,7 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "Settings": "core.calc", "complete": "core.calc", "execution_pct": "core.calc", "forecast": "core.calc",
-    "remaining": "core.calc", "rollup": "core.calc",
+    "remaining": "core.calc", "rollup": "core.rollup",
     "Finding": "core.checks", "has_errors": "core.checks", "run_checks": "core.checks",
     "ElinvoimaError": "core.errors", "InputError": "core.errors", "NumberFormatError": "core.errors",
     "bundled_review": "sources.load", "load_review": "sources.load",
@@ -30,7 +30,8 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:
-    from .core.calc import Settings, complete, execution_pct, forecast, remaining, rollup
+    from .core.calc import Settings, complete, execution_pct, forecast, remaining
+    from .core.rollup import rollup
     from .core.checks import Finding, has_errors, run_checks
     from .core.errors import ElinvoimaError, InputError, NumberFormatError
     from .core.model import Column, ColumnKind, Review, Table

@@ -10,11 +10,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from elinvoima_xl.core.calc import (Settings, complete, computed_table, convention_for, council_values, detect_convention,
+from elinvoima_xl.core.calc import (Settings, complete, computed_table, convention_for, detect_convention,
                                execution_pct, fill_subtotals, forecast, forecast_lines, last_year_share, remaining,
-                               resolve, rollup, seasonal_share_is_sound)
+                               resolve, seasonal_share_is_sound)
+from elinvoima_xl.core.rollup import council_values, rollup
 from elinvoima_xl.core.checks import Finding, has_errors, rounding_tolerance, run_checks
-from elinvoima_xl.core.model import Column, ColumnKind, Goal, Kpi, Review, Source
+from elinvoima_xl.core.model import Column, ColumnKind, Goal, Kpi, LabelIssue, LabelNote, Review, Source
 from elinvoima_xl.sources.datafile import read_data_csv
 from elinvoima_xl.core.structure import COUNCIL, INCOME_STATEMENT as IS, INVESTMENT, SignConvention
 
@@ -276,7 +277,8 @@ def test_label_findings() -> None:
 palvelualue;A;Henkilöstökulut;;;-1;-1;;
 palvelualue;A;Vuokratulut;;;-1;-1;;
 """)
-    r.areas[0].label_notes.append(("", "rivin nimeä 'X' ei tunnistettu", Source(file="t.csv", line=9)))
+    r.areas[0].label_notes.append(LabelNote("", "rivin nimeä 'X' ei tunnistettu", Source(file="t.csv", line=9),
+                                            LabelIssue.UNKNOWN))
     f = of(run_checks(r), "label")
     assert [(x.severity, x.line, x.where) for x in f] == [("error", None, "t.csv:9"),
                                                            ("warning", "Vuokrakulut", "t.csv:3")]
@@ -351,15 +353,21 @@ def test_seasonal_share_bounds() -> None:
 
 def test_forecast_lines_methods() -> None:
     res, how = forecast_lines(np.array([50.0, 50, 50, 50]), 6, np.array([100.0, 100, 0, 100]),
-                              np.array([50.0, 0, 0, 40]), 1.0, "seasonal")
+                              np.array([50.0, 0, 0, 40]), 1.0, Settings(forecast_method="seasonal"))
     assert how.tolist() == ["seasonal", "last_year_rest", "linear", "seasonal"]
     assert res.tolist() == pytest.approx([100, 150, 100, 125])
-    res, how = forecast_lines(np.array([50.0]), 6, np.array([100.0]), np.array([50.0]), 1000.0, "seasonal")
+    res, how = forecast_lines(np.array([50.0]), 6, np.array([100.0]), np.array([50.0]), 1000.0,
+                              Settings(forecast_method="seasonal"))
     assert res.tolist() == [100] and how.tolist() == ["seasonal"]
-    res, how = forecast_lines(np.array([50.0]), 6, np.array([100.0]), np.array([0.0]), 1000.0, "seasonal")
+    res, how = forecast_lines(np.array([50.0]), 6, np.array([100.0]), np.array([0.0]), 1000.0,
+                              Settings(forecast_method="seasonal"))
     assert res.tolist() == [50 + 100_000]
     res, how = forecast_lines(np.array([30.0]), 9, None, None)
     assert res.tolist() == [40] and how.tolist() == ["linear"]
+    # The method is the settings' own: linear although last year's figures are there.
+    res, how = forecast_lines(np.array([50.0]), 6, np.array([100.0]), np.array([40.0]), 1.0,
+                              Settings(forecast_method="linear"))
+    assert res.tolist() == [100] and how.tolist() == ["linear"]
 
 
 def test_forecast_units_of_last_year_columns() -> None:
@@ -424,12 +432,26 @@ palvelualue;A;Toimintatuotot;;;1500;1502;;
 def test_label_messages() -> None:
     r = review_of("palvelualue;A;Myyntituotot;;;1;1;;")
     src = Source(file="t.csv", line=4)
-    r.areas[0].label_notes += [("myyntituotot", "rivi 'Myyntituotot' toistuu taulukossa", src),
-                               ("maksutuotot", "rivin nimi 'Maksutulot' poikkeaa", src)]
+    r.areas[0].label_notes += [LabelNote("myyntituotot", "rivi 'Myyntituotot' toistuu taulukossa", src,
+                                         LabelIssue.REPEATED),
+                               LabelNote("maksutuotot", "rivin nimi 'Maksutulot' poikkeaa", src, LabelIssue.SPELLING)]
     f = of(run_checks(r), "label")
     assert [(x.severity, x.line, x.message, x.rounding) for x in f] == [
         ("error", "Myyntituotot", "A: rivi 'Myyntituotot' toistuu taulukossa. Korjaa rivin nimi lähteeseen.", False),
         ("warning", "Maksutuotot", "A: rivin nimi 'Maksutulot' poikkeaa.", False)]
+    assert [(x.line_key, x.location.source if x.location else None) for x in f] == [("myyntituotot", src),
+                                                                                    ("maksutuotot", src)]
+
+
+def test_a_label_finding_is_an_error_by_its_kind_not_by_a_word_in_its_note() -> None:
+    r = review_of("palvelualue;A;Myyntituotot;;;1;1;;")
+    src = Source(file="t.csv", line=4)
+    # A repeated row in other words is still an error; a spelling note that happens to say "toistuu" is not.
+    r.areas[0].label_notes += [LabelNote("myyntituotot", "rivi 'Myyntituotot' on kahdesti", src, LabelIssue.REPEATED),
+                               LabelNote("maksutuotot", "rivin nimi 'Maksu toistuu' poikkeaa", src,
+                                         LabelIssue.SPELLING)]
+    f = of(run_checks(r), "label")
+    assert [(x.severity, x.line) for x in f] == [("error", "Myyntituotot"), ("warning", "Maksutuotot")]
 
 
 def test_computed_table_units_fill_and_settings() -> None:
@@ -762,9 +784,9 @@ def test_detection_sources_and_ties() -> None:
 def test_forecast_defaults_and_missing_last_year() -> None:
     res, how = forecast_lines(np.array([50.0]), 6, np.array([100.0]), np.array([40.0]))
     assert res.tolist() == [125.0] and how.tolist() == ["seasonal"]     # default: seasonal, same unit
-    res, how = forecast_lines(np.array([50.0]), 6, np.array([100.0]), None, 1.0, "seasonal")
+    res, how = forecast_lines(np.array([50.0]), 6, np.array([100.0]), None, 1.0, Settings(forecast_method="seasonal"))
     assert how.tolist() == ["linear"]
-    res, how = forecast_lines(np.array([50.0]), 6, None, np.array([40.0]), 1.0, "seasonal")
+    res, how = forecast_lines(np.array([50.0]), 6, None, np.array([40.0]), 1.0, Settings(forecast_method="seasonal"))
     assert how.tolist() == ["linear"]
     assert str(execution_pct(0, -5, decimals=None)) == "0.0"
 
@@ -776,7 +798,7 @@ def test_forecast_of_stacked_tables_with_and_without_lines() -> None:
     a[IS.index["myyntituotot"]] = [100, 30]
     b[IS.index["toimintatuotot"]] = [100, 40]
     stack = np.stack([resolve(a, IS).values, resolve(b, IS).values])
-    fc = forecast(stack, cols, IS, "linear")
+    fc = forecast(stack, cols, IS, Settings(forecast_method="linear"))
     t = IS.index["toimintatuotot"]
     assert fc.values[:, t].tolist() == [60, 80]
     assert fc.method[:, t].tolist() == ["sum", "linear"]

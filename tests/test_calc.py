@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from elinvoima_xl.core.calc import Settings, complete, execution_pct, fill_subtotals, forecast, remaining, rollup
+from elinvoima_xl.core.calc import Settings, complete, execution_pct, fill_subtotals, forecast, remaining
+from elinvoima_xl.core.rollup import rollup
 from elinvoima_xl.core.model import Column, ColumnKind
 from elinvoima_xl.core.structure import INCOME_STATEMENT as IS
 
@@ -65,9 +66,9 @@ def test_forecast_linear_and_seasonal_arithmetic() -> None:
     # Palvelujen ostot of Työllisyyspalvelut: TP -80, TOT 6 kk -39 (1000 €); TOT 2023 -38 738 €.
     v = _area(palvelujen_ostot=(-80, -39, -61_400, -38_738))
     c = complete(v, IS)
-    lin = forecast(c, COLS, IS, "linear")
+    lin = forecast(c, COLS, IS, Settings(forecast_method="linear"))
     assert lin.values[IS.index["palvelujen_ostot"]] == pytest.approx(-38_738 * 2)
-    sea = forecast(c, COLS, IS, "seasonal")
+    sea = forecast(c, COLS, IS, Settings(forecast_method="seasonal"))
     # share 39/80 = 0.4875 (rounding blur 0.4875*(0.5/39+0.5/80) = 0.009 < 0.05: sound)
     assert sea.method[IS.index["palvelujen_ostot"]] == "seasonal"
     assert sea.values[IS.index["palvelujen_ostot"]] == pytest.approx(-38_738 / (39 / 80))
@@ -77,7 +78,7 @@ def test_forecast_linear_and_seasonal_arithmetic() -> None:
 def test_forecast_once_a_year_line_takes_last_years_rest() -> None:
     # Kiinteistö- ja mittauspalvelut, Vuokratuotot: TP 655, TOT 6 kk 0 -> rents come in the 2nd half.
     v = _area(vuokratuotot=(655, 0, 643_000, -711))
-    sea = forecast(complete(v, IS), COLS, IS, "seasonal")
+    sea = forecast(complete(v, IS), COLS, IS, Settings(forecast_method="seasonal"))
     assert sea.method[IS.index["vuokratuotot"]] == "last_year_rest"
     assert sea.values[IS.index["vuokratuotot"]] == pytest.approx(-711 + 655_000)
 
@@ -85,7 +86,7 @@ def test_forecast_once_a_year_line_takes_last_years_rest() -> None:
 def test_forecast_settings_months_follow_the_column() -> None:
     cols9 = COLS[:3] + (Column(ColumnKind.TOT, 2023, 9, 1),)
     v = _area(myyntituotot=(np.nan, np.nan, 100, 90))
-    assert forecast(complete(v, IS), cols9, IS, "linear").values[IS.index["myyntituotot"]] == pytest.approx(120)
+    assert forecast(complete(v, IS), cols9, IS, Settings(forecast_method="linear")).values[IS.index["myyntituotot"]] == pytest.approx(120)
 
 
 finite = st.floats(min_value=-1e9, max_value=1e9, allow_nan=False, allow_infinity=False)

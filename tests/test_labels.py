@@ -42,3 +42,24 @@ def test_match_choice_for_goal_status() -> None:
     assert match_choice("Toteutuu osittain", choices) == ("Toteutuu osittain", True)
     assert match_choice("Toteutu osittain", choices) == ("Toteutuu osittain", False)
     assert match_choice("Kesken", choices) == (None, False)
+
+
+def test_remembered_matches_follow_the_structure_value_not_the_object() -> None:
+    # Two structures made one after the other (the first gone, so Python may reuse its memory): each
+    # label is matched against the structure it is asked about, never a remembered other one.
+    import gc
+
+    from elinvoima_xl.core.labels import match_label
+    from elinvoima_xl.core.structure import Block, Kind, Line, Structure
+
+    def made(key: str) -> Structure:
+        return Structure(f"s_{key}", (Line(key, "Erä", Kind.DETAIL, Block.REVENUE),))
+
+    first = match_label("Erä", made("eka"))
+    gc.collect()
+    second = match_label("Erä", made("toka"))
+    assert first is not None and second is not None
+    assert (first.line.key, second.line.key) == ("eka", "toka")
+    # An equal structure is the same value: the same answer.
+    again = match_label("Erä", made("eka"))
+    assert again is not None and again.line.key == "eka"

@@ -16,12 +16,12 @@ import numpy as np
 import openpyxl
 import pytest
 
-from elinvoima_xl.core.calc import (ComputedTable, Settings, apply_convention, computed_table, convention_for,
-                               rollup)
+from elinvoima_xl.core.calc import ComputedTable, Settings, apply_convention, computed_table, convention_for
+from elinvoima_xl.core.rollup import computed_division, rollup
 from elinvoima_xl.workbook.head_writer import head_workbook
 from elinvoima_xl.sources.load import load_review
 from elinvoima_xl.core.model import Review, Table
-from elinvoima_xl.core.structure import COUNCIL, INCOME_STATEMENT, Kind, SignConvention
+from elinvoima_xl.core.structure import COUNCIL, INCOME_STATEMENT, Kind, SignConvention, Structure
 from elinvoima_xl.jobs.team_workbook import build_workbook, rebuild_bytes
 
 from .spreadsheet_engine import convert
@@ -123,6 +123,12 @@ def _assert_rows(ws: openpyxl.worksheet.worksheet.Worksheet, top: int, ct: Compu
     return compared
 
 
+def _table(name: str, structure: Structure, review: Review, values: np.typing.NDArray[np.float64]) -> Table:
+    t = Table.empty(name, structure, review.columns)
+    t.values = values
+    return t
+
+
 def _council_top(ws: openpyxl.worksheet.worksheet.Worksheet) -> int:
     rows = [r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "VALTUUSTON HYVÄKSYMÄ TALOUSARVIO"]
     assert len(rows) == 1
@@ -144,9 +150,10 @@ def test_summary_is_the_core_sum_of_the_areas(shape: Shape) -> None:
                 assert all(_figure(x) == 0 for x in _cells(ws, FIRST + li, len(review.columns))), line.key
         return
     income = conv.apply(INCOME_STATEMENT)
-    division_table = Table.empty(review.division, income, review.columns)
-    division_table.values = rollup(np.stack([t.values for t in review.areas]), income)
-    division = computed_table(division_table, Settings())
+    division = computed_division(review, income, Settings())
+    assert np.array_equal(division.values, computed_table(
+        _table(review.division, income, review, rollup(np.stack([t.values for t in review.areas]), income)),
+        Settings()).values, equal_nan=True)   # the figures are the plain roll-up; only a mixed forecast differs
     _assert_rows(ws, FIRST, division, "Yhteenveto")
     # The summary sums the areas' lines, whatever their signs: each figure is the sum of the sheets'.
     n = len(review.columns)
@@ -229,6 +236,18 @@ def test_by_hand(shape: Shape) -> None:
         assert summary[3] == 579567 + 98000     # Nuoriso's Toimintatuotot counts, though it gives no lines
         kate = _sheet_row(wb, "Yhteenveto", "toimintakate")
         assert kate[3] == (579567 + 98000) - (1500000 + 461000)
+        # The division's Ennuste of a subtotal Nuoriso gives without its lines is Σ the areas' forecasts:
+        # Liikunta's lines (last year's share 500/1000 and 90/180 = 0,5) 480 000/0,5 + 99 567/0,5, and
+        # Nuoriso's own Toimintatuotot 98 000/(100/200); not the sum of the summary's lines (Liikunta's alone).
+        liikunta, nuoriso = 480000 / 0.5 + 99567 / 0.5, 98000 / 0.5
+        assert _sheet_row(wb, "Liikunta", "toimintatuotot")[6] == pytest.approx(liikunta)
+        assert _sheet_row(wb, "Nuoriso", "toimintatuotot")[6] == pytest.approx(nuoriso)
+        assert summary[6] == pytest.approx(liikunta + nuoriso)
+        # Toimintakulut alike: Liikunta −1 000 000/(960/2000) − 500 000/(490/1000), Nuoriso −461 000/(430/900).
+        kulut = -1000000 / 0.48 - 500000 / 0.49 - 461000 / (430 / 900)
+        assert _sheet_row(wb, "Yhteenveto", "toimintakulut")[6] == pytest.approx(kulut)
+        # and TOIMINTAKATE, derived in every area, the sum of its terms' forecasts.
+        assert kate[6] == pytest.approx(liikunta + nuoriso + kulut)
     elif name == "net_cost.csv":
         # TOIMINTAKATE as a net cost with expenses positive: Toimintakulut − Toimintatuotot.
         kate = _sheet_row(wb, "Kadut", "toimintakate")

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from elinvoima_xl.core.errors import InputError, Place
-from elinvoima_xl.core.model import Column, ColumnKind, Review, Source, Table, column_roles
+from elinvoima_xl.core.model import Column, ColumnKind, Figure, Review, Source, Table, column_roles
 from elinvoima_xl.core.structure import COUNCIL, INCOME_STATEMENT
 
 
@@ -91,16 +91,16 @@ def test_table_put_and_given() -> None:
     cols = (Column(ColumnKind.TA, 2023), Column(ColumnKind.TOT, 2023, 6))
     t = Table.empty("A", COUNCIL, cols)
     assert t.values.shape == (len(COUNCIL.lines), 2) and np.isnan(t.values).all()
-    t.put(0, "col", 1, 5.0)
-    t.put(0, "rem", 0, 7.0)
-    t.put(2, "pct", 0, 9.5)
-    t.put(1, "col", 0, None)          # an empty cell stays absent
+    t.put(0, Figure.COLUMN, 1, 5.0)
+    t.put(0, Figure.REMAINING, 0, 7.0)
+    t.put(2, Figure.PCT, 0, 9.5)
+    t.put(1, Figure.COLUMN, 0, None)          # an empty cell stays absent
     assert t.value("tulot", 1) == 5.0 and np.isnan(t.value("tulot", 0))
     assert t.printed_remaining[0] == 7.0 and t.printed_pct[2] == 9.5
     assert t.given.tolist() == [[False, True], [False, False], [False, False], [False, False]]
     assert t.present.tolist() == [True, False, False, False]
-    with pytest.raises(ValueError, match="unknown figure kind"):
-        t.put(0, "other", 0, 1.0)
+    with pytest.raises(ValueError, match="not a valid Figure"):
+        t.put(0, "other", 0, 1.0)  # type: ignore[arg-type]
 
 
 def test_review_finds_areas_and_lists_tables() -> None:

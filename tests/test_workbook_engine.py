@@ -9,7 +9,8 @@ import numpy as np
 import openpyxl
 import pytest
 
-from elinvoima_xl.core.calc import computed_table, execution_pct, rollup
+from elinvoima_xl.core.calc import computed_table, execution_pct
+from elinvoima_xl.core.rollup import rollup
 from elinvoima_xl.core.checks import rounding_tolerance
 from elinvoima_xl.core.model import Review
 from elinvoima_xl.core.structure import INCOME_STATEMENT, Kind

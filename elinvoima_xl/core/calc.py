@@ -1,4 +1,4 @@
-"""The review's arithmetic, pure and vectorised: subtotals, remaining, execution %, roll-ups, forecasts.
+"""The review's arithmetic, pure and vectorised: subtotals, remaining, execution %, forecasts, the sign convention.
 
 Every function takes arrays over a structure's line axis (and optionally a leading area
 axis) and returns arrays. Absent is not zero (`resolve`): a line a table lists is a figure
@@ -20,14 +20,13 @@ __all__ = [
     "describe_convention",
     "detect_convention",
     "computed_table",
-    "council_values",
     "execution_pct",
     "fill_subtotals",
     "forecast",
     "forecast_lines",
+    "last_year_share",
     "remaining",
     "resolve",
-    "rollup",
     "seasonal_share_is_sound",
 ]
 
@@ -39,8 +38,7 @@ import numpy.typing as npt
 
 from .model import Column, Review, Table, column_roles
 from .numbers import round_half_away
-from .structure import (COUNCIL, COUNCIL_FROM_INCOME, INCOME_STATEMENT, INVESTMENT, Block, Kind, SignConvention,
-                        Structure)
+from .structure import INCOME_STATEMENT, INVESTMENT, Block, Kind, SignConvention, Structure
 
 FloatArray = npt.NDArray[np.float64]
 ForecastMethod = Literal["linear", "seasonal"]
@@ -160,32 +158,6 @@ def execution_pct(actual: npt.ArrayLike, budget: npt.ArrayLike, *, absolute: boo
     return pct + 0.0  # no negative zero
 
 
-def rollup(values: FloatArray, structure: Structure) -> FloatArray:
-    """The division = Σ areas, line by line, column by column: (areas, lines, cols) -> (lines, cols).
-
-    Each area is completed first, so an area that gives only its subtotals still counts in
-    them; a line no area knows is NaN.
-    """
-    r = resolve(np.asarray(values, dtype=float), structure, recompute=True)  # pragma: no mutate (resolve casts)
-    summed = np.nansum(r.values, axis=0)
-    return np.where(r.known.any(axis=0)[:, None], summed, np.nan)
-
-
-def council_values(income: FloatArray, convention: SignConvention | None = None) -> FloatArray:
-    """TULOT / valmistus / MENOT / NETTO from a completed income statement (lines, cols).
-
-    NETTO is the division's TOIMINTAKATE, turned over when the convention prints one of
-    them as a net cost and the other as a margin.
-    """
-    conv = convention or SignConvention()
-    turn = conv.net_sign(COUNCIL) != conv.net_sign(INCOME_STATEMENT)
-    out = np.zeros((len(COUNCIL.lines), income.shape[-1]))
-    for key, src in COUNCIL_FROM_INCOME.items():
-        figures = income[INCOME_STATEMENT.index[src]]
-        out[COUNCIL.index[key]] = -figures if turn and key == "netto" else figures
-    return out
-
-
 @dataclass(frozen=True)
 class Forecast:
     """Year-end forecast per line in the actual column's unit, and how each line was forecast."""
@@ -195,8 +167,8 @@ class Forecast:
 
 
 def forecast(completed: FloatArray, columns: tuple[Column, ...], structure: Structure,
-             method: ForecastMethod = "seasonal", settings: Settings = Settings()) -> Forecast:
-    """Year-end forecast of every line; subtotals are the sums of their lines' forecasts.
+             settings: Settings = Settings()) -> Forecast:
+    """Year-end forecast of every line by `settings.forecast_method`; subtotals are the sums of their lines' forecasts.
 
     linear:   TOT × 12 / months.
     seasonal: TOT / s, s = TOT prev period / TP prev (last year's share at the same point);
@@ -207,17 +179,17 @@ def forecast(completed: FloatArray, columns: tuple[Column, ...], structure: Stru
     act_col = columns[roles.actual]
     completed = np.asarray(completed, dtype=float)  # pragma: no mutate (equivalent: figures are floats)
     actual = completed[..., roles.actual]
-    if method == "seasonal" and roles.prev_year is not None and roles.prev_period is not None:
+    if settings.forecast_method == "seasonal" and roles.prev_year is not None and roles.prev_period is not None:
         py, pp = columns[roles.prev_year], columns[roles.prev_period]
         # Last year's two columns in one unit (TP's), then scaled to the actual's unit.
         result, how = forecast_lines(actual, act_col.months, completed[..., roles.prev_year],
                                      completed[..., roles.prev_period] * pp.unit / py.unit,
-                                     py.unit / act_col.unit, "seasonal", settings)
+                                     py.unit / act_col.unit, settings)
     else:
-        result, how = forecast_lines(actual, act_col.months, None, None, method="linear")
+        result, how = forecast_lines(actual, act_col.months, None, None)
     # Subtotals: sum of their lines' forecasts, so the forecast table adds up; a subtotal given
     # without its lines (NaN in `completed`) is forecast from its own figures.
-    known = ~np.isnan(completed).all(axis=-1)
+    known = np.asarray(~np.isnan(completed).all(axis=-1))
     out = result   # NaN where a line is unknown; a subtotal's terms are known where it is summed
     for ident in structure.evaluation_order:
         idx = [structure.index[t] for t in ident.terms]
@@ -231,17 +203,17 @@ def forecast(completed: FloatArray, columns: tuple[Column, ...], structure: Stru
 
 
 def forecast_lines(actual: FloatArray, months: float, prev_year: FloatArray | None, prev_part: FloatArray | None,
-                   prev_scale: float = 1.0, method: ForecastMethod = "seasonal",
-                   settings: Settings = Settings()) -> tuple[FloatArray, npt.NDArray[np.str_]]:
-    """Year-end forecast of independent lines, and the method each got (see `forecast`).
+                   prev_scale: float = 1.0, settings: Settings = Settings()) -> tuple[FloatArray, npt.NDArray[np.str_]]:
+    """Year-end forecast of independent lines by `settings.forecast_method`, and the method each got (see `forecast`).
 
     `prev_year` / `prev_part` are last year's TP and TOT of the same months in their printed
-    units; `prev_scale` converts them to the actual's unit (1000 for 1000 € against €).
+    units; `prev_scale` converts them to the actual's unit (1000 for 1000 € against €). Without
+    them the forecast is linear whatever the method.
     """
     actual = np.asarray(actual, dtype=float)  # pragma: no mutate (equivalent: the division makes floats)
     result = actual * 12.0 / months
     how = np.full(actual.shape, "linear", dtype="<U14")  # pragma: no mutate (long enough for every method)
-    if method != "seasonal" or prev_year is None or prev_part is None:
+    if settings.forecast_method != "seasonal" or prev_year is None or prev_part is None:
         return result, how
     py_units, pp_units = np.asarray(prev_year, dtype=float), np.asarray(prev_part, dtype=float)  # pragma: no mutate
     py, pp = py_units * prev_scale, pp_units * prev_scale
@@ -310,7 +282,7 @@ def computed_table(table: Table, settings: Settings = Settings(), fill: FloatArr
     actual = values[:, roles.actual] * a.unit
     rem = remaining(budget, actual) / b.unit
     pct = execution_pct(actual, budget, absolute=settings.pct_absolute, decimals=settings.pct_decimals)
-    fc = forecast(resolved.values, table.columns, table.structure, settings.forecast_method, settings)
+    fc = forecast(resolved.values, table.columns, table.structure, settings)
     fc = Forecast(np.nan_to_num(fc.values, nan=0.0), fc.method)
     present = table.present.copy()
     for ident in table.structure.identities:   # a subtotal shows when any of its terms does

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 __all__ = ["EXPLANATIONS_SHEET", "EXPLANATION_HEADS", "cell_text", "explanation_findings", "notes_from_rows"]
 
-from .checks import Finding
+from .findings import Code, Finding, Location, Severity
+from .labels import normalize_label
+from .model import Level
+from .structure import INCOME_STATEMENT, Structure
 
 Rows = list[tuple[object, ...]]
 
@@ -33,10 +36,17 @@ def explanation_findings(rows: Rows, name: str) -> list[Finding]:
         cells = list(row) + [None] * len(EXPLANATION_HEADS)
         if cell_text(cells[0]) and cells[3] not in (None, "") and not cell_text(cells[4]):
             area, line = cell_text(cells[0]), cell_text(cells[1])
-            out.append(Finding("warning", "explanation", area, line, "Selitys", None, None, None,
+            out.append(Finding(Severity.WARNING, Code.EXPLANATION, area, line, "Selitys", None, None, None,
                                f"{area}, {line}: toteuma poikkeaa odotetusta osuudesta, mutta "
-                               "palvelualue ei selittänyt poikkeamaa.", f"{name}:{EXPLANATIONS_SHEET}!E{n}"))
+                               "palvelualue ei selittänyt poikkeamaa.", f"{name}:{EXPLANATIONS_SHEET}!E{n}",
+                               location=Location(Level.AREA, area, line_key(line))))
     return out
+
+
+def line_key(label: str, structure: Structure = INCOME_STATEMENT) -> str | None:
+    """The key of the line `Selitykset` names by its label (case, spacing and punctuation aside), or None."""
+    norm = normalize_label(label)
+    return next((ln.key for ln in structure.lines if normalize_label(ln.label) == norm), None)
 
 
 def notes_from_rows(rows: Rows) -> dict[str, list[tuple[str, str, float | None]]]:

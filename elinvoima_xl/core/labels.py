@@ -15,7 +15,9 @@ import difflib
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
+from .model import LabelIssue
 from .structure import Block, Kind, Line, Structure
 
 _TAGS = re.compile(r"<[^>]+>")
@@ -40,6 +42,11 @@ class LabelMatch:
     misplaced: bool = False        # an exact label of the other block (revenue under expenses)
     note: str = ""                 # Finnish, for the check report; empty when exact and in place
 
+    @property
+    def issue(self) -> LabelIssue:
+        """What the note is about: a label in the other block, or a spelling matched by likeness."""
+        return LabelIssue.MISPLACED if self.misplaced else LabelIssue.SPELLING
+
 
 def _names(line: Line) -> tuple[str, ...]:
     return (normalize_label(line.label), *(normalize_label(a) for a in line.aliases))
@@ -58,10 +65,6 @@ def _best(norm: str, candidates: list[Line]) -> tuple[float, Line | None, float]
     return scored[0][0], scored[0][2], runner_up
 
 
-# (label, id of structure, block, has figures) -> (the structure, kept alive so its id stays its own; match)
-_MATCHES: dict[tuple[str, int, Block | None, bool], tuple[Structure, LabelMatch | None]] = {}
-
-
 def match_label(printed: str, structure: Structure, block: Block | None = None,
                 has_figures: bool = True) -> LabelMatch | None:
     """Return the line `printed` means in `structure`, or None when nothing is close enough.
@@ -69,12 +72,13 @@ def match_label(printed: str, structure: Structure, block: Block | None = None,
     Results are remembered per (label, structure, block): a data sheet repeats the same
     twenty labels for every area, and fuzzy matching is the slow part of reading it.
     """
-    key = (printed, id(structure), block if structure.has_blocks else None, has_figures)
-    if key not in _MATCHES:
-        if len(_MATCHES) > 10_000:
-            _MATCHES.clear()
-        _MATCHES[key] = (structure, _match_label(printed, structure, block, has_figures))
-    return _MATCHES[key][1]
+    return _remembered_match(printed, structure, block if structure.has_blocks else None, has_figures)
+
+
+@lru_cache(maxsize=10_000)
+def _remembered_match(printed: str, structure: Structure, block: Block | None, has_figures: bool) -> LabelMatch | None:
+    """`_match_label` remembered by its arguments (a structure is a hashable value; `LabelMatch` is frozen)."""
+    return _match_label(printed, structure, block, has_figures)
 
 
 def _match_label(printed: str, structure: Structure, block: Block | None,

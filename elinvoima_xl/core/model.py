@@ -10,8 +10,12 @@ __all__ = [
     "Column",
     "ColumnKind",
     "ColumnRoles",
+    "Figure",
     "Goal",
     "Kpi",
+    "LabelIssue",
+    "LabelNote",
+    "Level",
     "Review",
     "Risk",
     "Source",
@@ -21,8 +25,9 @@ __all__ = [
 
 import re
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import Enum, StrEnum
 from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -37,6 +42,46 @@ class ColumnKind(str, Enum):
     TP = "TP"      # tilinpäätös: a whole year's actual
     TOT = "TOT"    # toteuma: actual of the first `months` months
     TA = "TA"      # talousarvio: budget with amendments
+
+
+class Level(StrEnum):
+    """Which table of the review: the data file's `taso`, word for word."""
+
+    DIVISION = "toimiala"          # the division's income statement as printed
+    COUNCIL = "valtuusto"          # the council's TULOT / MENOT / NETTO as printed
+    AREA = "palvelualue"           # a service area's income statement
+    INVESTMENT = "investointi"     # one investment group
+    INVESTMENTS = "investoinnit"   # the division's investment total as printed
+
+
+class Figure(StrEnum):
+    """What a figure read from a source is: a period column's, or the printed Jäljellä or %."""
+
+    COLUMN = "col"
+    REMAINING = "rem"
+    PCT = "pct"
+
+
+class LabelIssue(StrEnum):
+    """What is wrong with a printed line label; unknown and repeated rows are errors (their figures are not used)."""
+
+    UNKNOWN = "unknown"        # no line of the structure means it
+    REPEATED = "repeated"      # the table prints the line twice; the first is used
+    SPELLING = "spelling"      # matched by spelling, not exactly
+    MISPLACED = "misplaced"    # an exact label standing in the other block
+
+    @property
+    def is_error(self) -> bool:
+        return self in (LabelIssue.UNKNOWN, LabelIssue.REPEATED)
+
+
+class LabelNote(NamedTuple):
+    """A printed label the check report names: the line's key ("" when unknown), the Finnish note, where, what."""
+
+    key: str
+    note: str
+    source: Source
+    issue: LabelIssue
 
 
 @dataclass(frozen=True)
@@ -170,7 +215,7 @@ class Table:
     printed_pct: FloatArray
     labels: dict[str, str] = field(default_factory=dict)          # line key -> label as printed
     sources: dict[str, Source] = field(default_factory=dict)      # line key -> where it came from
-    label_notes: list[tuple[str, str, Source]] = field(default_factory=list)  # (key, note, where)
+    label_notes: list[LabelNote] = field(default_factory=list)
 
     @classmethod
     def empty(cls, name: str, structure: Structure, columns: tuple[Column, ...]) -> Table:
@@ -188,18 +233,17 @@ class Table:
         """Lines that were printed (any figure given)."""
         return ~np.all(np.isnan(self.values), axis=1) | ~np.isnan(self.printed_remaining)
 
-    def put(self, line_index: int, what: str, column: int, number: float | None) -> None:
-        """Store one figure read from a source: a period column ("col"), printed Jäljellä ("rem") or % ("pct")."""
+    def put(self, line_index: int, what: Figure, column: int, number: float | None) -> None:
+        """Store one figure read from a source: a period column's, the printed Jäljellä or the printed %."""
         if number is None:
             return
-        if what == "col":
-            self.values[line_index, column] = number
-        elif what == "rem":
-            self.printed_remaining[line_index] = number
-        elif what == "pct":
-            self.printed_pct[line_index] = number
-        else:
-            raise ValueError(f"unknown figure kind {what!r}")
+        match Figure(what):
+            case Figure.COLUMN:
+                self.values[line_index, column] = number
+            case Figure.REMAINING:
+                self.printed_remaining[line_index] = number
+            case Figure.PCT:
+                self.printed_pct[line_index] = number
 
     def value(self, key: str, column: int) -> float:
         return float(self.values[self.structure.index[key], column])
@@ -254,6 +298,19 @@ class Review:
     risks: list[Risk] = field(default_factory=list)
     source: str = ""
     sign: SignConvention | None = None         # the data's own setting, if it states one
+
+    def levelled(self) -> list[tuple[Level, Table]]:
+        """Every financial table with its level, in the data file's order (division, council, areas, investments)."""
+        out: list[tuple[Level, Table]] = []
+        if self.division_table is not None:
+            out.append((Level.DIVISION, self.division_table))
+        if self.council is not None:
+            out.append((Level.COUNCIL, self.council))
+        out += [(Level.AREA, t) for t in self.areas]
+        out += [(Level.INVESTMENT, t) for t in self.investments]
+        if self.investments_total is not None:
+            out.append((Level.INVESTMENTS, self.investments_total))
+        return out
 
     def tables(self) -> list[Table]:
         """Every financial table, printed summaries first."""

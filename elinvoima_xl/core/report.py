@@ -19,9 +19,11 @@ from typing import Any
 import numpy as np
 
 from .calc import (ComputedTable, Forecast, Settings, apply_convention, computed_table, convention_for,
-                   council_values, describe_convention, resolve, rollup)
+                   describe_convention, resolve)
 from .checks import Finding, run_checks
-from .model import Review, Table
+from .findings import SUM_CODES, Severity
+from .rollup import computed_division, council_values
+from .model import Column, Review, Table
 from .numbers import format_fi
 from .structure import COUNCIL, INCOME_STATEMENT, Kind
 
@@ -41,14 +43,11 @@ def review_tables(review: Review, settings: Settings = Settings()) -> list[tuple
     income, council_s = conv.apply(INCOME_STATEMENT), conv.apply(COUNCIL)
     out: list[tuple[str, ComputedTable]] = []
     division = review.division_table
-    if division is None and review.areas:
-        division = Table.empty(review.division, income, review.columns)
-        division.values = rollup(np.stack([a.values for a in review.areas]), income)
-        for li, line in enumerate(income.lines):
-            if not np.isnan(division.values[li]).all():
-                division.labels[line.key] = line.label
     if division is not None:
         out.append(("toimiala", computed_table(division, settings)))
+    elif review.areas:
+        out.append(("toimiala", computed_division(review, income, settings)))
+        division = out[0][1].table
     council = review.council
     council_fill = (council_values(resolve(division.values, income).values, conv) if division is not None
                     else np.full((len(COUNCIL.lines), len(review.columns)), np.nan))
@@ -78,16 +77,17 @@ def _num(x: float) -> float | None:
     return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
 
 
-_MISMATCH_CODES = ("identity", "division_sum", "investment_sum", "council")
+Figures = frozenset[tuple[str, str, str]]
 
 
-def mismatched_figures(findings: list[Finding]) -> set[tuple[str, str, str]]:
-    """(table name, line label, column label) of every printed figure that disagrees with its parts."""
-    return {(f.area or "", f.line or "", f.column or "") for f in findings
-            if f.severity == "error" and f.code in _MISMATCH_CODES and f.column}
+def mismatched_figures(findings: list[Finding]) -> Figures:
+    """(table name, line key, column key) of every printed figure that disagrees with its parts."""
+    return frozenset((loc.table, loc.line, loc.column.key) for f in findings
+                     if f.severity is Severity.ERROR and f.code in SUM_CODES and (loc := f.location) is not None
+                     and loc.table is not None and loc.line is not None and isinstance(loc.column, Column))
 
 
-def _table_dict(level: str, ct: ComputedTable, mismatched: set[tuple[str, str, str]] = frozenset()) -> dict[str, Any]:
+def _table_dict(level: str, ct: ComputedTable, mismatched: Figures = frozenset()) -> dict[str, Any]:
     t = ct.table
     lines = []
     for li, line in enumerate(t.structure.lines):
@@ -108,7 +108,7 @@ def _table_dict(level: str, ct: ComputedTable, mismatched: set[tuple[str, str, s
             "printed_pct": _num(t.printed_pct[li]),
             "where": str(src) if src else None,
             # Period columns whose printed figure disagrees with its parts (an error of `check`).
-            "mismatch": [c.key for c in t.columns if (t.name, line.label, c.label) in mismatched],
+            "mismatch": [c.key for c in t.columns if (t.name, line.key, c.key) in mismatched],
         })
     return {"level": level, "name": t.name, "structure": t.structure.key, "lines": lines}
 
@@ -138,7 +138,7 @@ def tables_to_json(review: Review, settings: Settings = Settings()) -> dict[str,
 def findings_to_json(findings: list[Finding], review: Review | None = None,
                      settings: Settings = Settings()) -> dict[str, Any]:
     """Every finding (consequences and rounding included), each with its `id` and `cause`."""
-    counts = {s: sum(1 for f in findings if f.severity == s) for s in ("error", "warning", "info")}
+    counts = {str(s): sum(1 for f in findings if f.severity is s) for s in Severity}
     out: dict[str, Any] = {"version": JSON_VERSION, "summary": counts}
     if review is not None:
         out["sign_convention"] = _convention_dict(review, settings)
@@ -178,7 +178,7 @@ def render_tables(review: Review, settings: Settings = Settings()) -> str:
     return "\n".join(out)
 
 
-_SEVERITY_FI = {"error": "VIRHE", "warning": "VAROITUS", "info": "HUOM"}
+_SEVERITY_FI = {Severity.ERROR: "VIRHE", Severity.WARNING: "VAROITUS", Severity.INFO: "HUOM"}
 
 
 def render_findings(findings: list[Finding], show_all: bool = False, convention: str | None = None) -> str:

@@ -22,7 +22,7 @@ __all__ = [
 
 from dataclasses import dataclass, field
 from enum import Enum
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -84,6 +84,14 @@ class Structure:
     lines: tuple[Line, ...]
     identities: tuple[Identity, ...] = field(default=())
     net: str | None = None          # the line the binding level is set on (tulot − menot)
+
+    def __hash__(self) -> int:
+        # A structure is a value (caches are keyed by it); its hash is computed once.
+        return self._hash
+
+    @cached_property
+    def _hash(self) -> int:
+        return hash((self.key, self.lines, self.identities, self.net))
 
     @cached_property
     def keys(self) -> tuple[str, ...]:
@@ -263,32 +271,29 @@ class SignConvention:
         """The structure with its identities' coefficients in this convention (one object per pair)."""
         if not (self.expenses_positive or self.margin_as_cost or self.netto_as_cost):
             return structure
-        key = (self.expenses_positive, self.margin_as_cost, self.netto_as_cost, id(structure))
-        cached = _APPLIED.get(key)
-        if cached is None or cached[0] is not structure:
-            cached = (structure, self._apply(structure))
-            _APPLIED[key] = cached
-        return cached[1]
-
-    def _apply(self, structure: Structure) -> Structure:
-        e, n = self.expense_sign, self.net_sign(structure)
-        cost_lines = {ln.key for ln in structure.lines if ln.block is Block.EXPENSE} | _COST_RESULT_LINES
-        idents = []
-        for ident in structure.identities:
-            if ident.total in _NET_TOTALS.get(structure.key, ()):
-                # The first net (TOIMINTAKATE, NETTO) flips its terms when printed as a cost; the
-                # margins below it (VUOSIKATE, TULOS) carry its sign over from the net above.
-                first = ident.total == structure.net
-                signs = tuple((1.0 if (not first and t in _NET_TOTALS[structure.key]) else n)
-                              * (e if t in cost_lines else 1.0) for t in ident.terms)
-                idents.append(Identity(ident.total, ident.terms, signs))
-            else:
-                idents.append(ident)
-        return Structure(structure.key, structure.lines, tuple(idents), structure.net)
+        return _applied(self.expenses_positive, self.margin_as_cost, self.netto_as_cost, structure)
 
 
-# (flags, id of the structure) -> (the structure, kept so its id stays its own; the applied one)
-_APPLIED: dict[tuple[bool, bool, bool, int], tuple[Structure, Structure]] = {}
+@lru_cache(maxsize=256)
+def _applied(expenses_positive: bool, margin_as_cost: bool, netto_as_cost: bool, structure: Structure) -> Structure:
+    """`SignConvention.apply`, remembered: one object per convention and structure (the source text aside)."""
+    conv = SignConvention(expenses_positive, margin_as_cost, netto_as_cost)
+    e, n = conv.expense_sign, conv.net_sign(structure)
+    cost_lines = {ln.key for ln in structure.lines if ln.block is Block.EXPENSE} | _COST_RESULT_LINES
+    idents = []
+    for ident in structure.identities:
+        if ident.total in _NET_TOTALS.get(structure.key, ()):
+            # The first net (TOIMINTAKATE, NETTO) flips its terms when printed as a cost; the
+            # margins below it (VUOSIKATE, TULOS) carry its sign over from the net above.
+            first = ident.total == structure.net
+            signs = tuple((1.0 if (not first and t in _NET_TOTALS[structure.key]) else n)
+                          * (e if t in cost_lines else 1.0) for t in ident.terms)
+            idents.append(Identity(ident.total, ident.terms, signs))
+        else:
+            idents.append(ident)
+    return Structure(structure.key, structure.lines, tuple(idents), structure.net)
+
+
 # Lines outside the expense block that are expenses all the same (printed positive with them).
 _COST_RESULT_LINES = frozenset({"poistot"})
 # Per structure, the totals that are nets (tuotot − kulut) rather than sums of like lines.

@@ -84,12 +84,12 @@ def ENNUSTE(toteuma: Any, kuukaudet: Any, tp_edellinen: Any = None, tot_edelline
         return _message("Kuukausia pitää olla 1–12")
     tot = to_grid(toteuma)
     if tp_edellinen is None or tot_edellinen is None:
-        result, _how = forecast_lines(tot.values, months, None, None, method="linear")
+        result, _how = forecast_lines(tot.values, months, None, None)
         return from_grid(result, tot)
     (tot, tp, pp), problem = broadcast(tot, to_grid(tp_edellinen), to_grid(tot_edellinen))
     if problem:
         return _message(problem)
-    result, _how = forecast_lines(tot.values, months, tp.values, pp.values, method="seasonal")
+    result, _how = forecast_lines(tot.values, months, tp.values, pp.values)
     return from_grid(result, tot, tp, pp)
 
 

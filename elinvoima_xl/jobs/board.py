@@ -32,7 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..core.calc import Settings, computed_table, convention_for
-from ..core.checks import Finding
+from ..core.checks import Code, Finding, Severity
 from ..core.errors import ElinvoimaError
 from ..workbook.layout import (
     AMOUNT,
@@ -305,7 +305,7 @@ def _printed_totals(sheet: SheetLayout, review: Review, findings: list[Finding],
                 col = columns[j]
                 unit = "t€" if col.unit == 1000 else "€"
                 notes.append(Finding(
-                    "error", "council", council.name, COUNCIL.labels[key], col.label, shown, p, p - shown,
+                    Severity.ERROR, Code.COUNCIL, council.name, COUNCIL.labels[key], col.label, shown, p, p - shown,
                     f"{council.name}, {COUNCIL.labels[key]}, {col.label}: painettu {format_fi(p)} {unit}, toimialan "
                     f"{INCOME_STATEMENT.labels[src]} ei täsmää palvelualueisiin; katsaus näyttää niiden summan "
                     f"{format_fi(shown)} {unit}.",

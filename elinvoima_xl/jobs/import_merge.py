@@ -15,7 +15,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from ..core.calc import complete, council_values
+from ..core.calc import complete
+from ..core.rollup import council_values
 from ..core.errors import ElinvoimaError, InputError, Place
 from ..core.model import Column, ColumnKind, Review, Table, column_roles
 from ..core.names import area_key

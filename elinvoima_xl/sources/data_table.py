@@ -16,7 +16,7 @@ import numpy as np
 
 from ..core.errors import InputError, NumberFormatError, Place
 from ..core.labels import match_label, normalize_label
-from ..core.model import Column, Review, Source, Table, column_roles
+from ..core.model import Column, Figure, LabelNote, Review, Source, Table, column_roles
 from ..core.names import FORMULA_START, area_key
 from ..core.numbers import MAX_FIGURE, parse_fi_number
 from ..core.structure import COUNCIL, INCOME_STATEMENT, INVESTMENT, Block, Kind, SignConvention, Structure
@@ -184,10 +184,10 @@ def build_review(rows: Iterator[tuple[int, list[object]]], place: Callable[[int,
         table.sources[line.key] = source(n)
         table.labels[line.key] = label
         if match.note:
-            table.label_notes.append((line.key, match.note, source(n)))
+            table.label_notes.append(LabelNote(line.key, match.note, source(n), match.issue))
         li = structure.index[line.key]
         for _i, what, j, value in numbers:
-            table.put(li, what, j, value)
+            table.put(li, Figure(what), j, value)
     if not any_rows:
         raise InputError("tiedostossa on vain otsikkorivi.", Place(file=name), "Lisää tietorivit otsikon alle.")
     review = _review_from_tables(tables, order, cols, name)

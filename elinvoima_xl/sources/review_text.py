@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from ..core.errors import InputError, Place
 from ..core.labels import match_choice, match_label, normalize_label
-from ..core.model import Column, Goal, Kpi, Review, Risk, Source, Table, column_roles
+from ..core.model import Column, Figure, Goal, Kpi, LabelIssue, LabelNote, Review, Risk, Source, Table, column_roles
 from ..core.numbers import parse_fi_number
 from ..core.structure import COUNCIL, INCOME_STATEMENT, INVESTMENT, Block, Kind, Structure
 
@@ -155,19 +155,19 @@ def _financial_table(doc: _Doc, i: int, section: str) -> int:
             block = None
         idx = structure.index[line_def.key]
         if line_def.key in table.sources:
-            table.label_notes.append((line_def.key, f"rivi '{label}' toistuu taulukossa; vain ensimmäinen on otettu mukaan", src))
+            table.label_notes.append(LabelNote(line_def.key, f"rivi '{label}' toistuu taulukossa; vain ensimmäinen on otettu mukaan", src, LabelIssue.REPEATED))
             continue
         table.sources[line_def.key] = src
         table.labels[line_def.key] = label
         if match.note:
-            table.label_notes.append((line_def.key, match.note, src))
+            table.label_notes.append(LabelNote(line_def.key, match.note, src, match.issue))
         for (what, j), cell in zip(mapping, values):
             heading = cols[j].label if what == "col" else {"rem": "Jäljellä", "pct": "%"}.get(what, "")
             if what == "skip":
                 continue
-            table.put(idx, what, j, parse_fi_number(cell, doc.place(lineno, heading)))
+            table.put(idx, Figure(what), j, parse_fi_number(cell, doc.place(lineno, heading)))
     for label, src in table_unmatched:
-        table.label_notes.append(("", f"rivin nimeä '{label}' ei tunnistettu; rivin luvut eivät ole mukana summissa", src))
+        table.label_notes.append(LabelNote("", f"rivin nimeä '{label}' ei tunnistettu; rivin luvut eivät ole mukana summissa", src, LabelIssue.UNKNOWN))
     kind = "investment" if investment else structure.key
     doc.tables.append((section, table, kind))
     return k

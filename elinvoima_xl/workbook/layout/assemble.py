@@ -12,21 +12,29 @@ from ...core.calc import (
     apply_convention,
     computed_table,
     convention_for,
-    council_values,
-    rollup,
 )
-from ...core.checks import Finding
+from ...core.findings import Finding
 from ...core.errors import ElinvoimaError
 from ...core.model import Review, Table
 from ...core.names import chart_title, quote_sheet, sheet_name
-from ...core.structure import COUNCIL, COUNCIL_FROM_INCOME, INCOME_STATEMENT, INVESTMENT, Kind
+from ...core.rollup import (
+    Term,
+    computed_division,
+    council_terms,
+    council_values,
+    division_terms,
+    identity_totals,
+    investment_terms,
+    mixed_totals,
+    rollup,
+)
+from ...core.structure import COUNCIL, INCOME_STATEMENT, INVESTMENT, Kind
 from ...ooxml.cells import cell_ref
 from .input_sheets import conf_sheet, goals_sheet, kpi_sheet, risks_sheet, data_sheet_layout
 from .locate import checks_sheet, Locator
 from .tables import (
     Grid,
-    _derived_totals,
-    _term_sum,
+    _signed_sum,
     sheet_frame,
     table_rows,
 )
@@ -95,12 +103,9 @@ def workbook_layout(review: Review, findings: list[Finding], settings: Settings 
     # Absent stays absent (`calc.resolve`): an area that gives only its subtotals counts in them.
     stack = (np.stack([t.values for t in review.areas]) if review.areas
              else np.full((0, len(INCOME_STATEMENT.lines), len(review.columns)), np.nan))
-    division = Table.empty(review.division, income, review.columns)
-    division.values = rollup(stack, income)
-    div_ct = computed_table(division, settings)
+    div_ct = computed_division(review, income, settings)
     # A division subtotal is its identity where every area derives it; else the sum of the areas' cells.
-    div_identity = (_derived_totals(stack, income) if review.areas
-                    else {ident.total for ident in income.identities})
+    div_identity = identity_totals(stack, income)
     area_cts = [computed_table(t, settings, recompute=True) for t in review.areas]
     present_any = np.zeros(len(INCOME_STATEMENT.lines), dtype=bool)
     for ct in area_cts:
@@ -108,9 +113,13 @@ def workbook_layout(review: Review, findings: list[Finding], settings: Settings 
     area_present = {k: bool(present_any[INCOME_STATEMENT.index[k]]) for k in INCOME_STATEMENT.keys}
     row_of: dict[str, int] = {}
 
+    def rolled(terms: tuple[Term, ...], ref: Callable[[Term], str]) -> str:
+        """A rolled-up line as a formula: the signed sum of its terms' cells (`core.rollup`)."""
+        return _signed_sum([ref(t) for t in terms], [t.coefficient for t in terms])
+
     def summed(key: str, j: int) -> tuple[str | None, float]:
-        refs = [f"{quote_sheet(area_sheets[t.name])}!{cell_ref(row_of[key], grid.figure(j))}" for t in review.areas]
-        formula = _term_sum(refs)
+        formula = rolled(division_terms(review, key),
+                         lambda t: f"{quote_sheet(area_sheets[t.part])}!{cell_ref(row_of[t.line], grid.figure(j))}")
         if len(formula) > MAX_FORMULA:
             raise ElinvoimaError(
                 f"yhteenvedon kaava olisi {len(formula)} merkkiä, Excel sallii {MAX_FORMULA}: palvelualueita on "
@@ -118,9 +127,13 @@ def workbook_layout(review: Review, findings: list[Finding], settings: Settings 
         return formula, div_ct.values[INCOME_STATEMENT.index[key], j]
 
     row_of.update({line.key: 4 + i for i, line in enumerate(INCOME_STATEMENT.lines)})
+    # A subtotal of a mixed division: its Ennuste is Σ the areas' Ennuste cells (`rollup.division_forecast`).
+    mixed_forecasts = {key: rolled(division_terms(review, key), lambda t: (
+        f"{quote_sheet(area_sheets[t.part])}!{cell_ref(row_of[t.line], grid.forecast)}"))
+        for key in sorted(mixed_totals(stack, income))}
     table_rows(summary, 4, INCOME_STATEMENT, grid, div_ct, summed, settings,
                 lambda k: area_present.get(k, False) or INCOME_STATEMENT.line(k).kind is not Kind.DETAIL,
-                identity=div_identity)
+                identity=div_identity, forecast_formulas=mixed_forecasts)
     # Council table: TULOT / MENOT / NETTO from the summary's lines.
     top = 4 + len(INCOME_STATEMENT.lines) + 2
     summary.put(top - 1, 0, "VALTUUSTON HYVÄKSYMÄ TALOUSARVIO", style=style(bold=True))
@@ -130,8 +143,10 @@ def workbook_layout(review: Review, findings: list[Finding], settings: Settings 
         council.values = council_values(div_ct.values, conv)
         council_ct = computed_table(council, settings, recompute=True)
 
+        terms = council_terms(council_s, income)
+
         def from_summary(key: str, j: int) -> tuple[str | None, float]:
-            return f"={cell_ref(row_of[COUNCIL_FROM_INCOME[key]], grid.figure(j))}", council.value(key, j)
+            return rolled((terms[key],), lambda t: cell_ref(row_of[t.line], grid.figure(j))), council.value(key, j)
 
         council_figure = from_summary
     else:   # a council table without areas: its figures from the data sheet
@@ -143,12 +158,12 @@ def workbook_layout(review: Review, findings: list[Finding], settings: Settings 
     top += len(COUNCIL.lines) + 2
     if review.investments:
         summary.put(top - 1, 0, "INVESTOINNIT", style=style(bold=True))
-        group_rows: list[dict[str, int]] = []
+        group_rows: dict[str, dict[str, int]] = {}
         for t in review.investments:
             summary.put(top, 0, t.name, style=style(bold=True, italic=True))
             rows = table_rows(summary, top + 1, INVESTMENT, grid, computed_table(t, settings, recompute=True),
                                data_figure("investointi", t), settings, lambda k: True, with_forecast=False)
-            group_rows.append(rows)
+            group_rows[t.name] = rows
             top += len(INVESTMENT.lines) + 2
         total = Table.empty("Investoinnit yhteensä", invest, review.columns)
         groups = np.stack([t.values for t in review.investments])
@@ -156,11 +171,12 @@ def workbook_layout(review: Review, findings: list[Finding], settings: Settings 
         summary.put(top, 0, "Investoinnit yhteensä", style=style(bold=True, italic=True))
 
         def group_sum(key: str, j: int) -> tuple[str | None, float]:
-            return _term_sum([cell_ref(g[key], grid.figure(j)) for g in group_rows]), total.value(key, j)
+            return (rolled(investment_terms(review, key), lambda t: cell_ref(group_rows[t.part][t.line], grid.figure(j))),
+                    total.value(key, j))
 
         table_rows(summary, top + 1, INVESTMENT, grid, computed_table(total, settings),
                     group_sum, settings, lambda k: True, with_forecast=False,
-                    identity=_derived_totals(groups, invest))
+                    identity=identity_totals(groups, invest))
     sheets.append(summary)
 
     # One sheet per service area, in the layout of the published review.

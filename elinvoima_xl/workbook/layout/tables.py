@@ -155,7 +155,8 @@ def table_rows(sheet: SheetLayout, top: int, structure: Structure, grid: Grid, c
                 figure: Callable[[str, int], tuple[str | None, float]], settings: Settings,
                 shown: Callable[[str], bool], fills: dict[tuple[str, int], str] | None = None,
                 with_forecast: bool = True, identity: set[str] | None = None,
-                forecast_sum: set[str] | None = None) -> dict[str, int]:
+                forecast_sum: set[str] | None = None,
+                forecast_formulas: dict[str, str] | None = None) -> dict[str, int]:
     """Write one financial table, every line of `structure` from row `top`; returns line key -> row.
 
     Detail figures come from `figure(key, j)` -> (formula or None, cached value). A subtotal
@@ -164,6 +165,7 @@ def table_rows(sheet: SheetLayout, top: int, structure: Structure, grid: Grid, c
     Jäljellä, % and Ennuste are formulas over each row; a subtotal's Ennuste is the signed
     sum of its terms' where it is in `forecast_sum`, else forecast from its own figures
     (`calc.forecast`). Both sets default to the subtotals derived in `ct.table` (`calc.resolve`).
+    `forecast_formulas` gives a line's Ennuste formula outright (the division's Σ of its areas').
     """
     rows = {line.key: top + i for i, line in enumerate(structure.lines)}
     signed = ct.table.structure if ct.table.structure.keys == structure.keys else structure
@@ -198,7 +200,9 @@ def table_rows(sheet: SheetLayout, top: int, structure: Structure, grid: Grid, c
                 sheet.put(r, c, _cached(cached), formula, look)
         fc: str | None = None
         if with_forecast:
-            if line.key in totals and line.key in forecast_sum:
+            if forecast_formulas and line.key in forecast_formulas:
+                fc = forecast_formulas[line.key]
+            elif line.key in totals and line.key in forecast_sum:
                 ident = totals[line.key]
                 fc = _signed_sum([cell_ref(rows[t], grid.forecast) for t in ident.terms], ident.coefficients)
             else:
