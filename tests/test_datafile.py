@@ -140,7 +140,7 @@ def test_other_period_needs_no_code_change() -> None:
     header = "taso;alue;rivi;TP 2023 (1000 €);TOT 2023 1-9 kk (1000 €);TA 2024 (€);TOT 2024 1-9 kk (€)"
     review = read_data_csv(_csv("palvelualue;A;Myyntituotot;100;70;120 000;90 000", header=header), "x.csv")
     assert [c.label for c in review.columns] == ["TP 2023", "TOT 2023 9 kk", "TA 2024 +muutos", "TOT 2024 9 kk"]
-    assert review.roles.months == 9 and review.title == "Katsaus 1–9/2024"
+    assert review.roles.months == 9 and review.title == "Osavuosikatsaus 1–9/2024"
 
 
 # ---------------------------------------------------------------------------- one reading of Tiedot

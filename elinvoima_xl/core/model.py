@@ -281,6 +281,15 @@ class Risk:
     source: Source
 
 
+def review_title(last_month: int, year: int, first_month: int = 1) -> str:
+    """The review's title from its period, one wording for every source: "Osavuosikatsaus 1–6/2023".
+
+    The published text, the data file and the ledger import all title a review this way, so a
+    workbook built from one and rebuilt from its `Tiedot` sheet shows the same title.
+    """
+    return f"Osavuosikatsaus {first_month}–{last_month}/{year}"
+
+
 @dataclass
 class Review:
     """A half-year (or any-period) review of one division."""

@@ -18,7 +18,7 @@ import numpy as np
 from ..core.calc import complete
 from ..core.rollup import council_values
 from ..core.errors import ElinvoimaError, InputError, Place
-from ..core.model import Column, ColumnKind, Review, Table, column_roles
+from ..core.model import Column, ColumnKind, Review, Table, column_roles, review_title
 from ..core.names import area_key
 from ..core.structure import INCOME_STATEMENT, INVESTMENT, Kind
 from ..sources.ledger import SIGN_DEBIT, ImportResult, Mapping, Period
@@ -183,7 +183,7 @@ def merge_import(review: Review | None, result: ImportResult, name: str, csv_tar
     if inv_note:
         notes.append(inv_note)
     merged = Review(
-        title=f"Katsaus {period.label}", division=review.division if review is not None else "Toimiala",
+        title=review_title(period.months, period.year), division=review.division if review is not None else "Toimiala",
         columns=columns, areas=areas, division_table=division_table, council=council,
         investments=investments, investments_total=inv_total,
         goals=review.goals if review is not None else [], kpis=review.kpis if review is not None else [],

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..core.errors import InputError, NumberFormatError, Place
 from ..core.labels import match_label, normalize_label
-from ..core.model import Column, Figure, LabelNote, Review, Source, Table, column_roles
+from ..core.model import Column, Figure, LabelNote, Review, Source, Table, column_roles, review_title
 from ..core.names import FORMULA_START, area_key
 from ..core.numbers import MAX_FIGURE, parse_fi_number
 from ..core.structure import COUNCIL, INCOME_STATEMENT, INVESTMENT, Block, Kind, SignConvention, Structure
@@ -218,7 +218,7 @@ def _review_from_tables(tables: dict[tuple[str, str], Table], order: list[tuple[
     division = named.name if named is not None else "Toimiala"
     actual = cols[column_roles(cols).actual]
     return Review(
-        title=f"Katsaus 1–{actual.months}/{actual.year}", division=division, columns=cols,
+        title=review_title(actual.months, actual.year), division=division, columns=cols,
         areas=by_level["palvelualue"], division_table=division_table, council=council,
         investments=by_level["investointi"],
         investments_total=by_level["investoinnit"][0] if by_level["investoinnit"] else None,

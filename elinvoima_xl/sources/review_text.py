@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 from ..core.errors import InputError, Place
 from ..core.labels import match_choice, match_label, normalize_label
-from ..core.model import Column, Figure, Goal, Kpi, LabelIssue, LabelNote, Review, Risk, Source, Table, column_roles
+from ..core.model import (Column, Figure, Goal, Kpi, LabelIssue, LabelNote, Review, Risk, Source, Table, column_roles,
+                          review_title)
 from ..core.numbers import parse_fi_number
 from ..core.structure import COUNCIL, INCOME_STATEMENT, INVESTMENT, Block, Kind, Structure
 
@@ -71,7 +72,7 @@ def parse_review_text(text: str, name: str = "<teksti>") -> Review:
         m = _PERIOD.search(line)
         if m:
             doc.review_months = int(m.group(2))
-            doc.title = f"Osavuosikatsaus {int(m.group(1))}–{int(m.group(2))}/{m.group(3)}"
+            doc.title = review_title(int(m.group(2)), int(m.group(3)), int(m.group(1)))
             following = [ln.strip() for ln in doc.lines[n + 1:n + 4] if ln.strip()]
             if following:
                 doc.heading_division = following[0]
