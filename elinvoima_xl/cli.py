@@ -367,7 +367,7 @@ def split(path: Path | None, out_dir: Path, recipients: Path | None, deadline: s
     from .jobs.sending import input_from_file, split_review
 
     inp = input_from_file(path)
-    rows = None
+    rows: list[tuple[object, ...]] | None = None
     if recipients is not None:
         from .jobs.recipients import csv_rows
 

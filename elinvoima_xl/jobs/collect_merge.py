@@ -15,6 +15,7 @@ __all__ = ["ANSWERED", "CONFLICT", "MISSING", "OLD", "TAMPERED", "AreaOutcome", 
 import datetime as dt
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..core.calc import Settings, computed_table
@@ -116,7 +117,7 @@ class MergedAnswers:
     merged_lines: int
 
 
-def _goal_row(rows: Rows, number: int, tavoite: str) -> int | None:
+def _goal_row(rows: Sequence[Sequence[object]], number: int, tavoite: str) -> int | None:
     """The row (index in `rows`) of the team's goal the head answered: number n where its text still matches."""
     if 0 < number < len(rows) and _norm(rows[number][2] if len(rows[number]) > 2 else "") == _norm(tavoite):
         return number
@@ -156,7 +157,7 @@ def merge_answers(review: Review, goal_rows: Rows, explanation_rows: Rows, statu
         current = figures_version(review, table)
         prev = previous.get(table.name.casefold())
         earlier = _text(prev[5]) if prev is not None and len(prev) > 5 else ""
-        if len(versions) == 1 and versions[0] != current and earlier == current:
+        if prev is not None and len(versions) == 1 and versions[0] != current and earlier == current:
             # An answer to the current figures is already in: an older one must not replace it.
             o = AreaOutcome(table.name, CONFLICT, ", ".join(r.file for r, _ in answers))
             o.notes = [f"{answers[0][0].file} vastaa versioon {versions[0]}, mutta työkirjassa on jo vastaus nykyiseen "

@@ -39,7 +39,7 @@ def _slot(cols: list[Column], role: str, period: Period) -> int | None:
     same = [i for i, c in enumerate(cols) if c.kind is _ROLE_KIND[role] and c.year == year]
     if role == "tot_prev":
         exact = [i for i in same if cols[i].months == period.months]
-        return (exact or same or [None])[0]
+        return (exact or same)[0] if same else None
     return same[0] if same else None
 
 
@@ -84,13 +84,9 @@ def merge_import(review: Review | None, result: ImportResult, name: str, csv_tar
     replaced: dict[str, int] = {}
     notes: list[str] = []
     all_values: dict[str, list[float]] = {}
-    for area in result.figures.values():
-        for line in area.values():
-            for role, v in line.items():
-                all_values.setdefault(role, []).append(v)
-    for group in result.investments.values():
-        for line in group.values():
-            for role, v in line.items():
+    for by_line in (*result.figures.values(), *result.investments.values()):
+        for by_role in by_line.values():
+            for role, v in by_role.items():
                 all_values.setdefault(role, []).append(v)
     for role in ("tp", "tot_prev", "ta", "tot"):
         slot = _slot(cols, role, period)

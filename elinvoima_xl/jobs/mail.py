@@ -206,7 +206,9 @@ class SmtpTransport:
             return Delivery(code == 250, text)
         except smtplib.SMTPResponseException as exc:
             self._drop()
-            return Delivery(False, f"{exc.smtp_code} {exc.smtp_error.decode(errors='replace')}")
+            error = exc.smtp_error
+            text = error.decode(errors="replace") if isinstance(error, bytes) else str(error)
+            return Delivery(False, f"{exc.smtp_code} {text}")
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
             self._drop()
             return Delivery(False, f"yhteys katkesi ({exc or type(exc).__name__})")
