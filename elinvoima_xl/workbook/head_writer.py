@@ -221,12 +221,12 @@ def _sheet_xml(sheet: SheetLayout, book: StyleBook, answers: dict[tuple[int, int
     out.append('<sheetFormatPr defaultRowHeight="15"/>')
     if sheet.widths:
         runs: list[list[float]] = []          # [first, last, width]: neighbouring columns of one width joined
-        for c in sorted(sheet.widths):
-            w = sheet.widths[c]
-            if runs and runs[-1][1] == c - 1 and runs[-1][2] == w:
-                runs[-1][1] = c
+        for col in sorted(sheet.widths):
+            w = sheet.widths[col]
+            if runs and runs[-1][1] == col - 1 and runs[-1][2] == w:
+                runs[-1][1] = col
             else:
-                runs.append([c, c, w])
+                runs.append([col, col, w])
         out.append("<cols>")
         for first, last, w in runs:
             pixels = int(w * 7 + 0.5) + 5 if w >= 1 else int(w * 12 + 0.5)   # Excel's character width to pixels
