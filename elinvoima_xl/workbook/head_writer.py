@@ -59,6 +59,7 @@ from ..ooxml.opc import (
     VT_NS,
     XML_TYPE,
     XSI_NS,
+    rels_name,
 )
 from .head_layout import ANSWER_FILL, HeadLayout, HeadWorkbook, head_layout
 from .layout import AMOUNT, SheetLayout, Style, cell_ref, quote_sheet
@@ -351,12 +352,12 @@ def render_head_package(hl: HeadLayout, book: StyleBook | None = None) -> bytes:
         answers.setdefault(a.sheet, {})[(a.row, a.col)] = (a.kind, a.value)
     parts: list[tuple[str, str | bytes]] = [
         ("[Content_Types].xml", _content_types(len(hl.sheets))),
-        ("_rels/.rels", _ROOT_RELS),
+        (rels_name(""), _ROOT_RELS),
         ("docProps/app.xml", _app_xml(hl)),
         ("docProps/core.xml", _core_xml(hl)),
         ("docProps/custom.xml", _custom_xml(hl)),
         ("xl/workbook.xml", _workbook_xml(hl)),
-        ("xl/_rels/workbook.xml.rels", _workbook_rels(len(hl.sheets))),
+        (rels_name("xl/workbook.xml"), _workbook_rels(len(hl.sheets))),
         ("xl/styles.xml", book.styles_xml),
         ("xl/theme/theme1.xml", book.theme_xml),
     ]

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from xml.etree import ElementTree as ET
 
 from ..ooxml.docprops import app_xml_with_sheets
-from ..ooxml.opc import CT_NS, MACRO_MAIN_TYPE, MAIN_TYPE, RIBBON_REL
+from ..ooxml.opc import CT_NS, MACRO_MAIN_TYPE, MAIN_TYPE, RIBBON_REL, rels_name
 from ..ooxml.opc import PKG_REL_NS as REL_NS
 
 RIBBON_REL_TYPE = RIBBON_REL
@@ -106,7 +106,7 @@ def finish_package(data: bytes, ribbon_xml: bytes | None, stamp: bool = False,
             o.set("ContentType", MACRO_MAIN)
     parts["[Content_Types].xml"] = _serialize(types, CT_NS)
     if RIBBON_PART in parts:
-        rels = _parse(parts["_rels/.rels"])
+        rels = _parse(parts[rels_name("")])
         have = [r for r in rels.iter(f"{{{REL_NS}}}Relationship") if r.get("Type") == RIBBON_REL_TYPE]
         if not have:
             ids = {r.get("Id") for r in rels.iter(f"{{{REL_NS}}}Relationship")}
@@ -115,7 +115,7 @@ def finish_package(data: bytes, ribbon_xml: bytes | None, stamp: bool = False,
                 n += 1
             ET.SubElement(rels, f"{{{REL_NS}}}Relationship",
                           {"Id": f"rIdUI{n}", "Type": RIBBON_REL_TYPE, "Target": RIBBON_PART})
-        parts["_rels/.rels"] = _serialize(rels, REL_NS)
+        parts[rels_name("")] = _serialize(rels, REL_NS)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:   # speed over 10 % of size
         for part in names:
