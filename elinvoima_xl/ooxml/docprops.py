@@ -48,12 +48,12 @@ def app_xml_with_sheets(app_xml: bytes, sheets: list[str]) -> bytes:
     first = counts[0] or 0
     if [t.text or "" for t in items[:first]] == sheets:
         return app_xml
-    for t in items[:first]:
-        titles.remove(t)
-    for k, name in enumerate(sheets):
-        e = etree.Element(_vt("lpstr"))
+    new = []
+    for name in sheets:
+        e = titles.makeelement(_vt("lpstr"))
         e.text = name
-        titles.insert(k, e)
+        new.append(e)
+    titles[:] = new + items[first:]
     titles.set("size", str(len(sheets) + len(items) - first))
     next(iter(variants[1])).text = str(len(sheets))
     return serialize(root)
