@@ -23,6 +23,8 @@ from elinvoima_xl.ooxml.locking import lock_path
 from elinvoima_xl.ooxml.opc import sheet_parts
 from elinvoima_xl.jobs.team_workbook import backup_paths, build_workbook, rebuild_workbook
 
+from .ooxml import assert_valid_package
+
 RUN = [sys.executable, "-m", "elinvoima_xl"]
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 
@@ -201,6 +203,10 @@ def test_app_xml_lists_the_sheets_of_the_rebuilt_workbook(built: bytes, tmp_path
     titles = re.findall(r"<vt:lpstr>([^<]*)</vt:lpstr>", app_text.split("<TitlesOfParts>")[1])
     count = int(re.search(r"<vt:i4>(\d+)</vt:i4>", app_text).group(1))  # type: ignore[union-attr]
     assert "Kaupunkisuunnittelu" not in names and titles == names and count == len(names)
+    assert "<Company/>" in app_text and "<Company></Company>" in app.decode()   # app.xml was rewritten (lxml)
+    # the rewritten app.xml is valid (in the build's package: openpyxl's save above writes fonts the audit refuses)
+    assert_valid_package(_with_part(built, "docProps/app.xml", app_xml_with_sheets(app, [*names, "T&K <uusi>"])),
+                         "Elinvoima.xlsm")
     assert app_xml_with_sheets(app, ["A"]).count(b"<vt:lpstr>A</vt:lpstr>") == 1
 
 

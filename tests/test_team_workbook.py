@@ -116,10 +116,12 @@ def test_udf_wrappers_match_the_python_udfs(built: bytes) -> None:
 
 
 def test_committed_udf_wrapper_module_is_what_xlwings_generates() -> None:
-    fresh = subprocess.run([sys.executable, "-m", "elinvoima_xl.workbook.vba", "--print"], capture_output=True,
+    script = Path(__file__).resolve().parents[1] / "scripts" / "udf_wrappers.py"
+    fresh = subprocess.run([sys.executable, str(script), "--print"], capture_output=True,
                            text=True, check=True, encoding="utf-8").stdout
+    assert fresh.startswith('Attribute VB_Name = "xlwings_udfs"') and "Function TOT_PCT(" in fresh
     assert (MACROS_DIR / UDF_MODULE_FILE).read_text(encoding="utf-8") == fresh, \
-        "UDFs changed: run `python -m elinvoima_xl.workbook.vba` and commit macros/xlwings_udfs.bas"
+        "UDFs changed: run `python scripts/udf_wrappers.py` and commit macros/xlwings_udfs.bas"
 
 
 def test_layout_details(built: bytes) -> None:

@@ -3,6 +3,7 @@ a document module for every sheet (also those the import and rebuild add); olevb
 
 from __future__ import annotations
 
+import ast
 import io
 import re
 import struct
@@ -152,7 +153,9 @@ def test_udf_wrappers_leave_the_process_as_it_was() -> None:
     """In a process of its own (xlwings imported there): the generator's stubs and decorators are undone after it."""
     code = ("import sys, xlwings\n"
             "func = (xlwings.func, xlwings.arg, xlwings.ret)\n"
-            "from elinvoima_xl.workbook.vba import MACROS_DIR, UDF_MODULE_FILE, udf_wrapper_source\n"
+            f"sys.path.insert(0, {str(Path(__file__).resolve().parents[1] / 'scripts')!r})\n"
+            "from elinvoima_xl.workbook.vba import MACROS_DIR, UDF_MODULE_FILE\n"
+            "from udf_wrappers import udf_wrapper_source\n"
             "first, second = udf_wrapper_source(), udf_wrapper_source()\n"
             "assert first == second == (MACROS_DIR / UDF_MODULE_FILE).read_text(encoding='utf-8')\n"
             "assert (xlwings.func, xlwings.arg, xlwings.ret) == func\n"
@@ -161,3 +164,38 @@ def test_udf_wrappers_leave_the_process_as_it_was() -> None:
             "print('ok')\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert out.returncode == 0 and out.stdout == "ok\n", out.stderr
+
+
+def _patches(tree: ast.AST) -> list[str]:
+    """What a module does to process-wide state: writes to `sys.modules`, assignments to `xlwings.<name>`."""
+    def is_modules(node: ast.AST) -> bool:
+        return (isinstance(node, ast.Attribute) and node.attr == "modules" and isinstance(node.value, ast.Name)
+                and node.value.id == "sys")
+
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and is_modules(node.func.value):
+            if node.func.attr in ("update", "pop", "setdefault", "__setitem__", "__delitem__", "clear", "popitem"):
+                found.append(f"sys.modules.{node.func.attr} line {node.lineno}")
+        targets: list[ast.expr] = []
+        if isinstance(node, (ast.Assign, ast.Delete)):
+            targets = list(node.targets)
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+            targets = [node.target]
+        for t in targets:
+            for e in ast.walk(t):
+                if isinstance(e, ast.Subscript) and is_modules(e.value):
+                    found.append(f"sys.modules[...] line {e.lineno}")
+                if isinstance(e, ast.Attribute) and isinstance(e.value, ast.Name) and e.value.id == "xlwings":
+                    found.append(f"xlwings.{e.attr} line {e.lineno}")
+    return found
+
+
+def test_the_package_leaves_sys_modules_and_xlwings_alone() -> None:
+    """The UDF wrapper generator (which must patch both) lives in scripts/, outside the package."""
+    root = Path(__file__).resolve().parents[1]
+    script = _patches(ast.parse((root / "scripts" / "udf_wrappers.py").read_text(encoding="utf-8")))
+    assert any(p.startswith("sys.modules.update") for p in script) and any(p.startswith("xlwings.func") for p in script)
+    offenders = {str(p.relative_to(root)): found for p in sorted((root / "elinvoima_xl").rglob("*.py"))
+                 if (found := _patches(ast.parse(p.read_text(encoding="utf-8"))))}
+    assert offenders == {}

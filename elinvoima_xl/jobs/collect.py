@@ -198,17 +198,16 @@ def _refuse_goal_sheet_extras(port: Any) -> None:
     data = getattr(port, "data", None)
     if not isinstance(data, bytes):
         return
-    import posixpath
     import zipfile
 
-    from ..ooxml.opc import sheet_parts
+    from ..ooxml.opc import rels_name, sheet_parts
 
     part = sheet_parts(data).get(GOALS_SHEET)
     if part is None:
         return
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         xml = z.read(part)
-        rels = posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")
+        rels = rels_name(part)
         extra = rels in z.namelist() and re.search(rb'Type="[^"]*/(comments|drawing|table|vmlDrawing)"', z.read(rels))
     if extra or re.search(rb"<f[ >]", xml):
         raise InputError("välilehdellä on kaavoja, kommentteja tai kuvia, jotka vastausten yhdistäminen kadottaisi.",

@@ -9,9 +9,12 @@ keeps namespace prefixes, `mc:Ignorable` and `extLst` when a part is written bac
 
 from __future__ import annotations
 
-__all__ = ["CALC_CHAIN_REL", "CT_NS", "ContentTypes", "DOC_REL_NS", "DefinedName", "MAIN_NS", "OFFICE_DOC_REL",
-           "PKG_REL_NS", "Package", "PackageError", "Rel", "SHEET_REL", "SST_REL", "SST_TYPE", "STYLES_REL",
-           "SheetEntry", "Workbook", "add_rel", "parse", "read_rels", "rels_name", "relative_target",
+__all__ = ["APP_REL", "APP_TYPE", "CALC_CHAIN_REL", "CORE_NS", "CORE_REL", "CORE_TYPE", "CT_NS", "CUSTOM_NS",
+           "CUSTOM_REL", "CUSTOM_TYPE", "ContentTypes", "DCMITYPE_NS", "DCTERMS_NS", "DC_NS", "DECLARATION",
+           "DOC_REL_NS", "DefinedName", "EXTENDED_NS", "MACRO_MAIN_TYPE", "MAIN_NS", "MAIN_TYPE", "OFFICE_DOC_REL",
+           "PKG_REL_NS", "Package", "PackageError", "RELS_TYPE", "RIBBON_REL", "Rel", "SHEET_REL", "SHEET_TYPE",
+           "SST_REL", "SST_TYPE", "STYLES_REL", "STYLES_TYPE", "SheetEntry", "THEME_REL", "THEME_TYPE", "VT_NS",
+           "Workbook", "XML_TYPE", "XSI_NS", "add_rel", "parse", "read_rels", "rels_name", "relative_target",
            "resolve_target", "serialize", "sheet_code_name", "sheet_parts", "with_sheet_code_name", "write_rels"]
 
 import functools
@@ -27,16 +30,43 @@ from lxml import etree
 
 from .safe_zip import check_package
 
+# Namespaces (ECMA-376 and the Dublin Core ones the core properties use).
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 DOC_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
+EXTENDED_NS = "http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"   # docProps/app.xml
+CUSTOM_NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
+VT_NS = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
+CORE_NS = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
+DC_NS = "http://purl.org/dc/elements/1.1/"
+DCTERMS_NS = "http://purl.org/dc/terms/"
+DCMITYPE_NS = "http://purl.org/dc/dcmitype/"
+XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
+# Relationship types.
 OFFICE_DOC_REL = DOC_REL_NS + "/officeDocument"
 SHEET_REL = DOC_REL_NS + "/worksheet"
 SST_REL = DOC_REL_NS + "/sharedStrings"
 STYLES_REL = DOC_REL_NS + "/styles"
+THEME_REL = DOC_REL_NS + "/theme"
 CALC_CHAIN_REL = DOC_REL_NS + "/calcChain"
-SST_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+APP_REL = DOC_REL_NS + "/extended-properties"
+CUSTOM_REL = DOC_REL_NS + "/custom-properties"
+CORE_REL = PKG_REL_NS + "/metadata/core-properties"
+RIBBON_REL = "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility"
+# Content types.
+_SML = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+MAIN_TYPE = _SML + ".sheet.main+xml"
+MACRO_MAIN_TYPE = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+SHEET_TYPE = _SML + ".worksheet+xml"
+SST_TYPE = _SML + ".sharedStrings+xml"
+STYLES_TYPE = _SML + ".styles+xml"
+THEME_TYPE = "application/vnd.openxmlformats-officedocument.theme+xml"
+RELS_TYPE = "application/vnd.openxmlformats-package.relationships+xml"
+XML_TYPE = "application/xml"
+CORE_TYPE = "application/vnd.openxmlformats-package.core-properties+xml"
+APP_TYPE = "application/vnd.openxmlformats-officedocument.extended-properties+xml"
+CUSTOM_TYPE = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
 DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _FIXED_DATE = (1980, 1, 1, 0, 0, 0)
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True)

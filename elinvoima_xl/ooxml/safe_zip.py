@@ -163,4 +163,5 @@ def parse_xml(data: bytes) -> Element:
         return plain(data)
     from defusedxml.ElementTree import fromstring
 
-    return fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)  # type: ignore[no-any-return]
+    root: Element = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    return root

@@ -27,14 +27,45 @@ from xml.sax.saxutils import escape, quoteattr
 
 from ..core.calc import Settings
 from ..core.model import Goal, Review, Table
+from ..ooxml.opc import (
+    APP_REL,
+    APP_TYPE,
+    CORE_NS,
+    CORE_REL,
+    CORE_TYPE,
+    CT_NS,
+    CUSTOM_NS,
+    CUSTOM_REL,
+    CUSTOM_TYPE,
+    DC_NS,
+    DCMITYPE_NS,
+    DCTERMS_NS,
+    DECLARATION,
+    DOC_REL_NS,
+    EXTENDED_NS,
+    MAIN_NS,
+    MAIN_TYPE,
+    OFFICE_DOC_REL,
+    PKG_REL_NS,
+    RELS_TYPE,
+    SHEET_REL,
+    SHEET_TYPE,
+    SST_REL,
+    SST_TYPE,
+    STYLES_REL,
+    STYLES_TYPE,
+    THEME_REL,
+    THEME_TYPE,
+    VT_NS,
+    XML_TYPE,
+    XSI_NS,
+    rels_name,
+)
 from .head_layout import ANSWER_FILL, HeadLayout, HeadWorkbook, head_layout
 from .layout import AMOUNT, SheetLayout, Style, cell_ref, quote_sheet
 from .xlsx_writer import FIXED_TIME, Formats, new_workbook, write_sheet
 
-_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
-_DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+_DECL = DECLARATION.decode("ascii")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _CREATED = "2023-01-01T00:00:00Z"
 
@@ -133,7 +164,7 @@ class _Strings:
 
     def xml(self, uses: int) -> str:
         items = "".join(f'<si><t xml:space="preserve">{_text(t)}</t></si>' for t in self.index)
-        return f'{_DECL}<sst xmlns="{_MAIN}" count="{uses}" uniqueCount="{len(self.index)}">{items}</sst>'
+        return f'{_DECL}<sst xmlns="{MAIN_NS}" count="{uses}" uniqueCount="{len(self.index)}">{items}</sst>'
 
 
 def _sheet_xml(sheet: SheetLayout, book: StyleBook, answers: dict[tuple[int, int], tuple[str, str | None]],
@@ -171,7 +202,7 @@ def _sheet_xml(sheet: SheetLayout, book: StyleBook, answers: dict[tuple[int, int
             cells.setdefault(r, {})[col] = f'<c r="{ref}" s="{s}"/>'
 
     rows = sorted(set(cells) | sheet.hidden_rows)
-    out = [_DECL, f'<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}">']
+    out = [_DECL, f'<worksheet xmlns="{MAIN_NS}" xmlns:r="{DOC_REL_NS}">']
     if sheet.tab_color:
         out.append(f'<sheetPr><tabColor rgb="FF{sheet.tab_color}"/></sheetPr>')
     last_col = max((c for row in cells.values() for c in row), default=0)
@@ -191,12 +222,12 @@ def _sheet_xml(sheet: SheetLayout, book: StyleBook, answers: dict[tuple[int, int
     out.append('<sheetFormatPr defaultRowHeight="15"/>')
     if sheet.widths:
         runs: list[list[float]] = []          # [first, last, width]: neighbouring columns of one width joined
-        for c in sorted(sheet.widths):
-            w = sheet.widths[c]
-            if runs and runs[-1][1] == c - 1 and runs[-1][2] == w:
-                runs[-1][1] = c
+        for col in sorted(sheet.widths):
+            w = sheet.widths[col]
+            if runs and runs[-1][1] == col - 1 and runs[-1][2] == w:
+                runs[-1][1] = col
             else:
-                runs.append([c, c, w])
+                runs.append([col, col, w])
         out.append("<cols>")
         for first, last, w in runs:
             pixels = int(w * 7 + 0.5) + 5 if w >= 1 else int(w * 12 + 0.5)   # Excel's character width to pixels
@@ -238,7 +269,7 @@ def _workbook_xml(hl: HeadLayout) -> str:
                      for i, s in enumerate(hl.sheets, start=1))
     names = "".join(f"<definedName name={quoteattr(a.name)}>{_text(quote_sheet(a.sheet))}!${_abs(a.row, a.col)}"
                     "</definedName>" for a in sorted(hl.answers, key=lambda a: a.name.casefold()))
-    return (f'{_DECL}<workbook xmlns="{_MAIN}" xmlns:r="{_REL}"><workbookPr/><bookViews>'
+    return (f'{_DECL}<workbook xmlns="{MAIN_NS}" xmlns:r="{DOC_REL_NS}"><workbookPr/><bookViews>'
             f'<workbookView activeTab="{hl.active}"/></bookViews><sheets>{sheets}</sheets>'
             + (f"<definedNames>{names}</definedNames>" if names else "")
             + '<calcPr calcId="191029" fullCalcOnLoad="1"/></workbook>')
@@ -252,8 +283,7 @@ def _app_xml(hl: HeadLayout) -> str:
     if names:
         pairs += f"<vt:variant><vt:lpstr>Named Ranges</vt:lpstr></vt:variant><vt:variant><vt:i4>{len(names)}</vt:i4></vt:variant>"
     n_pairs = 4 if names else 2
-    return (f'{_DECL}<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties" '
-            'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+    return (f'{_DECL}<Properties xmlns="{EXTENDED_NS}" xmlns:vt="{VT_NS}">'
             "<Application>Microsoft Excel</Application><DocSecurity>0</DocSecurity><ScaleCrop>false</ScaleCrop>"
             f'<HeadingPairs><vt:vector size="{n_pairs}" baseType="variant">{pairs}</vt:vector></HeadingPairs>'
             f'<TitlesOfParts><vt:vector size="{len(titles)}" baseType="lpstr">'
@@ -264,9 +294,8 @@ def _app_xml(hl: HeadLayout) -> str:
 
 
 def _core_xml(hl: HeadLayout) -> str:
-    return (f'{_DECL}<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
-            'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
-            'xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+    return (f'{_DECL}<cp:coreProperties xmlns:cp="{CORE_NS}" xmlns:dc="{DC_NS}" xmlns:dcterms="{DCTERMS_NS}" '
+            f'xmlns:dcmitype="{DCMITYPE_NS}" xmlns:xsi="{XSI_NS}">'
             f"<dc:title>{_text(hl.title)}</dc:title><dc:creator>elinvoima-xl</dc:creator>"
             f'<dcterms:created xsi:type="dcterms:W3CDTF">{_CREATED}</dcterms:created>'
             f'<dcterms:modified xsi:type="dcterms:W3CDTF">{_CREATED}</dcterms:modified></cp:coreProperties>')
@@ -275,44 +304,41 @@ def _core_xml(hl: HeadLayout) -> str:
 def _custom_xml(hl: HeadLayout) -> str:
     props = "".join(f'<property fmtid="{{D5CDD505-2E9C-101B-9397-08002B2CF9AE}}" pid="{i}" name={quoteattr(k)}>'
                     f"<vt:lpwstr>{_text(v)}</vt:lpwstr></property>" for i, (k, v) in enumerate(hl.properties, start=2))
-    return (f'{_DECL}<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" '
-            f'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">{props}</Properties>')
+    return f'{_DECL}<Properties xmlns="{CUSTOM_NS}" xmlns:vt="{VT_NS}">{props}</Properties>'
 
 
 def _content_types(n_sheets: int) -> str:
-    sml = "application/vnd.openxmlformats-officedocument.spreadsheetml"
-    sheets = "".join(f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="{sml}.worksheet+xml"/>'
+    sheets = "".join(f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="{SHEET_TYPE}"/>'
                      for i in range(1, n_sheets + 1))
-    return (f'{_DECL}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-            '<Default Extension="xml" ContentType="application/xml"/>'
-            f'<Override PartName="/xl/workbook.xml" ContentType="{sml}.sheet.main+xml"/>{sheets}'
-            '<Override PartName="/xl/theme/theme1.xml" ContentType="application/vnd.openxmlformats-officedocument.theme+xml"/>'
-            f'<Override PartName="/xl/styles.xml" ContentType="{sml}.styles+xml"/>'
-            f'<Override PartName="/xl/sharedStrings.xml" ContentType="{sml}.sharedStrings+xml"/>'
-            '<Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
-            '<Override PartName="/docProps/app.xml" ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/>'
-            '<Override PartName="/docProps/custom.xml" ContentType="application/vnd.openxmlformats-officedocument.custom-properties+xml"/>'
+    return (f'{_DECL}<Types xmlns="{CT_NS}">'
+            f'<Default Extension="rels" ContentType="{RELS_TYPE}"/>'
+            f'<Default Extension="xml" ContentType="{XML_TYPE}"/>'
+            f'<Override PartName="/xl/workbook.xml" ContentType="{MAIN_TYPE}"/>{sheets}'
+            f'<Override PartName="/xl/theme/theme1.xml" ContentType="{THEME_TYPE}"/>'
+            f'<Override PartName="/xl/styles.xml" ContentType="{STYLES_TYPE}"/>'
+            f'<Override PartName="/xl/sharedStrings.xml" ContentType="{SST_TYPE}"/>'
+            f'<Override PartName="/docProps/core.xml" ContentType="{CORE_TYPE}"/>'
+            f'<Override PartName="/docProps/app.xml" ContentType="{APP_TYPE}"/>'
+            f'<Override PartName="/docProps/custom.xml" ContentType="{CUSTOM_TYPE}"/>'
             "</Types>")
 
 
-_ROOT_RELS = (f'{_DECL}<Relationships xmlns="{_PKG_REL}">'
-              '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
-              '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties" Target="docProps/core.xml"/>'
-              '<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/extended-properties" Target="docProps/app.xml"/>'
-              '<Relationship Id="rId4" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties" Target="docProps/custom.xml"/>'
+_ROOT_RELS = (f'{_DECL}<Relationships xmlns="{PKG_REL_NS}">'
+              f'<Relationship Id="rId1" Type="{OFFICE_DOC_REL}" Target="xl/workbook.xml"/>'
+              f'<Relationship Id="rId2" Type="{CORE_REL}" Target="docProps/core.xml"/>'
+              f'<Relationship Id="rId3" Type="{APP_REL}" Target="docProps/app.xml"/>'
+              f'<Relationship Id="rId4" Type="{CUSTOM_REL}" Target="docProps/custom.xml"/>'
               "</Relationships>")
 
 
 def _workbook_rels(n_sheets: int) -> str:
-    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-    sheets = "".join(f'<Relationship Id="rId{i}" Type="{rel}/worksheet" Target="worksheets/sheet{i}.xml"/>'
+    sheets = "".join(f'<Relationship Id="rId{i}" Type="{SHEET_REL}" Target="worksheets/sheet{i}.xml"/>'
                      for i in range(1, n_sheets + 1))
     n = n_sheets
-    return (f'{_DECL}<Relationships xmlns="{_PKG_REL}">{sheets}'
-            f'<Relationship Id="rId{n + 1}" Type="{rel}/theme" Target="theme/theme1.xml"/>'
-            f'<Relationship Id="rId{n + 2}" Type="{rel}/styles" Target="styles.xml"/>'
-            f'<Relationship Id="rId{n + 3}" Type="{rel}/sharedStrings" Target="sharedStrings.xml"/></Relationships>')
+    return (f'{_DECL}<Relationships xmlns="{PKG_REL_NS}">{sheets}'
+            f'<Relationship Id="rId{n + 1}" Type="{THEME_REL}" Target="theme/theme1.xml"/>'
+            f'<Relationship Id="rId{n + 2}" Type="{STYLES_REL}" Target="styles.xml"/>'
+            f'<Relationship Id="rId{n + 3}" Type="{SST_REL}" Target="sharedStrings.xml"/></Relationships>')
 
 
 def render_head_package(hl: HeadLayout, book: StyleBook | None = None) -> bytes:
@@ -326,12 +352,12 @@ def render_head_package(hl: HeadLayout, book: StyleBook | None = None) -> bytes:
         answers.setdefault(a.sheet, {})[(a.row, a.col)] = (a.kind, a.value)
     parts: list[tuple[str, str | bytes]] = [
         ("[Content_Types].xml", _content_types(len(hl.sheets))),
-        ("_rels/.rels", _ROOT_RELS),
+        (rels_name(""), _ROOT_RELS),
         ("docProps/app.xml", _app_xml(hl)),
         ("docProps/core.xml", _core_xml(hl)),
         ("docProps/custom.xml", _custom_xml(hl)),
         ("xl/workbook.xml", _workbook_xml(hl)),
-        ("xl/_rels/workbook.xml.rels", _workbook_rels(len(hl.sheets))),
+        (rels_name("xl/workbook.xml"), _workbook_rels(len(hl.sheets))),
         ("xl/styles.xml", book.styles_xml),
         ("xl/theme/theme1.xml", book.theme_xml),
     ]

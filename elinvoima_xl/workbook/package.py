@@ -18,12 +18,14 @@ import zipfile
 from dataclasses import dataclass
 from xml.etree import ElementTree as ET
 
-CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
-REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-RIBBON_REL_TYPE = "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility"
+from ..ooxml.docprops import app_xml_with_sheets
+from ..ooxml.opc import CT_NS, MACRO_MAIN_TYPE, MAIN_TYPE, RIBBON_REL, rels_name
+from ..ooxml.opc import PKG_REL_NS as REL_NS
+
+RIBBON_REL_TYPE = RIBBON_REL
 RIBBON_PART = "customUI/customUI14.xml"
-MACRO_MAIN = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
-PLAIN_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+MACRO_MAIN = MACRO_MAIN_TYPE
+PLAIN_MAIN = MAIN_TYPE
 _FIXED_DATE = (1980, 1, 1, 0, 0, 0)
 
 
@@ -81,34 +83,6 @@ def _stamp_owned(parts: dict[str, bytes], fingerprints: dict[str, str]) -> None:
         parts["docProps/app.xml"] = app_xml_with_sheets(parts["docProps/app.xml"], [s.name for s in sheets])
 
 
-def app_xml_with_sheets(app_xml: bytes, sheets: list[str]) -> bytes:
-    """`docProps/app.xml` with its list of worksheets (HeadingPairs count, TitlesOfParts) set to `sheets`.
-
-    The first heading pair is the worksheets' (as Excel and xlsxwriter write it); other pairs
-    (named ranges) and every other property stay as they are. An app.xml of another shape is
-    returned unchanged.
-    """
-    import re
-    from html import escape
-
-    text = app_xml.decode("utf-8", "replace")
-    heads = re.search(r"(<HeadingPairs>\s*<vt:vector\b[^>]*>)(.*?)(</vt:vector>\s*</HeadingPairs>)", text, re.DOTALL)
-    titles = re.search(r"(<TitlesOfParts>\s*<vt:vector\b)([^>]*)(>)(.*?)(</vt:vector>\s*</TitlesOfParts>)", text, re.DOTALL)
-    if heads is None or titles is None:
-        return app_xml
-    counts = [int(c) for c in re.findall(r"<vt:i4>(\d+)</vt:i4>", heads.group(2))]
-    items = re.findall(r"<vt:lpstr>.*?</vt:lpstr>|<vt:lpstr/>", titles.group(4), re.DOTALL)
-    if not counts or sum(counts) != len(items):
-        return app_xml
-    rest = items[counts[0]:]
-    new_items = [f"<vt:lpstr>{escape(s, quote=False)}</vt:lpstr>" for s in sheets] + rest
-    new_heads = re.sub(r"<vt:i4>\d+</vt:i4>", f"<vt:i4>{len(sheets)}</vt:i4>", heads.group(2), count=1)
-    attrs = re.sub(r'\bsize="\d+"', f'size="{len(new_items)}"', titles.group(2))
-    text = (text[:heads.start()] + heads.group(1) + new_heads + heads.group(3) + text[heads.end():titles.start()]
-            + titles.group(1) + attrs + titles.group(3) + "".join(new_items) + titles.group(5) + text[titles.end():])
-    return text.encode("utf-8")
-
-
 def finish_package(data: bytes, ribbon_xml: bytes | None, stamp: bool = False,
                    fingerprints: dict[str, str] | None = None) -> bytes:
     """The package with the macro-enabled content type and the ribbon part related from `_rels/.rels`.
@@ -132,7 +106,7 @@ def finish_package(data: bytes, ribbon_xml: bytes | None, stamp: bool = False,
             o.set("ContentType", MACRO_MAIN)
     parts["[Content_Types].xml"] = _serialize(types, CT_NS)
     if RIBBON_PART in parts:
-        rels = _parse(parts["_rels/.rels"])
+        rels = _parse(parts[rels_name("")])
         have = [r for r in rels.iter(f"{{{REL_NS}}}Relationship") if r.get("Type") == RIBBON_REL_TYPE]
         if not have:
             ids = {r.get("Id") for r in rels.iter(f"{{{REL_NS}}}Relationship")}
@@ -141,7 +115,7 @@ def finish_package(data: bytes, ribbon_xml: bytes | None, stamp: bool = False,
                 n += 1
             ET.SubElement(rels, f"{{{REL_NS}}}Relationship",
                           {"Id": f"rIdUI{n}", "Type": RIBBON_REL_TYPE, "Target": RIBBON_PART})
-        parts["_rels/.rels"] = _serialize(rels, REL_NS)
+        parts[rels_name("")] = _serialize(rels, REL_NS)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:   # speed over 10 % of size
         for part in names:

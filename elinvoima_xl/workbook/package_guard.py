@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..core.errors import ElinvoimaError
-from ..ooxml.opc import rels_name
+from ..ooxml.opc import DECLARATION, MAIN_NS, rels_name
 from .layout import CHECKS_SHEET, CONF_SHEET, FILL, OWNED_NAME, SUMMARY_SHEET, Mark, SheetLayout, cell_ref, parse_ref
 from .ownership import OwnedSheet
 from .package import inspect_package
@@ -72,8 +72,7 @@ def refuse_modified(name: str, verdicts: list[OwnedSheet], layouts: dict[str, Sh
 def only_sheets(data: bytes, parts: dict[str, str], sheets: list[str]) -> bytes:
     """The package with every other worksheet emptied: openpyxl then opens it without reading 200 sheets."""
     keep = {parts[s] for s in sheets}
-    empty = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-             b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>')
+    empty = DECLARATION + f'<worksheet xmlns="{MAIN_NS}"><sheetData/></worksheet>'.encode()
     others = set(parts.values()) - keep
     emptied_rels = {rels_name(p) for p in others}
     out = io.BytesIO()

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..core.errors import InputError, Place
-from ..ooxml.opc import Package, PackageError, read_rels
+from ..ooxml.opc import CORE_REL, CUSTOM_NS, CUSTOM_REL, DCTERMS_NS, Package, PackageError, read_rels
 from ..ooxml.safe_zip import OLE_MAGIC, check_package
 from .head_layout import (
     ANSWER_PREFIX,
@@ -35,9 +35,6 @@ from .head_layout import (
 )
 
 MAX_INFLATED = 200 * 1024 * 1024     # bytes a returned workbook may inflate to (a head's file is ~20 kB)
-_CUSTOM_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properties}"
-_DCTERMS = "{http://purl.org/dc/terms/}"
-_CORE_NS = "{http://schemas.openxmlformats.org/package/2006/metadata/core-properties}"
 _REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^!']+))!\$?([A-Z]{1,3})\$?(\d+)$")
 
 
@@ -88,10 +85,6 @@ def _decrypt(data: bytes, name: str, passwords: Sequence[str]) -> bytes:
     raise _fail(name, "tiedosto on salattu.", hint)
 
 
-_CUSTOM_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties"
-_CORE_REL = "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties"
-
-
 def _xml(pkg: Package, rel_type: str, default: str, name: str) -> Any:
     """The properties part the package relates with `rel_type` (`default` when it says none), parsed; None if absent."""
     part = next((r.target for r in read_rels(pkg, "") if r.type == rel_type and not r.external), default)
@@ -105,15 +98,15 @@ def _xml(pkg: Package, rel_type: str, default: str, name: str) -> Any:
 
 def _properties(pkg: Package, name: str) -> tuple[dict[str, str], dt.datetime | None]:
     props: dict[str, str] = {}
-    root = _xml(pkg, _CUSTOM_REL, "docProps/custom.xml", name)
+    root = _xml(pkg, CUSTOM_REL, "docProps/custom.xml", name)
     if root is not None:
-        for p in root.findall(f"{_CUSTOM_NS}property"):
+        for p in root.findall(f"{{{CUSTOM_NS}}}property"):
             value = next((c for c in p if isinstance(c.tag, str)), None)
             props[p.get("name", "")] = (value.text or "") if value is not None else ""
     modified = None
-    core = _xml(pkg, _CORE_REL, "docProps/core.xml", name)
+    core = _xml(pkg, CORE_REL, "docProps/core.xml", name)
     if core is not None:
-        m = core.find(f"{_DCTERMS}modified")
+        m = core.find(f"{{{DCTERMS_NS}}}modified")
         if m is not None and m.text:
             try:
                 modified = dt.datetime.fromisoformat(m.text.strip().replace("Z", "+00:00"))

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from ..ooxml.docprops import app_xml_with_sheets
 from ..ooxml.opc import (
     CALC_CHAIN_REL,
     MAIN_NS,
@@ -151,8 +152,6 @@ def replace_sheets(old: bytes, new: bytes | list[bytes] | None, remove: list[str
     book.set_attribute("calcPr", "fullCalcOnLoad", "1")
     pkg.write(book.part, book.to_bytes())
     if "docProps/app.xml" in pkg:    # the sheet list Excel shows in the file's properties
-        from .package import app_xml_with_sheets
-
         pkg.write("docProps/app.xml", app_xml_with_sheets(pkg.read("docProps/app.xml"), list(index_of)))
     return pkg.to_bytes()
 
