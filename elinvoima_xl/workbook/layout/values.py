@@ -8,8 +8,8 @@ from functools import cache
 from typing import NamedTuple
 
 from ...core.labels import normalize_label
-from ...core.model import Column, ColumnRoles, Review, column_roles
-from ...sources.datafile import SHEET_NAME, data_groups, data_row_keys
+from ...core.model import Column, ColumnRoles, Level, Review, column_roles
+from ...sources.datafile import SHEET_NAME, data_row_keys
 
 
 @cache
@@ -163,7 +163,7 @@ class WorkbookLayout:
 class DataMap:
     """Where each figure of the review sits on the data sheet: 0-based rows and columns."""
 
-    rows: dict[tuple[str, str, str], int]         # (level, table name casefolded, line key) -> row
+    rows: dict[tuple[Level, str, str], int]         # (level, table name casefolded, line key) -> row
     columns: tuple[int, ...]                      # sheet column of review.columns[j]
     remaining_col: int | None
     pct_col: int | None
@@ -179,8 +179,8 @@ class DataMap:
     @classmethod
     def from_sheet(cls, review: Review, header: Sequence[object]) -> DataMap:
         """Positions in an existing data sheet read with `read_data_xlsx` (rows from the sources)."""
-        rows: dict[tuple[str, str, str], int] = {}
-        for level, table in data_groups(review):
+        rows: dict[tuple[Level, str, str], int] = {}
+        for level, table in review.levelled():
             for key, src in table.sources.items():
                 if src.row is not None:
                     rows[(level, table.name.casefold(), key)] = src.row - 1
