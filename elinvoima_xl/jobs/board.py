@@ -99,7 +99,6 @@ def _add_notes(sheet: SheetLayout, notes: list[AreaNote], width: int) -> int:
     """The heads' explanations below an area's table; returns the last row used."""
     top = max(c.row for c in sheet.cells) + 2
     sheet.put(top, 0, "Poikkeamien selitykset (palvelualue)", style=style(bold=True))
-    text_width = sum(sheet.widths.get(c, 8.43) for c in range(1, width))
     r = top
     for note in notes:
         r += 1
@@ -248,6 +247,13 @@ class _Summary:
         return values
 
 
+# The summary sheet's blocks as `workbook_layout` places them: the division's table from row 4, the
+# council's two rows below it, then the investment groups (each name row, lines, a blank row) under a heading.
+_DIVISION_TOP = 4
+_COUNCIL_TOP = _DIVISION_TOP + len(INCOME_STATEMENT.lines) + 2
+_INVESTMENTS_TOP = _COUNCIL_TOP + len(COUNCIL.lines) + 2
+
+
 def _cell_location(level: Level, table: Table, key: str, column: Column) -> Location:
     """A cell of a financial table as the checks locate it (`Finding.location` without the source row)."""
     return Location(level, table.name, key, column)
@@ -290,7 +296,7 @@ def _printed_totals(sheet: SheetLayout, review: Review, findings: list[Finding],
 
     # The division: a printed figure within rounding of the sum of the areas; else a line is that sum and
     # a subtotal the sum of the lines shown above it (as in the team's workbook).
-    div_rows = s.label_rows(4, INCOME_STATEMENT)
+    div_rows = s.label_rows(_DIVISION_TOP, INCOME_STATEMENT)
     div = _matching(review.division_table, INCOME_STATEMENT, columns)
     div_errors = _error_cells(findings, Code.DIVISION_SUM, Level.DIVISION, div) if div is not None else set()
     div_use = _printed_use(div, div_errors, columns)
@@ -302,7 +308,7 @@ def _printed_totals(sheet: SheetLayout, review: Review, findings: list[Finding],
     # The council: printed where it agrees with the division (checks) and the division line is not an error.
     # Each council line is one line of the division (`rollup.council_terms`, in the review's convention).
     terms = council_terms(signed(COUNCIL), signed(INCOME_STATEMENT))
-    council_rows = s.label_rows(4 + len(INCOME_STATEMENT.lines) + 2, COUNCIL)
+    council_rows = s.label_rows(_COUNCIL_TOP, COUNCIL)
     council = _matching(review.council, COUNCIL, columns)
     council_use: set[tuple[str, int]] = set()
     if council is not None:
@@ -337,8 +343,7 @@ def _printed_totals(sheet: SheetLayout, review: Review, findings: list[Finding],
     # The investment total: printed within rounding of the sum of the groups, else that sum.
     if review.investments:
         g = len(INVESTMENT.lines) + 2
-        first = 4 + len(INCOME_STATEMENT.lines) + 2 + len(COUNCIL.lines) + 2
-        total_rows = s.label_rows(first + len(review.investments) * g + 1, INVESTMENT)
+        total_rows = s.label_rows(_INVESTMENTS_TOP + len(review.investments) * g + 1, INVESTMENT)
         total = _matching(review.investments_total, INVESTMENT, columns)
         inv_errors = (_error_cells(findings, Code.INVESTMENT_SUM, Level.INVESTMENTS, total) if total is not None
                       else set())
@@ -392,7 +397,7 @@ def board_layout(review: Review, settings: Settings = Settings(),
             printed_any = any(t is not None for t in (review.division_table, review.council, review.investments_total))
             sheet.put(2, 0, PRINTED_NOTE if printed_any else SUMS_NOTE, style=replace(SUBTITLE, wrap=True))
             sheet.merges.append((2, 0, 2, width - 1))
-            invest = next((c.row for c in sheet.cells if c.col == 0 and c.value == "INVESTOINNIT"), None)
+            invest = _INVESTMENTS_TOP - 1 if review.investments else None     # the INVESTOINNIT heading
             last = max(c.row for c in sheet.cells)
             sheet.page = PageSetup(landscape=True, repeat_rows=(0, 3), area=(0, 0, last, width - 1),
                                    row_breaks=(invest,) if invest is not None else (), footer=FOOTER)
