@@ -6,7 +6,7 @@ Excel) hands its rows here, numbered as the user sees them, with how to name a c
 
 from __future__ import annotations
 
-__all__ = ["LEVELS", "NOT_NUMBER_HINT", "SETTING_LEVEL", "SHEET_NAME", "SIGN_SETTING", "build_review", "figure"]
+__all__ = ["LEVELS", "NOT_NUMBER_HINT", "SETTING_LEVEL", "SETTING_SOURCE", "SHEET_NAME", "SIGN_SETTING", "build_review", "figure"]
 
 import math
 from collections.abc import Callable, Iterator
@@ -32,6 +32,8 @@ _KEY_COLUMNS = ("taso", "alue", "rivi")
 # A row of settings instead of figures: `asetus;Kulut positiivisina;kyllä` (expenses printed positive).
 SETTING_LEVEL = "asetus"
 SIGN_SETTING = "Kulut positiivisina"
+# `SignConvention.source` of a review whose sign the setting row decided (what `data_rows` writes back).
+SETTING_SOURCE = f"{SETTING_LEVEL} '{SIGN_SETTING}' tiedoissa"
 
 
 NOT_NUMBER_HINT = "Kirjoita soluun luku (tai jätä se tyhjäksi)."
@@ -194,7 +196,7 @@ def build_review(rows: Iterator[tuple[int, list[object]]], place: Callable[[int,
         raise InputError("tiedostossa on vain otsikkorivi.", Place(file=name), "Lisää tietorivit otsikon alle.")
     review = _review_from_tables(tables, order, cols, name)
     if expenses_positive is not None:
-        review.sign = SignConvention(expenses_positive, source=f"asetus '{SIGN_SETTING}' tiedoissa")
+        review.sign = SignConvention(expenses_positive, source=SETTING_SOURCE)
     return review
 
 

@@ -14,7 +14,7 @@ from ..core.model import Level, Review, Table
 from ..core.names import text_for_csv
 from ..core.numbers import format_fi
 from ..core.structure import Kind
-from .data_table import SETTING_LEVEL, SHEET_NAME, SIGN_SETTING
+from .data_table import SETTING_LEVEL, SETTING_SOURCE, SHEET_NAME, SIGN_SETTING
 
 
 def data_row_keys(review: Review) -> Iterator[tuple[Level, Table, int]]:
@@ -33,7 +33,7 @@ def data_rows(review: Review) -> Iterable[list[object]]:
         rem, pct = table.printed_remaining[li], table.printed_pct[li]
         yield [str(level), table.name, table.labels[table.structure.lines[li].key], *vals,
                None if np.isnan(rem) else float(rem), None if np.isnan(pct) else float(pct)]
-    if review.sign is not None and review.sign.source.startswith("asetus"):
+    if review.sign is not None and review.sign.source == SETTING_SOURCE:
         yield [SETTING_LEVEL, SIGN_SETTING, "kyllä" if review.sign.expenses_positive else "ei",
                *([None] * (len(review.columns) + 2))]
 

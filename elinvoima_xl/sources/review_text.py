@@ -27,6 +27,8 @@ _BREAK_TAGS = re.compile(r"</?(p|li|ul|br)\b[^>]*>", re.IGNORECASE)
 _PERIOD = re.compile(r"OSAVUOSIKATSAUS\s+(\d{1,2})\s*[-–]\s*(\d{1,2})\s*/\s*(\d{4})", re.IGNORECASE)
 # Block headings of the income statement, which a PDF's text may give without any tab after them.
 _BLOCK_HEADINGS = {normalize_label(ln.label) for ln in INCOME_STATEMENT.lines if ln.kind is Kind.HEADER}
+# A table (not an investment one) that opens with TULOT or MENOT is the council's.
+_COUNCIL_FIRST_LINES = {normalize_label(COUNCIL.labels[k]) for k in ("tulot", "menot")}
 _YEAR_HEAD = re.compile(r"^(TP|TA)[\s-]*\d{4}$", re.IGNORECASE)
 
 
@@ -140,7 +142,7 @@ def _financial_table(doc: _Doc, i: int, section: str) -> int:
     rows = [(lineno, cells[0], cells[1:]) for lineno, cells in table_rows]
     if structure is None:
         first_labels = {normalize_label(r[1]) for r in rows[:2]}
-        structure = COUNCIL if first_labels & {"tulot", "menot"} else INCOME_STATEMENT
+        structure = COUNCIL if first_labels & _COUNCIL_FIRST_LINES else INCOME_STATEMENT
     table = Table.empty(title, structure, cols)
     table_unmatched: list[tuple[str, Source]] = []
     block: Block | None = None
