@@ -785,6 +785,11 @@ def test_link_part_identity_and_same_figure() -> None:
     assert link_causes(fs2, {}, parts)[1].cause == fs2[0].id
     fs2 = [gap("identity", "G", "netto", 5), gap("council", "Yht", "netto", -5)]
     assert link_causes(fs2, {}, parts)[1].cause is None          # only sums of parts
+    # Two areas' identity errors (300 + 700) carried into the division: the cause is the first area in the
+    # division's order (A before B), whatever order the findings come in.
+    fs2 = [gap("identity", "B", "toimintakate", 700), gap("identity", "A", "toimintakate", 300),
+           gap("division_sum", "D", "toimintakate", -1000)]
+    assert link_causes(fs2, {}, parts)[2].cause == fs2[1].id
     # An area of another level with the part's name is not the part.
     fs2 = [_gap("identity", Level.COUNCIL, "A", "valmistus_omaan_kayttoon", 1000),
            gap("division_sum", "D", "valmistus_omaan_kayttoon", -1000)]

@@ -56,9 +56,9 @@ def link_causes(findings: list[Finding], structures: Mapping[TableRef, Structure
     figure, follow from them.
     """
     parts = parts or {}
+    places = [_gap_place(f) for f in findings]   # a finding keeps its location when it gets a cause
     gaps: dict[tuple[Code, Level | None, str | None, str | None], dict[str, Finding]] = {}
-    for f in findings:
-        place = _gap_place(f)
+    for f, place in zip(findings, places):
         if place is None:
             continue
         level, table, key, column = place
@@ -70,21 +70,23 @@ def link_causes(findings: list[Finding], structures: Mapping[TableRef, Structure
         if s is not None:  # pragma: no mutate (every gap finding names its table)
             _link_table(s, by_key, linked)
     current = [linked.get(id(f), f) for f in findings]
-    return _link_same_figure(_link_part_identity(current, parts))
+    by_place = _errors_by_place(findings, places)
+    return _link_same_figure(_link_part_identity(current, places, by_place, parts), by_place)
 
 
-def _errors_by_place(findings: list[Finding]) -> dict[_Place, list[int]]:
-    places: dict[_Place, list[int]] = {}
-    for i, f in enumerate(findings):
-        if f.severity is Severity.ERROR and (place := _gap_place(f)) is not None:
-            places.setdefault(place, []).append(i)
-    return places
+def _errors_by_place(findings: list[Finding], places: list[_Place | None]) -> dict[_Place, list[int]]:
+    """The indices of the errors at each place (severities do not change while causes are linked)."""
+    out: dict[_Place, list[int]] = {}
+    for i, (f, place) in enumerate(zip(findings, places)):
+        if place is not None and f.severity is Severity.ERROR:
+            out.setdefault(place, []).append(i)
+    return out
 
 
-def _link_same_figure(findings: list[Finding]) -> list[Finding]:
+def _link_same_figure(findings: list[Finding], by_place: dict[_Place, list[int]]) -> list[Finding]:
     """One printed figure, two checks with the same gap (NETTO against its lines and the division): one error."""
     out = list(findings)
-    for indices in _errors_by_place(out).values():
+    for indices in by_place.values():
         root = out[indices[0]]
         for i in indices[1:]:
             f = out[i]
@@ -93,22 +95,30 @@ def _link_same_figure(findings: list[Finding]) -> list[Finding]:
     return out
 
 
-def _link_part_identity(findings: list[Finding], parts: Mapping[TableRef, Sequence[TableRef]]) -> list[Finding]:
+def _link_part_identity(findings: list[Finding], places: list[_Place | None], by_place: dict[_Place, list[int]],
+                        parts: Mapping[TableRef, Sequence[TableRef]]) -> list[Finding]:
     """A total table's gap on a line that is wholly its parts' identity errors there follows from them.
 
     `parts`: total table -> its parts (the division's areas, the investment groups).
     """
     out = list(findings)
-    places = _errors_by_place(out)
-    for i, f in enumerate(out):
-        place = _gap_place(f)
+    # The identity errors on each line and column, by table: a total looks only at the tables in error there.
+    identity_errors: dict[tuple[str | None, str | None], dict[TableRef, list[int]]] = {}
+    for (level, table, key, column), indices in by_place.items():
+        if level is not None and table is not None:
+            found = [j for j in indices if findings[j].code is Code.IDENTITY]
+            if found:
+                identity_errors.setdefault((key, column), {})[(level, table)] = found
+    for i, (f, place) in enumerate(zip(findings, places)):
         if f.code not in (Code.DIVISION_SUM, Code.INVESTMENT_SUM) or f.cause is not None or place is None:
             continue
         level, table, key, column = place
-        if f.gap is None or level is None or table is None:
+        in_error = identity_errors.get((key, column))
+        if f.gap is None or level is None or table is None or not in_error:
             continue
-        causes = [out[j] for part_level, part in parts.get((level, table), [])
-                  for j in places.get((part_level, part, key, column), []) if out[j].code is Code.IDENTITY]
+        order = {part: n for n, part in enumerate(parts.get((level, table), []))}
+        hits = sorted((order[part], j) for part, js in in_error.items() if part in order for j in js)
+        causes = [out[j] for _n, j in hits]
         carried = -sum(c.gap or 0.0 for c in causes)
         if causes and abs(f.gap - carried) <= rounding_tolerance(len(causes) + 1):
             out[i] = replace(f, cause=causes[0].cause or causes[0].id)
