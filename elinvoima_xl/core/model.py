@@ -237,7 +237,7 @@ class Table:
         """Store one figure read from a source: a period column's, the printed Jäljellä or the printed %."""
         if number is None:
             return
-        match what:
+        match Figure(what):
             case Figure.COLUMN:
                 self.values[line_index, column] = number
             case Figure.REMAINING:
