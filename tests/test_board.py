@@ -522,3 +522,32 @@ def test_a_council_table_without_a_division_table_is_checked_against_the_areas()
     assert published("MENOT")[3] == -3_914_574
     assert [review.division, "MENOT", "TOT 2023 6 kk", -3_914_574, expenses, -3_914_574 - expenses] \
         in notes_rows(review)
+
+
+def test_error_cells_are_found_by_location_not_by_label() -> None:
+    """The board marks the cell a finding's location names (level, table, line key, column), whatever
+    its printed label: the council and the division share a name and the label Valmistus omaan käyttöön."""
+    from dataclasses import replace
+
+    from elinvoima_xl.core.checks import Code, Finding, Location, Severity
+    from elinvoima_xl.core.model import Level
+    from elinvoima_xl.jobs.board import _error_cells
+
+    review = bundled_review()
+    council, division = review.council, review.division_table
+    assert council is not None and division is not None and council.name == division.name
+    a = review.roles.actual
+    col = review.columns[a]
+    key = "valmistus_omaan_kayttoon"
+    f = Finding(Severity.ERROR, Code.COUNCIL, council.name, "Valmistus omaan kaytoon (sic)", "sarake", 0.0, 5.0, 5.0,
+                "m", location=Location(Level.COUNCIL, council.name, key, col))
+    assert _error_cells([f], Code.COUNCIL, Level.COUNCIL, council) == {(key, a)}
+    assert _error_cells([f], Code.COUNCIL, Level.DIVISION, division) == set()       # the other table of the name
+    assert _error_cells([f], Code.DIVISION_SUM, Level.COUNCIL, council) == set()    # another check
+    assert _error_cells([replace(f, severity=Severity.INFO)], Code.COUNCIL, Level.COUNCIL, council) == set()
+    assert _error_cells([replace(f, location=None)], Code.COUNCIL, Level.COUNCIL, council) == set()
+    # The same line of another column (TP 2022) is another cell.
+    prev = review.roles.prev_year
+    assert prev is not None and prev != a
+    moved = replace(f, location=Location(Level.COUNCIL, council.name, key, review.columns[prev]))
+    assert _error_cells([moved], Code.COUNCIL, Level.COUNCIL, council) == {(key, prev)}

@@ -7,6 +7,8 @@ threshold moved, a subtotal shown only when all (not any) of its lines are.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -15,7 +17,8 @@ from elinvoima_xl.core.calc import (Settings, complete, computed_table, conventi
                                resolve, seasonal_share_is_sound)
 from elinvoima_xl.core.rollup import council_values, rollup
 from elinvoima_xl.core.checks import Finding, has_errors, rounding_tolerance, run_checks
-from elinvoima_xl.core.model import Column, ColumnKind, Goal, Kpi, LabelIssue, LabelNote, Review, Source
+from elinvoima_xl.core.findings import Location
+from elinvoima_xl.core.model import Column, ColumnKind, Goal, Kpi, LabelIssue, LabelNote, Level, Review, Source
 from elinvoima_xl.sources.datafile import read_data_csv
 from elinvoima_xl.core.structure import COUNCIL, INCOME_STATEMENT as IS, INVESTMENT, SignConvention
 
@@ -680,57 +683,120 @@ def test_goal_and_kpi_findings_in_full() -> None:
     ]
 
 
+def _gap(code: str, level: Level, table: str, key: str, g: float, severity: str = "error",
+         column: Column | None = None) -> Finding:
+    """A sum check's finding as the checks make it: the printed label for people, the key in its location."""
+    structure = {Level.INVESTMENT: INVESTMENT, Level.INVESTMENTS: INVESTMENT, Level.COUNCIL: COUNCIL}.get(level, IS)
+    col = column or Column(ColumnKind.TA, 2023)
+    return Finding(severity, code, table, structure.labels[key], col.label, 0.0, g, g, "m",
+                   location=Location(level, table, key, col))
+
+
 def test_link_causes_directly() -> None:
     from elinvoima_xl.core.checks import link_causes
 
-    def gap(code: str, area: str, line: str, g: float, severity: str = "error") -> Finding:
-        return Finding(severity, code, area, line, "TA", 0.0, g, g, "m")
+    def gap(code: str, table: str, key: str, g: float, severity: str = "error") -> Finding:
+        return _gap(code, Level.INVESTMENTS if table == "Yht" else Level.DIVISION, table, key, g, severity)
 
-    s = {"D": [IS], "Yht": [INVESTMENT]}
+    s = {(Level.DIVISION, "D"): IS, (Level.INVESTMENTS, "Yht"): INVESTMENT}
     # Toimintatuotot's gap 10 is Myyntituotot's 10: a consequence; TOIMINTAKATE's 13 is not wholly it (3 more).
-    fs = [gap("division_sum", "D", "Myyntituotot", 10), gap("division_sum", "D", "Toimintatuotot", 10),
-          gap("division_sum", "D", "TOIMINTAKATE", 13), gap("division_sum", "X", "Toimintatuotot", 10)]
+    fs = [gap("division_sum", "D", "myyntituotot", 10), gap("division_sum", "D", "toimintatuotot", 10),
+          gap("division_sum", "D", "toimintakate", 13), gap("division_sum", "X", "toimintatuotot", 10)]
     out = link_causes(fs, s)
     assert [f.cause for f in out] == [None, out[0].id, None, None]
     # Within rounding of the identity (6 figures: 3 units) still the same gap; beyond it not.
-    fs = [gap("division_sum", "D", "Myyntituotot", 10), gap("division_sum", "D", "Toimintatuotot", 13)]
+    fs = [gap("division_sum", "D", "myyntituotot", 10), gap("division_sum", "D", "toimintatuotot", 13)]
     assert link_causes(fs, s)[1].cause == fs[0].id
-    fs = [gap("division_sum", "D", "Myyntituotot", 10), gap("division_sum", "D", "Toimintatuotot", 13.5)]
+    fs = [gap("division_sum", "D", "myyntituotot", 10), gap("division_sum", "D", "toimintatuotot", 13.5)]
     assert link_causes(fs, s)[1].cause is None
     # A rounding-sized line gap is no cause; an info total is not linked.
-    fs = [gap("division_sum", "D", "Myyntituotot", 1, "info"), gap("division_sum", "D", "Toimintatuotot", 1)]
+    fs = [gap("division_sum", "D", "myyntituotot", 1, "info"), gap("division_sum", "D", "toimintatuotot", 1)]
     assert link_causes(fs, s)[1].cause is None
-    fs = [gap("division_sum", "D", "Myyntituotot", 5), gap("division_sum", "D", "Toimintatuotot", 5, "info")]
+    fs = [gap("division_sum", "D", "myyntituotot", 5), gap("division_sum", "D", "toimintatuotot", 5, "info")]
     assert link_causes(fs, s)[1].cause is None
     # NETTO = TULOT + MENOT: 9 + 0 -> the TULOT error; the chain keeps the root.
-    fs = [gap("investment_sum", "Yht", "TULOT", 9), gap("investment_sum", "Yht", "NETTO", 9)]
+    fs = [gap("investment_sum", "Yht", "tulot", 9), gap("investment_sum", "Yht", "netto", 9)]
     assert link_causes(fs, s)[1].cause == fs[0].id
+
+
+def test_link_causes_goes_by_key_level_and_column_not_by_label() -> None:
+    from elinvoima_xl.core.checks import link_causes
+
+    s = {(Level.DIVISION, "D"): IS, (Level.COUNCIL, "D"): COUNCIL}
+    # A term printed under a misspelt label still is the line its key says: the label plays no part.
+    term = replace(_gap("division_sum", Level.DIVISION, "D", "myyntituotot", 10), line="Myyntituotto")
+    total = _gap("division_sum", Level.DIVISION, "D", "toimintatuotot", 10)
+    assert link_causes([term, total], s)[1].cause == term.id
+    # The same gap in another column (TOT 2023 6 kk) or in the council table of the same name is not its cause.
+    tot = Column(ColumnKind.TOT, 2023, 6)
+    other_col = _gap("division_sum", Level.DIVISION, "D", "myyntituotot", 10, column=tot)
+    assert link_causes([other_col, total], s)[1].cause is None
+    # Valmistus omaan käyttöön: one label in both tables of the name "D", two printed figures.
+    division = _gap("identity", Level.DIVISION, "D", "valmistus_omaan_kayttoon", 7)
+    council = _gap("council", Level.COUNCIL, "D", "valmistus_omaan_kayttoon", 7)
+    assert division.line == council.line and division.area == council.area
+    assert [f.cause for f in link_causes([division, council], s)] == [None, None]
+    # The same figure in a € column and a t€ column of one period is one column (the key has no unit).
+    euros = _gap("identity", Level.COUNCIL, "D", "netto", 7)
+    thousands = _gap("council", Level.COUNCIL, "D", "netto", 7, column=Column(ColumnKind.TA, 2023, unit=1000))
+    assert link_causes([euros, thousands], s)[1].cause == euros.id
+    # A finding without a location is never linked.
+    bare = replace(total, location=None)
+    assert link_causes([term, bare], s)[1].cause is None
+
+
+def test_cause_tables_of_a_review() -> None:
+    from elinvoima_xl.core.causes import cause_tables
+
+    rows = ["taso;alue;rivi;TP 2022 (€);TA 2023 (€);TOT 2023 6 kk (€)", "toimiala;D;Myyntituotot;1;1;1",
+            "valtuusto;D;TULOT;1;1;1", "palvelualue;A;Myyntituotot;1;1;1", "palvelualue;B;Myyntituotot;1;1;1",
+            "investointi;G;TULOT;1;1;1", "investoinnit;Yht;TULOT;1;1;1"]
+    review = read_data_csv("\n".join(rows).encode(), "t.csv")
+    structures, parts = cause_tables(review)
+    assert structures == {(Level.DIVISION, "D"): IS, (Level.COUNCIL, "D"): COUNCIL, (Level.AREA, "A"): IS,
+                          (Level.AREA, "B"): IS, (Level.INVESTMENT, "G"): INVESTMENT,
+                          (Level.INVESTMENTS, "Yht"): INVESTMENT}
+    assert parts == {(Level.DIVISION, "D"): [(Level.AREA, "A"), (Level.AREA, "B")],
+                     (Level.INVESTMENTS, "Yht"): [(Level.INVESTMENT, "G")]}
 
 
 def test_link_part_identity_and_same_figure() -> None:
     from elinvoima_xl.core.checks import link_causes
 
-    def gap(code: str, area: str, line: str, g: float) -> Finding:
-        return Finding("error", code, area, line, "TA", 0.0, g, g, "m")
+    levels = {"A": Level.AREA, "B": Level.AREA, "D": Level.DIVISION, "G": Level.INVESTMENT,
+              "Yht": Level.INVESTMENTS, "C": Level.COUNCIL, "E": Level.COUNCIL}
 
-    parts = {"D": ["A", "B"], "Yht": ["G"]}
+    def gap(code: str, table: str, key: str, g: float) -> Finding:
+        return _gap(code, levels[table], table, key, g)
+
+    parts = {(Level.DIVISION, "D"): [(Level.AREA, "A"), (Level.AREA, "B")],
+             (Level.INVESTMENTS, "Yht"): [(Level.INVESTMENT, "G")]}
     # The division's gap −1 000 on TOIMINTAKATE is area A's identity error +1 000 there.
-    fs = [gap("identity", "A", "TOIMINTAKATE", 1000), gap("division_sum", "D", "TOIMINTAKATE", -1000),
-          gap("division_sum", "D", "Toimintakulut", -1000)]
+    fs = [gap("identity", "A", "toimintakate", 1000), gap("division_sum", "D", "toimintakate", -1000),
+          gap("division_sum", "D", "toimintakulut", -1000)]
     out = link_causes(fs, {}, parts)
     assert [f.cause for f in out] == [None, fs[0].id, None]
     # Within the rounding of two figures (1 unit) it still is; 1,5 off it is not.
-    fs2 = [gap("identity", "A", "X", 1000), gap("division_sum", "D", "X", -1001)]
+    fs2 = [gap("identity", "A", "vuosikate", 1000), gap("division_sum", "D", "vuosikate", -1001)]
     assert link_causes(fs2, {}, parts)[1].cause == fs2[0].id
-    fs2 = [gap("identity", "A", "X", 1000), gap("division_sum", "D", "X", -1001.5)]
+    fs2 = [gap("identity", "A", "vuosikate", 1000), gap("division_sum", "D", "vuosikate", -1001.5)]
     assert link_causes(fs2, {}, parts)[1].cause is None
-    fs2 = [gap("identity", "G", "NETTO", 5), gap("investment_sum", "Yht", "NETTO", -5)]
+    fs2 = [gap("identity", "G", "netto", 5), gap("investment_sum", "Yht", "netto", -5)]
     assert link_causes(fs2, {}, parts)[1].cause == fs2[0].id
-    fs2 = [gap("identity", "G", "NETTO", 5), gap("council", "Yht", "NETTO", -5)]
+    fs2 = [gap("identity", "G", "netto", 5), gap("council", "Yht", "netto", -5)]
     assert link_causes(fs2, {}, parts)[1].cause is None          # only sums of parts
+    # Two areas' identity errors (300 + 700) carried into the division: the cause is the first area in the
+    # division's order (A before B), whatever order the findings come in.
+    fs2 = [gap("identity", "B", "toimintakate", 700), gap("identity", "A", "toimintakate", 300),
+           gap("division_sum", "D", "toimintakate", -1000)]
+    assert link_causes(fs2, {}, parts)[2].cause == fs2[1].id
+    # An area of another level with the part's name is not the part.
+    fs2 = [_gap("identity", Level.COUNCIL, "A", "valmistus_omaan_kayttoon", 1000),
+           gap("division_sum", "D", "valmistus_omaan_kayttoon", -1000)]
+    assert link_causes(fs2, {}, parts)[1].cause is None
     # One printed figure, two checks: the same gap (within 1 unit) is one error.
-    same = [gap("identity", "C", "NETTO", 100), gap("council", "C", "NETTO", 101),
-            gap("identity", "E", "NETTO", 100), gap("council", "E", "NETTO", 101.5)]
+    same = [gap("identity", "C", "netto", 100), gap("council", "C", "netto", 101),
+            gap("identity", "E", "netto", 100), gap("council", "E", "netto", 101.5)]
     out = link_causes(same, {}, {})
     assert [f.cause for f in out] == [None, same[0].id, None, None]
 

@@ -492,3 +492,28 @@ def test_every_reader_reads_a_tiedot_cell_alike(cells: list[object]) -> None:
     assert fast == exact == live or (
         # NaN figures (empty cells) compare unequal as floats: compare them as text
         str(fast) == str(exact) == str(live)), (cells, fast, exact, live)
+
+
+def test_levels_are_level_members_written_as_the_taso_words() -> None:
+    from elinvoima_xl.core.model import Level
+    from elinvoima_xl.sources.datafile import LEVELS, data_row_keys, data_rows
+
+    # The order the error names them in: "Sallitut: palvelualue, toimiala, valtuusto, investointi, investoinnit."
+    assert list(LEVELS) == [Level.AREA, Level.DIVISION, Level.COUNCIL, Level.INVESTMENT, Level.INVESTMENTS]
+    with pytest.raises(InputError, match="Sallitut: palvelualue, toimiala, valtuusto, investointi, investoinnit\\."):
+        read_data_csv(_csv("Palvelualueet;A;Myyntituotot;1;1;1;1"), "x.csv")
+    review = read_data_csv(bundled_path(BUNDLED_CSV).read_bytes(), BUNDLED_CSV)
+    levels = [level for level, _t, _li in data_row_keys(review)]
+    assert all(type(level) is Level for level in levels)
+    # The bundled file's tables: division, council, 5 areas, 2 investment groups, the investment total.
+    assert [(level, t.name) for level, t in review.levelled()][:2] == [
+        (Level.DIVISION, "Elinvoimalautakunnan toimiala"), (Level.COUNCIL, "Elinvoimalautakunnan toimiala")]
+    assert [level for level, _t in review.levelled()].count(Level.AREA) == 5
+    # Written back as the plain words a user types (str, not the enum), one per data row, in the same order.
+    written = [row[0] for row in list(data_rows(review))[1:]]
+    assert [type(w) for w in written] == [str] * len(levels)
+    assert written == [str(level) for level in levels]
+    assert set(written) == {"toimiala", "valtuusto", "palvelualue", "investointi", "investoinnit"}
+    # A level word in any case and spacing is the level.
+    shouted = read_data_csv(_csv(" PALVELUALUE ;A;Myyntituotot;1;1;1;1"), "x.csv")
+    assert [(level, t.name) for level, t in shouted.levelled()] == [(Level.AREA, "A")]

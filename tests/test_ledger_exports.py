@@ -220,6 +220,20 @@ def test_a_saved_column_profile_reads_other_headings(tmp_path: Path, bundled: Re
     assert details(read_data_csv(into.read_bytes(), "t.csv")) == details(bundled)
 
 
+def test_a_profile_saved_with_tabs_after_a_blank_line_is_read(tmp_path: Path, bundled: Review,
+                                                              entries: list[Entry]) -> None:
+    # The profile's delimiter is told by its first non-blank line (sources.sniff_delimiter), not its first line.
+    rows = ["KP-tunniste;Pääkirjanpidon tilinro;Tap.aika;Rahamäärä (EUR)"]
+    rows += [f"{c};{a};{y}{mo:02d}{d:02d};{x / 100:.2f}" for c, a, y, mo, d, x, _t in entries]
+    (tmp_path / "k.csv").write_bytes(("\n".join(rows) + "\n").encode())
+    (tmp_path / "profiili.tsv").write_text(
+        "\nrooli\totsikko\nkustannuspaikka\tKP-tunniste\ntili\tPääkirjanpidon tilinro\npvm\tTap.aika\n"
+        "summa\tRahamäärä (EUR)\n", encoding="utf-8")
+    into = target(tmp_path)
+    import_ledger(tmp_path / "k.csv", into, profile_path=tmp_path / "profiili.tsv")
+    assert details(read_data_csv(into.read_bytes(), "t.csv")) == details(bundled)
+
+
 def test_cli_refusal_is_one_finnish_line_exit_2(tmp_path: Path) -> None:
     data = b"Kp;Tili;Pvm;Summa\n1101;3001;1.1.2023;5\n1101;3001;1.1.2023;\"5\n1101;3001;1.1.2023;5\n"
     (tmp_path / "k.csv").write_bytes(data)

@@ -27,7 +27,7 @@ __all__ = [
 from collections.abc import Callable
 
 from .calc import Settings, apply_convention, convention_for
-from .causes import link_causes
+from .causes import cause_tables, link_causes
 from .check_plausibility import check_binding, check_plausibility
 from .check_sums import (
     check_council,
@@ -39,8 +39,6 @@ from .check_sums import (
 from .check_texts import check_goals, check_kpis, check_labels
 from .findings import Code, Finding, Location, Measure, Severity, has_errors, rounding_tolerance
 from .model import Review
-from .rollup import total_parts
-from .structure import Structure
 
 Check = Callable[[Review, Settings], list[Finding]]
 
@@ -57,8 +55,5 @@ def run_checks(review: Review, settings: Settings = Settings(),
     """Run every check; errors first, then warnings, then rounding and other info."""
     review = apply_convention(review, convention_for(review, settings))
     findings = [f for check in checks for f in check(review, settings)]
-    structures: dict[str, list[Structure]] = {}
-    for t in review.tables():
-        structures.setdefault(t.name, []).append(t.structure)
-    findings = link_causes(findings, structures, total_parts(review))
+    findings = link_causes(findings, *cause_tables(review))
     return sorted(findings, key=lambda f: _ORDER[f.severity])

@@ -23,14 +23,14 @@ from .calc import (ComputedTable, Forecast, Settings, apply_convention, computed
 from .checks import Finding, run_checks
 from .findings import SUM_CODES, Severity
 from .rollup import computed_division, council_values
-from .model import Column, Review, Table
+from .model import Column, Level, Review, Table
 from .numbers import format_fi
 from .structure import COUNCIL, INCOME_STATEMENT, Kind
 
 JSON_VERSION = 1
 
 
-def review_tables(review: Review, settings: Settings = Settings()) -> list[tuple[str, ComputedTable]]:
+def review_tables(review: Review, settings: Settings = Settings()) -> list[tuple[Level, ComputedTable]]:
     """Every table of the review with Jäljellä, % and forecast computed: (level, table).
 
     Levels: toimiala, valtuusto, palvelualue, investointi, investoinnit. The division and
@@ -41,12 +41,12 @@ def review_tables(review: Review, settings: Settings = Settings()) -> list[tuple
     conv = convention_for(review, settings)
     review = apply_convention(review, conv)
     income, council_s = conv.apply(INCOME_STATEMENT), conv.apply(COUNCIL)
-    out: list[tuple[str, ComputedTable]] = []
+    out: list[tuple[Level, ComputedTable]] = []
     division = review.division_table
     if division is not None:
-        out.append(("toimiala", computed_table(division, settings)))
+        out.append((Level.DIVISION, computed_table(division, settings)))
     elif review.areas:
-        out.append(("toimiala", computed_division(review, income, settings)))
+        out.append((Level.DIVISION, computed_division(review, income, settings)))
         division = out[0][1].table
     council = review.council
     council_fill = (council_values(resolve(division.values, income).values, conv) if division is not None
@@ -65,11 +65,11 @@ def review_tables(review: Review, settings: Settings = Settings()) -> list[tuple
             fc_values = council_values(division_fc.values[:, None], conv)[:, 0]
             methods = np.full(len(COUNCIL.lines), "sum", dtype=ct.forecast.method.dtype)
             ct = replace(ct, forecast=Forecast(fc_values, methods))
-        out.append(("valtuusto", ct))
-    out += [("palvelualue", computed_table(t, settings)) for t in review.areas]
-    out += [("investointi", computed_table(t, settings)) for t in review.investments]
+        out.append((Level.COUNCIL, ct))
+    out += [(Level.AREA, computed_table(t, settings)) for t in review.areas]
+    out += [(Level.INVESTMENT, computed_table(t, settings)) for t in review.investments]
     if review.investments_total is not None:
-        out.append(("investoinnit", computed_table(review.investments_total, settings)))
+        out.append((Level.INVESTMENTS, computed_table(review.investments_total, settings)))
     return out
 
 
@@ -87,7 +87,7 @@ def mismatched_figures(findings: list[Finding]) -> Figures:
                      and loc.table is not None and loc.line is not None and isinstance(loc.column, Column))
 
 
-def _table_dict(level: str, ct: ComputedTable, mismatched: Figures = frozenset()) -> dict[str, Any]:
+def _table_dict(level: Level, ct: ComputedTable, mismatched: Figures = frozenset()) -> dict[str, Any]:
     t = ct.table
     lines = []
     for li, line in enumerate(t.structure.lines):
@@ -110,7 +110,7 @@ def _table_dict(level: str, ct: ComputedTable, mismatched: Figures = frozenset()
             # Period columns whose printed figure disagrees with its parts (an error of `check`).
             "mismatch": [c.key for c in t.columns if (t.name, line.key, c.key) in mismatched],
         })
-    return {"level": level, "name": t.name, "structure": t.structure.key, "lines": lines}
+    return {"level": str(level), "name": t.name, "structure": t.structure.key, "lines": lines}
 
 
 def _convention_dict(review: Review, settings: Settings) -> dict[str, Any]:
@@ -146,8 +146,8 @@ def findings_to_json(findings: list[Finding], review: Review | None = None,
     return out
 
 
-_LEVEL_TITLES = {"toimiala": "Toimiala", "valtuusto": "Valtuuston hyväksymä talousarvio",
-                 "palvelualue": "Palvelualue", "investointi": "Investoinnit", "investoinnit": "Investoinnit yhteensä"}
+_LEVEL_TITLES = {Level.DIVISION: "Toimiala", Level.COUNCIL: "Valtuuston hyväksymä talousarvio",
+                 Level.AREA: "Palvelualue", Level.INVESTMENT: "Investoinnit", Level.INVESTMENTS: "Investoinnit yhteensä"}
 _MARK = "!"
 
 

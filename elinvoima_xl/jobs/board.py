@@ -32,7 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..core.calc import Settings, computed_table, convention_for
-from ..core.checks import Code, Finding, Severity
+from ..core.checks import Code, Finding, Location, Severity
 from ..core.errors import ElinvoimaError
 from ..workbook.layout import (
     AMOUNT,
@@ -51,9 +51,10 @@ from ..workbook.layout import (
     style,
     workbook_layout,
 )
-from ..core.model import Column, Review, Table
+from ..core.model import Column, Level, Review, Table
 from ..core.numbers import format_fi
-from ..core.structure import COUNCIL, COUNCIL_FROM_INCOME, INCOME_STATEMENT, INVESTMENT, Kind, Structure
+from ..core.rollup import council_terms
+from ..core.structure import COUNCIL, INCOME_STATEMENT, INVESTMENT, Kind, Structure
 
 # Finnish, whatever the printing machine's locale: the format names its locale (fi-FI, 0x040B),
 # and a negative amount gets the minus sign of Finnish typography (U+2212).
@@ -98,7 +99,6 @@ def _add_notes(sheet: SheetLayout, notes: list[AreaNote], width: int) -> int:
     """The heads' explanations below an area's table; returns the last row used."""
     top = max(c.row for c in sheet.cells) + 2
     sheet.put(top, 0, "Poikkeamien selitykset (palvelualue)", style=style(bold=True))
-    text_width = sum(sheet.widths.get(c, 8.43) for c in range(1, width))
     r = top
     for note in notes:
         r += 1
@@ -140,7 +140,7 @@ def _errors_sheet(findings: list[Finding]) -> SheetLayout:
     for c, h in enumerate(heads):
         sheet.put(3, c, h, style=HEAD_LEFT)
     amount = style(number_format=AMOUNT_FI)
-    for r, f in enumerate((f for f in findings if f.severity == "error"), start=4):
+    for r, f in enumerate((f for f in findings if f.severity is Severity.ERROR), start=4):
         sheet.put(r, 0, f.area or "", style=style(wrap=True))
         sheet.put(r, 1, f.line or "")
         sheet.put(r, 2, f.column or "")
@@ -160,14 +160,16 @@ PRINTED_NOTE = ("Toimialan, valtuuston ja investointien yhteissummat ovat painet
 SUMS_NOTE = "Toimialan ja valtuuston luvut ovat palvelualueiden summia (painettua toimialan taulukkoa ei ole)."
 
 
-def _error_cells(findings: list[Finding], code: str, table: Table) -> set[tuple[str, int]]:
-    """(line key, column) of `table` where the checks report an error of `code`: printed beyond rounding.
+def _error_cells(findings: list[Finding], code: Code, level: Level, table: Table) -> set[tuple[str, int]]:
+    """(line key, column) of `table` (at `level`) where the checks report an error of `code`: printed beyond rounding.
 
-    Matched by the labels the checks name; a column label printed twice marks both (the sum is kept).
+    Matched by each finding's location (level, table, line key, column); a column printed twice marks both
+    (the sum is kept).
     """
-    bad = {(f.line, f.column) for f in findings if f.severity == "error" and f.code == code and f.area == table.name}
-    return {(k, j) for k in table.structure.keys for j, c in enumerate(table.columns)
-            if (table.structure.labels[k], c.label) in bad}
+    bad = {(loc.line, loc.column) for f in findings
+           if f.severity is Severity.ERROR and f.code is code and (loc := f.location) is not None
+           and loc.level is level and loc.table == table.name}
+    return {(k, j) for k in table.structure.keys for j, c in enumerate(table.columns) if (k, c) in bad}
 
 
 class _Summary:
@@ -245,6 +247,18 @@ class _Summary:
         return values
 
 
+# The summary sheet's blocks as `workbook_layout` places them: the division's table from row 4, the
+# council's two rows below it, then the investment groups (each name row, lines, a blank row) under a heading.
+_DIVISION_TOP = 4
+_COUNCIL_TOP = _DIVISION_TOP + len(INCOME_STATEMENT.lines) + 2
+_INVESTMENTS_TOP = _COUNCIL_TOP + len(COUNCIL.lines) + 2
+
+
+def _cell_location(level: Level, table: Table, key: str, column: Column) -> Location:
+    """A cell of a financial table as the checks locate it (`Finding.location` without the source row)."""
+    return Location(level, table.name, key, column)
+
+
 def _matching(table: Table | None, structure: Structure, columns: tuple[Column, ...]) -> Table | None:
     """`table` if it has the board's lines and columns, else None (its figures cannot be placed)."""
     if table is None or table.structure.keys != structure.keys or table.columns != columns:
@@ -272,33 +286,36 @@ def _printed_totals(sheet: SheetLayout, review: Review, findings: list[Finding],
     s = _Summary(sheet, n)
     signed = convention_for(review, settings).apply   # the identities as the review prints them
     notes: list[Finding] = []
-    shown_sums: dict[tuple[str, str | None, str, str], float] = {}
+    shown_sums: dict[tuple[Code, Location], float] = {}
 
-    def keep(code: str, table: Table, cells: set[tuple[str, int]], values: npt.NDArray[np.float64]) -> None:
+    def keep(code: Code, level: Level, table: Table, cells: set[tuple[str, int]],
+             values: npt.NDArray[np.float64]) -> None:
         for key, j in cells:
-            label = (code, table.name, table.structure.labels[key], columns[j].label)
-            shown_sums.setdefault(label, float(values[table.structure.index[key], j]))
+            shown_sums.setdefault((code, _cell_location(level, table, key, columns[j])),
+                                  float(values[table.structure.index[key], j]))
 
     # The division: a printed figure within rounding of the sum of the areas; else a line is that sum and
     # a subtotal the sum of the lines shown above it (as in the team's workbook).
-    div_rows = s.label_rows(4, INCOME_STATEMENT)
+    div_rows = s.label_rows(_DIVISION_TOP, INCOME_STATEMENT)
     div = _matching(review.division_table, INCOME_STATEMENT, columns)
-    div_errors = _error_cells(findings, "division_sum", div) if div is not None else set()
+    div_errors = _error_cells(findings, Code.DIVISION_SUM, Level.DIVISION, div) if div is not None else set()
     div_use = _printed_use(div, div_errors, columns)
     div_values = s.block(div_rows, signed(INCOME_STATEMENT), columns, div, div_use,
                          lambda k, j: float(s.cell(div_rows[k], 1 + j).value or 0.0), settings)
     if div is not None:
-        keep("division_sum", div, div_errors, div_values)
+        keep(Code.DIVISION_SUM, Level.DIVISION, div, div_errors, div_values)
 
     # The council: printed where it agrees with the division (checks) and the division line is not an error.
-    council_rows = s.label_rows(4 + len(INCOME_STATEMENT.lines) + 2, COUNCIL)
+    # Each council line is one line of the division (`rollup.council_terms`, in the review's convention).
+    terms = council_terms(signed(COUNCIL), signed(INCOME_STATEMENT))
+    council_rows = s.label_rows(_COUNCIL_TOP, COUNCIL)
     council = _matching(review.council, COUNCIL, columns)
     council_use: set[tuple[str, int]] = set()
     if council is not None:
-        errors = _error_cells(findings, "council", council)
+        errors = _error_cells(findings, Code.COUNCIL, Level.COUNCIL, council)
         candidates = _printed_use(council, errors, columns)
         for key, j in sorted(candidates):
-            src = COUNCIL_FROM_INCOME[key]
+            src = terms[key].line
             if (src, j) in div_errors:
                 p = float(council.values[COUNCIL.index[key], j])
                 shown = float(div_values[INCOME_STATEMENT.index[src], j])
@@ -309,33 +326,36 @@ def _printed_totals(sheet: SheetLayout, review: Review, findings: list[Finding],
                     f"{council.name}, {COUNCIL.labels[key]}, {col.label}: painettu {format_fi(p)} {unit}, toimialan "
                     f"{INCOME_STATEMENT.labels[src]} ei täsmää palvelualueisiin; katsaus näyttää niiden summan "
                     f"{format_fi(shown)} {unit}.",
-                    None))
+                    None, location=replace(_cell_location(Level.COUNCIL, council, key, col),
+                                           source=council.sources.get(key))))
             else:
                 council_use.add((key, j))
 
     def division_value(key: str, j: int) -> float:
-        return float(div_values[INCOME_STATEMENT.index[COUNCIL_FROM_INCOME[key]], j])
+        term = terms[key]
+        return term.coefficient * float(div_values[INCOME_STATEMENT.index[term.line], j])
 
     council_values = s.block(council_rows, signed(COUNCIL), columns, council, council_use, division_value, settings)
     if council is not None:
-        keep("council", council, _error_cells(findings, "council", council), council_values)
+        keep(Code.COUNCIL, Level.COUNCIL, council, _error_cells(findings, Code.COUNCIL, Level.COUNCIL, council),
+             council_values)
 
     # The investment total: printed within rounding of the sum of the groups, else that sum.
     if review.investments:
         g = len(INVESTMENT.lines) + 2
-        first = 4 + len(INCOME_STATEMENT.lines) + 2 + len(COUNCIL.lines) + 2
-        total_rows = s.label_rows(first + len(review.investments) * g + 1, INVESTMENT)
+        total_rows = s.label_rows(_INVESTMENTS_TOP + len(review.investments) * g + 1, INVESTMENT)
         total = _matching(review.investments_total, INVESTMENT, columns)
-        inv_errors = _error_cells(findings, "investment_sum", total) if total is not None else set()
+        inv_errors = (_error_cells(findings, Code.INVESTMENT_SUM, Level.INVESTMENTS, total) if total is not None
+                      else set())
         inv_values = s.block(total_rows, signed(INVESTMENT), columns, total, _printed_use(total, inv_errors, columns),
                              lambda k, j: float(s.cell(total_rows[k], 1 + j).value or 0.0), settings)
         if total is not None:
-            keep("investment_sum", total, inv_errors, inv_values)
+            keep(Code.INVESTMENT_SUM, Level.INVESTMENTS, total, inv_errors, inv_values)
     listed: list[Finding] = []
     for f in findings:
-        if f.severity != "error":
+        if f.severity is not Severity.ERROR:
             continue
-        summed = shown_sums.get((f.code, f.area, f.line or "", f.column or ""))
+        summed = shown_sums.get((f.code, replace(f.location, source=None))) if f.location is not None else None
         if summed is not None and f.actual is not None:
             f = replace(f, expected=summed, gap=f.actual - summed)    # the sum as the summary shows it
         listed.append(f)
@@ -377,7 +397,7 @@ def board_layout(review: Review, settings: Settings = Settings(),
             printed_any = any(t is not None for t in (review.division_table, review.council, review.investments_total))
             sheet.put(2, 0, PRINTED_NOTE if printed_any else SUMS_NOTE, style=replace(SUBTITLE, wrap=True))
             sheet.merges.append((2, 0, 2, width - 1))
-            invest = next((c.row for c in sheet.cells if c.col == 0 and c.value == "INVESTOINNIT"), None)
+            invest = _INVESTMENTS_TOP - 1 if review.investments else None     # the INVESTOINNIT heading
             last = max(c.row for c in sheet.cells)
             sheet.page = PageSetup(landscape=True, repeat_rows=(0, 3), area=(0, 0, last, width - 1),
                                    row_breaks=(invest,) if invest is not None else (), footer=FOOTER)

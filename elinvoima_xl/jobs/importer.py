@@ -96,11 +96,10 @@ def _mapping_from_rows(rows: list[tuple[object, ...]], name: str) -> Mapping:
 
 
 def _profile_file(path: Path) -> Profile:
-    from ..sources import decode_text
+    from ..sources import decode_text, sniff_delimiter
 
     text = decode_text(path.read_bytes(), path.name).lstrip("\ufeff")
-    first = text.splitlines()[0] if text.strip() else ""
-    delim = max((";", "\t", ","), key=lambda d: first.count(d))
+    delim = sniff_delimiter(text)
     return read_profile([list(r) for r in csv.reader(io.StringIO(text), delimiter=delim)], path.name)
 
 

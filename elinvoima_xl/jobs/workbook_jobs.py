@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ..core.calc import Settings
-from ..core.checks import Finding, run_checks
+from ..core.checks import Finding, Severity, run_checks
 from ..core.errors import InputError, Place
 from .registry import AREA_SHEETS, CHECKS, REBUILD, REGISTRY, SUMMARY
 from ..workbook.layout import (
@@ -75,10 +75,10 @@ class JobReport:
 
     @property
     def errors(self) -> int:
-        return sum(f.severity == "error" for f in self.findings)
+        return sum(f.severity is Severity.ERROR for f in self.findings)
 
     def summary(self) -> str:
-        warnings = sum(f.severity == "warning" for f in self.findings)
+        warnings = sum(f.severity is Severity.WARNING for f in self.findings)
         return (f"{len(self.written)} välilehteä päivitetty, havaintoja {len(self.findings)} "
                 f"(virheitä {self.errors}, varoituksia {warnings}).")
 

@@ -6,7 +6,7 @@ Excel) hands its rows here, numbered as the user sees them, with how to name a c
 
 from __future__ import annotations
 
-__all__ = ["LEVELS", "NOT_NUMBER_HINT", "SETTING_LEVEL", "SHEET_NAME", "SIGN_SETTING", "build_review", "figure"]
+__all__ = ["LEVELS", "NOT_NUMBER_HINT", "SETTING_LEVEL", "SETTING_SOURCE", "SHEET_NAME", "SIGN_SETTING", "build_review", "figure"]
 
 import math
 from collections.abc import Callable, Iterator
@@ -16,21 +16,24 @@ import numpy as np
 
 from ..core.errors import InputError, NumberFormatError, Place
 from ..core.labels import match_label, normalize_label
-from ..core.model import Column, Figure, LabelNote, Review, Source, Table, column_roles, review_title
+from ..core.model import Column, Figure, LabelNote, Level, Review, Source, Table, column_roles, review_title
 from ..core.names import FORMULA_START, area_key
 from ..core.numbers import MAX_FIGURE, parse_fi_number
 from ..core.structure import COUNCIL, INCOME_STATEMENT, INVESTMENT, Block, Kind, SignConvention, Structure
 from ..ooxml.cells import EXCEL_ERRORS
 
 SHEET_NAME = "Tiedot"
-LEVELS: dict[str, Structure] = {
-    "palvelualue": INCOME_STATEMENT, "toimiala": INCOME_STATEMENT, "valtuusto": COUNCIL,
-    "investointi": INVESTMENT, "investoinnit": INVESTMENT,
+# Each level (the `taso` column, word for word) and its tables' structure, in the order the error lists them.
+LEVELS: dict[Level, Structure] = {
+    Level.AREA: INCOME_STATEMENT, Level.DIVISION: INCOME_STATEMENT, Level.COUNCIL: COUNCIL,
+    Level.INVESTMENT: INVESTMENT, Level.INVESTMENTS: INVESTMENT,
 }
 _KEY_COLUMNS = ("taso", "alue", "rivi")
 # A row of settings instead of figures: `asetus;Kulut positiivisina;kyllä` (expenses printed positive).
 SETTING_LEVEL = "asetus"
 SIGN_SETTING = "Kulut positiivisina"
+# `SignConvention.source` of a review whose sign the setting row decided (what `data_rows` writes back).
+SETTING_SOURCE = f"{SETTING_LEVEL} '{SIGN_SETTING}' tiedoissa"
 
 
 NOT_NUMBER_HINT = "Kirjoita soluun luku (tai jätä se tyhjäksi)."
@@ -107,24 +110,24 @@ def build_review(rows: Iterator[tuple[int, list[object]]], place: Callable[[int,
                              f"esimerkiksi 'TA 2023 (€)'. Löytyi: {', '.join(h for h in heads if h) or 'ei mitään'}.")
     key_idx = {k: norm.index(k) for k in _KEY_COLUMNS}
     columns: list[Column] = []
-    mapping: list[tuple[int, str, int]] = []   # (cell index, what, column index)
+    mapping: list[tuple[int, Figure, int]] = []   # (cell index, what, column index)
     for i, h in enumerate(heads):
         if not h or i in key_idx.values():
             continue
         if normalize_label(h).startswith("jäljellä"):
-            mapping.append((i, "rem", 0))
+            mapping.append((i, Figure.REMAINING, 0))
         elif h.strip().endswith("%") or normalize_label(h) in ("tot", "toteuma"):
-            mapping.append((i, "pct", 0))
+            mapping.append((i, Figure.PCT, 0))
         else:
-            mapping.append((i, "col", len(columns)))
+            mapping.append((i, Figure.COLUMN, len(columns)))
             columns.append(Column.parse(h, place(hline, h)))
     cols = tuple(columns)
     column_roles(cols, place(hline, None))
-    tables: dict[tuple[str, str], Table] = {}
-    blocks: dict[tuple[str, str], Block | None] = {}
-    headed: set[tuple[str, str]] = set()     # tables whose blocks are given by heading rows
-    order: list[tuple[str, str]] = []
-    spelling: dict[tuple[str, str], tuple[str, int]] = {}   # (level, area key) -> (name as first written, row)
+    tables: dict[tuple[Level, str], Table] = {}
+    blocks: dict[tuple[Level, str], Block | None] = {}
+    headed: set[tuple[Level, str]] = set()     # tables whose blocks are given by heading rows
+    order: list[tuple[Level, str]] = []
+    spelling: dict[tuple[Level, str], tuple[str, int]] = {}   # (level, area key) -> (name as first written, row)
     any_rows = False
     expenses_positive: bool | None = None
     for n, row in rows:
@@ -136,17 +139,18 @@ def build_review(rows: Iterator[tuple[int, list[object]]], place: Callable[[int,
             if isinstance(cells[i], str) and cells[i].strip().upper() in EXCEL_ERRORS:
                 raise InputError(f"sarakkeessa '{key}' on virhearvo {cells[i].strip()}.", place(n, heads[i]),
                                  "Korjaa kaava, josta virhe tulee, tai kirjoita soluun nimi.")
-        level = normalize_label(str(cells[key_idx["taso"]]))
+        word = normalize_label(str(cells[key_idx["taso"]]))
         area = _text_cell(cells[key_idx["alue"]])
         label = _text_cell(cells[key_idx["rivi"]])
-        if level == SETTING_LEVEL:
+        if word == SETTING_LEVEL:
             expenses_positive = _sign_setting(area, label, place(n, heads[key_idx["rivi"]]))
             continue
-        if level not in LEVELS:
+        if word not in LEVELS:
             raise InputError(f"taso '{cells[key_idx['taso']]}' on tuntematon.", place(n, heads[key_idx["taso"]]),
                              f"Sallitut: {', '.join(LEVELS)}.")
         if not area:
             raise InputError("alue puuttuu.", place(n, heads[key_idx["alue"]]), "Kirjoita palvelualueen nimi.")
+        level = Level(word)
         structure = LEVELS[level]
         tkey = (level, area_key(area))
         first = spelling.setdefault(tkey, (area, n))
@@ -187,12 +191,12 @@ def build_review(rows: Iterator[tuple[int, list[object]]], place: Callable[[int,
             table.label_notes.append(LabelNote(line.key, match.note, source(n), match.issue))
         li = structure.index[line.key]
         for _i, what, j, value in numbers:
-            table.put(li, Figure(what), j, value)
+            table.put(li, what, j, value)
     if not any_rows:
         raise InputError("tiedostossa on vain otsikkorivi.", Place(file=name), "Lisää tietorivit otsikon alle.")
     review = _review_from_tables(tables, order, cols, name)
     if expenses_positive is not None:
-        review.sign = SignConvention(expenses_positive, source=f"asetus '{SIGN_SETTING}' tiedoissa")
+        review.sign = SignConvention(expenses_positive, source=SETTING_SOURCE)
     return review
 
 
@@ -207,21 +211,21 @@ def _sign_setting(name: str, value: str, where: Place) -> bool:
     return answer == "kyllä"
 
 
-def _review_from_tables(tables: dict[tuple[str, str], Table], order: list[tuple[str, str]],
+def _review_from_tables(tables: dict[tuple[Level, str], Table], order: list[tuple[Level, str]],
                         cols: tuple[Column, ...], name: str) -> Review:
-    by_level: dict[str, list[Table]] = {k: [] for k in LEVELS}
+    by_level: dict[Level, list[Table]] = {k: [] for k in LEVELS}
     for key in order:
         by_level[key[0]].append(tables[key])
-    division_table = by_level["toimiala"][0] if by_level["toimiala"] else None
-    council = by_level["valtuusto"][0] if by_level["valtuusto"] else None
+    division_table = by_level[Level.DIVISION][0] if by_level[Level.DIVISION] else None
+    council = by_level[Level.COUNCIL][0] if by_level[Level.COUNCIL] else None
     named = division_table or council
     division = named.name if named is not None else "Toimiala"
     actual = cols[column_roles(cols).actual]
     return Review(
         title=review_title(actual.months, actual.year), division=division, columns=cols,
-        areas=by_level["palvelualue"], division_table=division_table, council=council,
-        investments=by_level["investointi"],
-        investments_total=by_level["investoinnit"][0] if by_level["investoinnit"] else None,
+        areas=by_level[Level.AREA], division_table=division_table, council=council,
+        investments=by_level[Level.INVESTMENT],
+        investments_total=by_level[Level.INVESTMENTS][0] if by_level[Level.INVESTMENTS] else None,
         source=name,
     )
 

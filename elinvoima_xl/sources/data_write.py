@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["data_groups", "data_row_keys", "data_rows", "write_data_csv", "write_data_xlsx"]
+__all__ = ["data_row_keys", "data_rows", "write_data_csv", "write_data_xlsx"]
 
 import csv
 import io
@@ -10,30 +10,16 @@ from collections.abc import Iterable, Iterator
 
 import numpy as np
 
-from ..core.model import Review, Table
+from ..core.model import Level, Review, Table
 from ..core.names import text_for_csv
 from ..core.numbers import format_fi
 from ..core.structure import Kind
-from .data_table import SETTING_LEVEL, SHEET_NAME, SIGN_SETTING
+from .data_table import SETTING_LEVEL, SETTING_SOURCE, SHEET_NAME, SIGN_SETTING
 
 
-def data_groups(review: Review) -> list[tuple[str, Table]]:
-    """The review's tables in data-file order, each with its level (taso)."""
-    groups: list[tuple[str, Table]] = []
-    if review.division_table is not None:
-        groups.append(("toimiala", review.division_table))
-    if review.council is not None:
-        groups.append(("valtuusto", review.council))
-    groups += [("palvelualue", t) for t in review.areas]
-    groups += [("investointi", t) for t in review.investments]
-    if review.investments_total is not None:
-        groups.append(("investoinnit", review.investments_total))
-    return groups
-
-
-def data_row_keys(review: Review) -> Iterator[tuple[str, Table, int]]:
-    """(level, table, line index) of every data row `data_rows` writes, in the same order."""
-    for level, table in data_groups(review):
+def data_row_keys(review: Review) -> Iterator[tuple[Level, Table, int]]:
+    """(level, table, line index) of every data row `data_rows` writes, in the same order (`Review.levelled`'s)."""
+    for level, table in review.levelled():
         for li, line in enumerate(table.structure.lines):
             if line.kind is not Kind.HEADER and line.key in table.labels:
                 yield level, table, li
@@ -45,9 +31,9 @@ def data_rows(review: Review) -> Iterable[list[object]]:
     for level, table, li in data_row_keys(review):
         vals = [None if np.isnan(v) else float(v) for v in table.values[li]]
         rem, pct = table.printed_remaining[li], table.printed_pct[li]
-        yield [level, table.name, table.labels[table.structure.lines[li].key], *vals,
+        yield [str(level), table.name, table.labels[table.structure.lines[li].key], *vals,
                None if np.isnan(rem) else float(rem), None if np.isnan(pct) else float(pct)]
-    if review.sign is not None and review.sign.source.startswith("asetus"):
+    if review.sign is not None and review.sign.source == SETTING_SOURCE:
         yield [SETTING_LEVEL, SIGN_SETTING, "kyllä" if review.sign.expenses_positive else "ei",
                *([None] * (len(review.columns) + 2))]
 

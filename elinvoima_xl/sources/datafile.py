@@ -22,7 +22,6 @@ __all__ = [
     "SETTING_LEVEL",
     "SHEET_NAME",
     "SIGN_SETTING",
-    "data_groups",
     "data_row_keys",
     "data_rows",
     "figure",
@@ -45,7 +44,7 @@ from pathlib import Path
 from ..core.errors import InputError, Place
 from ..core.model import Review, Source
 from .data_table import LEVELS, NOT_NUMBER_HINT, SETTING_LEVEL, SHEET_NAME, SIGN_SETTING, build_review, figure
-from .data_write import data_groups, data_row_keys, data_rows, write_data_csv, write_data_xlsx
+from .data_write import data_row_keys, data_rows, write_data_csv, write_data_xlsx
 from .text import decode_text, sniff_delimiter
 
 

@@ -27,6 +27,8 @@ _BREAK_TAGS = re.compile(r"</?(p|li|ul|br)\b[^>]*>", re.IGNORECASE)
 _PERIOD = re.compile(r"OSAVUOSIKATSAUS\s+(\d{1,2})\s*[-–]\s*(\d{1,2})\s*/\s*(\d{4})", re.IGNORECASE)
 # Block headings of the income statement, which a PDF's text may give without any tab after them.
 _BLOCK_HEADINGS = {normalize_label(ln.label) for ln in INCOME_STATEMENT.lines if ln.kind is Kind.HEADER}
+# A table (not an investment one) that opens with TULOT or MENOT is the council's.
+_COUNCIL_FIRST_LINES = {normalize_label(COUNCIL.labels[k]) for k in ("tulot", "menot")}
 _YEAR_HEAD = re.compile(r"^(TP|TA)[\s-]*\d{4}$", re.IGNORECASE)
 
 
@@ -108,25 +110,29 @@ def _title_of(doc: _Doc, i: int, header0: str) -> str:
     return f"{lone_prev} {header0}".strip() if lone_prev else header0
 
 
+# How a cell of a derived column is named in an error message.
+_FIGURE_HEADINGS = {Figure.REMAINING: "Jäljellä", Figure.PCT: "%"}
+
+
 def _financial_table(doc: _Doc, i: int, section: str) -> int:
     header = cells_of(doc.lines[i])
     units = cells_of(doc.lines[i + 1]) if i + 1 < len(doc.lines) else []
     title = _title_of(doc, i, header[0])
     investment = "investoin" in normalize_label(units[0] if units else "") or "investoin" in normalize_label(section)
     columns: list[Column] = []
-    mapping: list[tuple[str, int]] = []  # per cell after the label: ("col", j) / ("rem", 0) / ("pct", 0)
+    mapping: list[tuple[Figure | None, int]] = []  # per cell after the label: (what, column j); None: an empty head
     for j in range(1, len(header)):
         text = f"{header[j]} {units[j] if j < len(units) else ''}".strip()
         unit_text = (units[j] if j < len(units) else "").strip()
         if not text:
-            mapping.append(("skip", 0))
+            mapping.append((None, 0))
         elif "jäljellä" in text.casefold():
-            mapping.append(("rem", 0))
+            mapping.append((Figure.REMAINING, 0))
         elif unit_text == "%" or text.endswith("%"):
-            mapping.append(("pct", 0))
+            mapping.append((Figure.PCT, 0))
         else:
             col = Column.parse(text, doc.place(i + 1), default_months=doc.review_months)
-            mapping.append(("col", len(columns)))
+            mapping.append((Figure.COLUMN, len(columns)))
             columns.append(col)
     cols = tuple(columns)
     column_roles(cols, doc.place(i + 1))
@@ -136,7 +142,7 @@ def _financial_table(doc: _Doc, i: int, section: str) -> int:
     rows = [(lineno, cells[0], cells[1:]) for lineno, cells in table_rows]
     if structure is None:
         first_labels = {normalize_label(r[1]) for r in rows[:2]}
-        structure = COUNCIL if first_labels & {"tulot", "menot"} else INCOME_STATEMENT
+        structure = COUNCIL if first_labels & _COUNCIL_FIRST_LINES else INCOME_STATEMENT
     table = Table.empty(title, structure, cols)
     table_unmatched: list[tuple[str, Source]] = []
     block: Block | None = None
@@ -163,10 +169,10 @@ def _financial_table(doc: _Doc, i: int, section: str) -> int:
         if match.note:
             table.label_notes.append(LabelNote(line_def.key, match.note, src, match.issue))
         for (what, j), cell in zip(mapping, values):
-            heading = cols[j].label if what == "col" else {"rem": "Jäljellä", "pct": "%"}.get(what, "")
-            if what == "skip":
+            if what is None:
                 continue
-            table.put(idx, Figure(what), j, parse_fi_number(cell, doc.place(lineno, heading)))
+            heading = cols[j].label if what is Figure.COLUMN else _FIGURE_HEADINGS[what]
+            table.put(idx, what, j, parse_fi_number(cell, doc.place(lineno, heading)))
     for label, src in table_unmatched:
         table.label_notes.append(LabelNote("", f"rivin nimeä '{label}' ei tunnistettu; rivin luvut eivät ole mukana summissa", src, LabelIssue.UNKNOWN))
     kind = "investment" if investment else structure.key

@@ -15,7 +15,7 @@ from ...core.calc import (
 )
 from ...core.findings import Finding
 from ...core.errors import ElinvoimaError
-from ...core.model import Review, Table
+from ...core.model import Level, Review, Table
 from ...core.names import chart_title, quote_sheet, sheet_name
 from ...core.rollup import (
     Term,
@@ -87,7 +87,7 @@ def workbook_layout(review: Review, findings: list[Finding], settings: Settings 
     locate = Locator(review, dmap, area_sheets, grid)
     marks, area_fills = locate.marks(findings)
 
-    def data_figure(level: str, table: Table) -> Callable[[str, int], tuple[str | None, float]]:
+    def data_figure(level: Level, table: Table) -> Callable[[str, int], tuple[str | None, float]]:
         def figure(key: str, j: int) -> tuple[str | None, float]:
             row = dmap.rows.get((level, table.name.casefold(), key))
             value = table.values[table.structure.index[key], j]
@@ -151,7 +151,7 @@ def workbook_layout(review: Review, findings: list[Finding], settings: Settings 
         council_figure = from_summary
     else:   # a council table without areas: its figures from the data sheet
         council_ct = computed_table(review.council, settings, recompute=True)
-        council_figure = data_figure("valtuusto", review.council)
+        council_figure = data_figure(Level.COUNCIL, review.council)
     table_rows(summary, top, COUNCIL, grid, council_ct, council_figure, settings,
                 lambda k: k != "valmistus_omaan_kayttoon", with_forecast=False)
     # Investments: each group from the data sheet, the total as their sum.
@@ -162,7 +162,7 @@ def workbook_layout(review: Review, findings: list[Finding], settings: Settings 
         for t in review.investments:
             summary.put(top, 0, t.name, style=style(bold=True, italic=True))
             rows = table_rows(summary, top + 1, INVESTMENT, grid, computed_table(t, settings, recompute=True),
-                               data_figure("investointi", t), settings, lambda k: True, with_forecast=False)
+                               data_figure(Level.INVESTMENT, t), settings, lambda k: True, with_forecast=False)
             group_rows[t.name] = rows
             top += len(INVESTMENT.lines) + 2
         total = Table.empty("Investoinnit yhteensä", invest, review.columns)
@@ -188,7 +188,7 @@ def workbook_layout(review: Review, findings: list[Finding], settings: Settings 
         def shown(key: str, p: npt.NDArray[np.bool_] = present) -> bool:
             return bool(p[INCOME_STATEMENT.index[key]])
 
-        rows = table_rows(sheet, 4, INCOME_STATEMENT, grid, ct, data_figure("palvelualue", t), settings, shown,
+        rows = table_rows(sheet, 4, INCOME_STATEMENT, grid, ct, data_figure(Level.AREA, t), settings, shown,
                            fills=area_fills.get(t.name, {}))
         first, last = 4, 4 + len(INCOME_STATEMENT.lines) - 1
         sheet.charts.append(Chart(

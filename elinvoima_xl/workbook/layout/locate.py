@@ -81,7 +81,7 @@ class Locator:
 
     def marks(self, findings: list[Finding]) -> tuple[list[Mark], dict[str, dict[tuple[str, int], str]]]:
         """Fills for the data sheet, and for area sheet cells: {area: {(line key, col): fill}}."""
-        marks: dict[tuple[int, int], str] = {}
+        marks: dict[tuple[int, int], Severity] = {}
         area: dict[str, dict[tuple[str, int], str]] = {}
         rank = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
         for f in findings:
@@ -92,8 +92,8 @@ class Locator:
                 continue
             sheet, r, c = loc
             if sheet == DATA_SHEET:
-                if rank[f.severity] > rank[Severity(marks.get((r, c), Severity.INFO))]:
-                    marks[(r, c)] = str(f.severity)
+                if rank[f.severity] > rank[marks.get((r, c), Severity.INFO)]:
+                    marks[(r, c)] = f.severity
             elif sheet in self.area_sheets.values():
                 name = next(n for n, s in self.area_sheets.items() if s == sheet)
                 key = INCOME_STATEMENT.lines[r - 4].key
@@ -105,9 +105,10 @@ class Locator:
 
 def checks_sheet(findings: list[Finding], locate: Locator) -> SheetLayout:
     sheet = SheetLayout(CHECKS_SHEET, owned=True, tab_color="C00000")
-    counts = {str(s): sum(f.severity is s for f in findings) for s in Severity}
+    counts = {s: sum(f.severity is s for f in findings) for s in Severity}
     sheet.put(0, 0, "Tarkistukset", style=TITLE)
-    sheet.put(1, 0, f"Virheitä {counts['error']}, varoituksia {counts['warning']}, huomioita {counts['info']}. "
+    sheet.put(1, 0, f"Virheitä {counts[Severity.ERROR]}, varoituksia {counts[Severity.WARNING]}, "
+                    f"huomioita {counts[Severity.INFO]}. "
                     "Linkki vie soluun, jota havainto koskee.", style=SUBTITLE)
     heads = ("Vakavuus", "Tarkistus", "Alue", "Rivi", "Sarake", "Odotettu", "Annettu", "Ero", "Viesti", "Solu")
     for c, h in enumerate(heads):

@@ -44,10 +44,6 @@ def _cached(x: float) -> float:
     return 0.0 if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
 
 
-def _term_sum(refs: list[str]) -> str:
-    return "=" + "+".join(refs) if refs else "=0"
-
-
 # ---------------------------------------------------------------------------- financial tables
 
 @dataclass(frozen=True)

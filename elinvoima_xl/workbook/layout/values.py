@@ -7,9 +7,10 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import NamedTuple
 
+from ...core.findings import Severity
 from ...core.labels import normalize_label
-from ...core.model import Column, ColumnRoles, Review, column_roles
-from ...sources.datafile import SHEET_NAME, data_groups, data_row_keys
+from ...core.model import Column, ColumnRoles, Level, Review, column_roles
+from ...sources.datafile import SHEET_NAME, data_row_keys
 
 
 @cache
@@ -37,8 +38,8 @@ OWNED_NAME = "ElinvoimaOma"        # a sheet-scoped defined name on every sheet 
 MAX_FORMULA = 8192                 # characters Excel allows in one formula
 AMOUNT = "#,##0;-#,##0;0"           # shows "1 644" in a Finnish Excel
 PCT = "0.00"                        # the review prints "38,20"
-FILL = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}
-SEVERITY_FI = {"error": "Virhe", "warning": "Varoitus", "info": "Huomio"}
+FILL = {Severity.ERROR: "FFC7CE", Severity.WARNING: "FFEB9C", Severity.INFO: "DDEBF7"}
+SEVERITY_FI = {Severity.ERROR: "Virhe", Severity.WARNING: "Varoitus", Severity.INFO: "Huomio"}
 TILA_FILLS = {"Toteutuu": "C6EFCE", "Toteutuu osittain": "FFEB9C", "Ei toteudu": "FFC7CE"}
 
 
@@ -111,7 +112,7 @@ class Mark:
 
     row: int
     col: int
-    severity: str
+    severity: Severity
 
 
 @dataclass(frozen=True)
@@ -163,7 +164,7 @@ class WorkbookLayout:
 class DataMap:
     """Where each figure of the review sits on the data sheet: 0-based rows and columns."""
 
-    rows: dict[tuple[str, str, str], int]         # (level, table name casefolded, line key) -> row
+    rows: dict[tuple[Level, str, str], int]         # (level, table name casefolded, line key) -> row
     columns: tuple[int, ...]                      # sheet column of review.columns[j]
     remaining_col: int | None
     pct_col: int | None
@@ -179,8 +180,8 @@ class DataMap:
     @classmethod
     def from_sheet(cls, review: Review, header: Sequence[object]) -> DataMap:
         """Positions in an existing data sheet read with `read_data_xlsx` (rows from the sources)."""
-        rows: dict[tuple[str, str, str], int] = {}
-        for level, table in data_groups(review):
+        rows: dict[tuple[Level, str, str], int] = {}
+        for level, table in review.levelled():
             for key, src in table.sources.items():
                 if src.row is not None:
                     rows[(level, table.name.casefold(), key)] = src.row - 1
