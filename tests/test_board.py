@@ -458,9 +458,11 @@ def test_board_xlsx_passes_openxml_audit(tmp_path: Path) -> None:
                            capture_output=True, text=True, timeout=300)
     assert "Errors: 0" in audit.stdout, audit.stdout + audit.stderr
     ws = openpyxl.load_workbook(out)["Kulttuuri"]
-    cells = {c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)}
-    assert any("Kesäteatterin avustus maksettiin keväällä.\nÅbo – Öljy" in v for v in cells)
-    assert any(str(m).startswith("B") for m in ws.merged_cells.ranges)
+    [note] = [c for row in ws.iter_rows() for c in row if isinstance(c.value, str) and "Kesäteatterin" in c.value]
+    # the explanation as written, then the area's forecast the note carries (−90 500 €, Finnish format)
+    assert note.value == "Kesäteatterin avustus maksettiin keväällä.\nÅbo – Öljy\n" \
+                         "Palvelualueen ennuste vuoden lopussa: \u221290\u00a0500 €"
+    assert [str(m) for m in ws.merged_cells.ranges] == [f"B{note.row}:H{note.row}"]   # one merged note row
 
 
 def test_data_export_unchanged_without_board(tmp_path: Path) -> None:

@@ -133,7 +133,9 @@ def test_the_teams_xlwings_settings_are_kept(built: bytes) -> None:
     out, report = rebuild_bytes(edited, "Elinvoima.xlsm")
     assert CONF_SHEET in report.kept and CONF_SHEET not in report.replaced
     rows = list(openpyxl.load_workbook(io.BytesIO(out))[CONF_SHEET].iter_rows(values_only=True))
-    assert any(r[:2] == ("Interpreter_Win", r"C:\Python311\pythonw.exe") for r in rows)
+    # kept as the team left it: every row, the added setting last
+    assert rows == list(conf.iter_rows(values_only=True))
+    assert rows[-1][:2] == ("Interpreter_Win", r"C:\Python311\pythonw.exe")
 
 
 def test_a_workbook_without_fingerprints_rebuilds_as_before(built: bytes, tmp_path: Path) -> None:
