@@ -24,7 +24,7 @@ from elinvoima_xl.core.model import Review, Table
 from elinvoima_xl.core.structure import COUNCIL, INCOME_STATEMENT, Kind, SignConvention, Structure
 from elinvoima_xl.jobs.team_workbook import build_workbook, rebuild_bytes
 
-from .spreadsheet_engine import convert
+from .spreadsheet_engine import convert, convert_all
 
 pytestmark = pytest.mark.libreoffice
 SHAPES = Path(__file__).parent / "shapes"
@@ -80,15 +80,24 @@ def _review(name: str, tmp: Path) -> Review:
     return load_review(SHAPES / name)
 
 
+@pytest.fixture(scope="module")
+def recalculated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Review, Path]]:
+    """Every shape's review and its built workbook as LibreOffice recalculated it, all in one LibreOffice run."""
+    tmp = tmp_path_factory.mktemp("shapes")
+    reviews = {name: _review(name, tmp) for name in NAMES}
+    sources = []
+    for name, review in reviews.items():
+        sources.append(tmp / (name.replace(".", "_") + ".xlsm"))
+        sources[-1].write_bytes(build_workbook(review))
+    outs = convert_all(sources, "xlsx", tmp / "lo")
+    return {name: (reviews[name], out) for name, out in zip(NAMES, outs)}
+
+
 @pytest.fixture(scope="module", params=NAMES)
-def shape(request: pytest.FixtureRequest,
-          tmp_path_factory: pytest.TempPathFactory) -> Shape:
+def shape(request: pytest.FixtureRequest, recalculated: dict[str, tuple[Review, Path]]) -> Shape:
     """(name, the review in its sign convention, the convention, the workbook as LibreOffice recalculated it)."""
-    tmp = tmp_path_factory.mktemp("shape")
-    review = _review(request.param, tmp)
-    src = tmp / "Elinvoima.xlsm"
-    src.write_bytes(build_workbook(review))
-    wb = openpyxl.load_workbook(convert(src, "xlsx", tmp), data_only=True)
+    review, out = recalculated[request.param]
+    wb = openpyxl.load_workbook(out, data_only=True)
     conv = convention_for(review, Settings())   # of the review as loaded (detection reads its figures)
     return request.param, apply_convention(review, conv), conv, wb
 

@@ -118,6 +118,7 @@ def test_no_part_of_any_file_holds_another_areas_name_or_figures(seed_review: Re
 
 def test_each_file_has_only_its_own_sheets_names_and_properties(seed_review: Review) -> None:
     books = split_review(SendInput(seed_review, "t", None))
+    assert [b.area for b in books] == [t.name for t in seed_review.areas]     # one file per area, the seed's five
     for book in books:
         parts = _parts(book.data)
         assert not any(n.endswith((".bin", "vbaProject.bin")) or "externalLink" in n for n in parts)
@@ -151,7 +152,9 @@ def test_the_version_follows_the_figures_only(seed_review: Review) -> None:
 
 def test_stored_values_equal_the_team_workbook(seed_review: Review, built_workbook: bytes) -> None:
     team = openpyxl.load_workbook(io.BytesIO(built_workbook), data_only=True)
-    for book in split_review(SendInput(seed_review, "t", None)):
+    books = split_review(SendInput(seed_review, "t", None))
+    assert [b.area for b in books] == [t.name for t in seed_review.areas]     # one file per area, the seed's five
+    for book in books:
         head = openpyxl.load_workbook(io.BytesIO(book.data), data_only=True)[book.area[:31]]
         ws = team[book.area[:31]]
         for r in range(1, FIRST + len(INCOME_STATEMENT.lines)):
