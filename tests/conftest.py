@@ -50,6 +50,16 @@ def built_workbook(seed_review: Review) -> bytes:
     return build_workbook(seed_review)
 
 
+@pytest.fixture(scope="session")
+def built_csv_workbook() -> bytes:
+    """The team's workbook built once from the bundled data file (another input than the text: its findings point
+    at the file's lines), for every test that only reads it."""
+    from elinvoima_xl.jobs.team_workbook import build_workbook
+    from elinvoima_xl.sources.load import BUNDLED_CSV, load_review
+
+    return build_workbook(load_review(bundled_path(BUNDLED_CSV)))
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every LibreOffice test is also `slow`: `pytest -m "not slow"` is the fast loop."""
     for item in items:

@@ -28,6 +28,26 @@ def soffice() -> str:
     pytest.skip("LibreOffice is not installed: spreadsheet-engine tests SKIPPED (CI runs them)")
 
 
+def convert_all(files: list[Path], fmt: str, out_dir: Path) -> list[Path]:
+    """Every file opened, recalculated and saved as `fmt` in `out_dir` by one LibreOffice run (a start costs seconds).
+
+    The files need distinct stems: the outputs are named after them.
+    """
+    assert len({f.stem for f in files}) == len(files), [f.name for f in files]
+    profile = out_dir / "lo-profile"
+    user = profile / "user"
+    user.mkdir(parents=True, exist_ok=True)
+    (user / "registrymodifications.xcu").write_text(_RECALC_ALWAYS, encoding="utf-8")
+    result = subprocess.run(
+        [soffice(), f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
+         "--convert-to", fmt, "--outdir", str(out_dir), *map(str, files)],
+        capture_output=True, text=True, timeout=300)
+    outs = [out_dir / (f.stem + "." + fmt.split(":")[0]) for f in files]
+    if result.returncode != 0 or not all(o.exists() for o in outs):
+        raise AssertionError(f"LibreOffice failed on {[f.name for f in files]}: {result.stdout}\n{result.stderr}")
+    return outs
+
+
 def convert(src: Path, fmt: str, out_dir: Path) -> Path:
     """`src` opened, recalculated (every formula, cached values ignored) and saved as `fmt` in `out_dir`."""
     profile = out_dir / "lo-profile"

@@ -14,10 +14,8 @@ import pytest
 
 from elinvoima_xl.excel import ribbon
 from elinvoima_xl.workbook.layout import DATA_SHEET
-from elinvoima_xl.sources.load import bundled_review
 from elinvoima_xl.jobs.messages import os_error_message
 from elinvoima_xl.workbook.package import finish_package
-from elinvoima_xl.jobs.team_workbook import build_workbook
 
 from .fake_xlwings import FakeBook
 
@@ -43,8 +41,9 @@ def assert_one_finnish_line(r: subprocess.CompletedProcess[str], *words: str) ->
 
 
 @pytest.fixture(scope="module")
-def built() -> bytes:
-    return build_workbook(bundled_review())
+def built(built_workbook: bytes) -> bytes:
+    """The session's build of the seed: every test here reads it or copies its bytes to tmp_path."""
+    return built_workbook
 
 
 @pytest.mark.parametrize(("args", "words"), [

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-import copy
 from pathlib import Path
 
 import openpyxl
@@ -14,18 +12,17 @@ from elinvoima_xl.jobs.collect import EXPLANATIONS_SHEET, STATUS_SHEET
 from elinvoima_xl.workbook.head_layout import goals_for_area
 from elinvoima_xl.workbook.head_writer import head_workbook
 from elinvoima_xl.core.model import Review
-from elinvoima_xl.jobs.team_workbook import build_workbook
 
 from .fake_xlwings import FakeBook
+from .test_collect import unanswered, unanswered_workbook
 
 WHY = "Kesätyöllistäminen: maksut keväällä.\nÅäö loppuvuosi."
 
 
 @pytest.fixture
 def book(seed_review: Review, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeBook:
-    review = copy.copy(seed_review)
-    review.goals = [dataclasses.replace(g, status_30_6="", state="", state_printed="") for g in seed_review.goals]
-    fake = FakeBook.from_xlsx(build_workbook(review))
+    review = unanswered(seed_review)
+    fake = FakeBook.from_xlsx(unanswered_workbook())      # built once for this module and test_collect
     monkeypatch.setattr(FakeBook, "fullname", property(lambda self: str(tmp_path / self._name)))
     monkeypatch.setattr(ribbon, "_caller", lambda: fake)
     folder = tmp_path / "Vastaukset"
@@ -59,7 +56,11 @@ def test_ribbon_collects_from_the_folder_beside_the_workbook(book: FakeBook) -> 
     status = {r[0]: r for r in _rows(book, STATUS_SHEET)[1:]}
     assert status["Työllisyyspalvelut"][7] == "vastattu" and status["Kulttuuri"][7] == "ei vastausta"
     checks = _rows(book, "Tarkistukset")
-    assert any(r[1] == "explanation" and r[2] == "Työllisyyspalvelut" for r in checks)
+    # The sent file asks Työllisyyspalvelut to explain four lines (its Vastaus_Selitys_* names: Henkilöstökulut,
+    # Muut toimintakulut, Palvelujen ostot, Tuet ja avustukset); the answer explains Palvelujen ostot alone.
+    unexplained = {(r[2], r[3]) for r in checks if r[1] == "explanation"}
+    assert unexplained == {("Työllisyyspalvelut", "Henkilöstökulut"), ("Työllisyyspalvelut", "Muut toimintakulut"),
+                           ("Työllisyyspalvelut", "Tuet ja avustukset")}
     assert book._saved == 0 and book.app.status_bar is False
 
 

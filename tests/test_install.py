@@ -28,8 +28,8 @@ import elinvoima_xl
 from elinvoima_xl.core.errors import ElinvoimaError
 from elinvoima_xl.jobs.init_folder import CONF_FILE, README_FILE, WORKBOOK_FILE, init_folder, windows_interpreter, \
     xlwings_conf
-from elinvoima_xl.sources.load import BUNDLED_CSV, bundled_path, bundled_review, load_review
-from elinvoima_xl.jobs.team_workbook import DEFAULT_WORKBOOK, build_workbook
+from elinvoima_xl.sources.load import BUNDLED_CSV, bundled_path, bundled_review
+from elinvoima_xl.jobs.team_workbook import DEFAULT_WORKBOOK
 from elinvoima_xl.workbook.vba import MACROS_DIR, xlwings_standalone_modules
 
 REPO = Path(__file__).resolve().parents[1]
@@ -119,11 +119,11 @@ def test_init_refuses_when_any_one_file_is_there_and_writes_nothing(tmp_path: Pa
     assert sorted(p.name for p in tmp_path.iterdir()) == [CONF_FILE]
 
 
-def test_init_with_data(tmp_path: Path) -> None:
+def test_init_with_data(tmp_path: Path, built_csv_workbook: bytes) -> None:
     csv = bundled_path(BUNDLED_CSV)
     r = cli("init", "kansio", "--data", str(csv), cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    assert (tmp_path / "kansio" / WORKBOOK_FILE).read_bytes() == build_workbook(load_review(csv))
+    assert (tmp_path / "kansio" / WORKBOOK_FILE).read_bytes() == built_csv_workbook    # the build of that file
 
 
 def test_init_with_bad_data_makes_no_folder(tmp_path: Path) -> None:

@@ -36,12 +36,15 @@ def _file_cells(data: bytes, sheet: str) -> dict[tuple[int, int], object]:
 def test_fake_offers_only_what_xlwings_has() -> None:
     import tests.fake_xlwings as fake
 
+    checked = set()
     for cls in vars(fake).values():
         if isinstance(cls, type) and issubclass(cls, Strict) and cls is not Strict:
+            checked.add(cls.__name__)
             public = {n for n, v in vars(cls).items() if not n.startswith("_") and n not in ("REAL", "from_xlsx")
                       and (callable(v) or isinstance(v, property))}
             missing = {n for n in public if not hasattr(cls.REAL, n)}
             assert not missing, f"{cls.__name__} offers {missing}, which xlwings.{cls.REAL.__name__} lacks"
+    assert {"FakeApp", "FakeBook", "FakeSheet", "FakeRange", "FakeName"} <= checked, checked
 
 
 def test_fake_rejects_what_xlwings_lacks(built: bytes) -> None:

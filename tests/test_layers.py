@@ -67,9 +67,13 @@ def _third_party_imports(path: Path) -> set[str]:
 
 
 def test_the_core_imports_no_io_excel_or_spreadsheet_library() -> None:
+    checked = set()
     for module, path in _modules().items():
         if module.startswith("elinvoima_xl.core"):
             assert _third_party_imports(path) <= CORE_ALLOWED, (module, _third_party_imports(path) - CORE_ALLOWED)
+            checked.add(path.resolve())
+    # every file of the folder was checked (an empty or partial module list must not pass)
+    assert checked == {p.resolve() for p in (PACKAGE / "core").glob("*.py")} and len(checked) > 1
 
 
 def test_importing_the_core_loads_nothing_outside_it() -> None:

@@ -208,11 +208,12 @@ def test_text_that_looks_like_a_formula_stays_text(tmp_path: Path) -> None:
     assert cell.data_type == "s"
 
 
-def test_import_into_the_team_workbook(tmp_path: Path, generated: tuple[bytes, bytes], bundled: Review) -> None:
+def test_import_into_the_team_workbook(tmp_path: Path, generated: tuple[bytes, bytes], bundled: Review,
+                                      built_csv_workbook: bytes) -> None:
     (tmp_path / "k.csv").write_bytes(generated[0])
     (tmp_path / "ta.csv").write_bytes(generated[1])
     workbook = tmp_path / "Elinvoima.xlsm"
-    built = build_workbook(bundled)
+    built = built_csv_workbook      # the workbook of `bundled`, built once per session
     workbook.write_bytes(built)
     report = import_ledger(tmp_path / "k.csv", workbook, tmp_path / "ta.csv")
     # the only errors are the seed's own: the printed investment total ELINVOIMA (TULOT and NETTO, TP 2022),

@@ -199,14 +199,14 @@ def test_cli_period_sign_and_log(tmp_path: Path, entries: list[Entry]) -> None:
 
 
 def test_workbook_profile_sheet_and_refusal_leave_the_workbook_as_it_was(tmp_path: Path, bundled: Review,
-                                                                        entries: list[Entry]) -> None:
+                                                                        entries: list[Entry],
+                                                                        built_csv_workbook: bytes) -> None:
     from elinvoima_xl.jobs.file_backend import FileBackend
     from elinvoima_xl.jobs.importer import PROFILE_SHEET
     from elinvoima_xl.workbook.layout import SheetLayout
     from elinvoima_xl.sources.datafile import read_data_xlsx
-    from elinvoima_xl.jobs.team_workbook import build_workbook
 
-    port = FileBackend(build_workbook(bundled), "Elinvoima.xlsm")
+    port = FileBackend(built_csv_workbook, "Elinvoima.xlsm")     # the workbook of `bundled`, built once per session
     sheet = SheetLayout(PROFILE_SHEET, owned=False)
     for r, row in enumerate([("rooli", "otsikko"), ("kustannuspaikka", "KP-tunniste"), ("tili", "Pääkirjan tili"),
                              ("pvm", "Tap.aika"), ("summa", "Rahamäärä")]):

@@ -133,7 +133,9 @@ def test_the_teams_xlwings_settings_are_kept(built: bytes) -> None:
     out, report = rebuild_bytes(edited, "Elinvoima.xlsm")
     assert CONF_SHEET in report.kept and CONF_SHEET not in report.replaced
     rows = list(openpyxl.load_workbook(io.BytesIO(out))[CONF_SHEET].iter_rows(values_only=True))
-    assert any(r[:2] == ("Interpreter_Win", r"C:\Python311\pythonw.exe") for r in rows)
+    # kept as the team left it: every row, the added setting last
+    assert rows == list(conf.iter_rows(values_only=True))
+    assert rows[-1][:2] == ("Interpreter_Win", r"C:\Python311\pythonw.exe")
 
 
 def test_a_workbook_without_fingerprints_rebuilds_as_before(built: bytes, tmp_path: Path) -> None:
@@ -193,7 +195,7 @@ def test_cells_read_the_same_however_the_file_was_saved() -> None:
     assert canonical_cells(ours, []) != canonical_cells(changed, strings)
 
 
-def test_the_layout_and_the_written_sheet_give_the_same_cells(seed_review: Review) -> None:
+def test_the_layout_and_the_written_sheet_give_the_same_cells(seed_review: Review, built: bytes) -> None:
     # Fingerprints are computed from the layout while the sheets render, and checked later from the
     # XML: the two readings must agree for every owned sheet, or every rebuild would see a change.
     import sys
@@ -205,8 +207,9 @@ def test_the_layout_and_the_written_sheet_give_the_same_cells(seed_review: Revie
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
     from synthetic import synthetic_income_review
 
-    for review in (seed_review, synthetic_income_review(12, seed=9)):
-        data = build_workbook(review)
+    synthetic = synthetic_income_review(12, seed=9)
+    compared = 0
+    for review, data in ((seed_review, built), (synthetic, build_workbook(synthetic))):
         parts = sheet_parts(data)
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             strings = shared_strings(z.read("xl/sharedStrings.xml"))
@@ -215,6 +218,9 @@ def test_the_layout_and_the_written_sheet_give_the_same_cells(seed_review: Revie
                     written = canonical_cells(z.read(parts[sheet.name]), strings)
                     assert written == layout_cells([(c.row, c.col, c.value, c.formula) for c in sheet.cells]), sheet.name
                     assert written
+                    compared += 1
+    # owned sheets: the seed's Yhteenveto, 5 areas, Tarkistukset and xlwings.conf (8); the synthetic's 12 areas and 3
+    assert compared == 8 + 12 + 3
 
 
 @pytest.mark.libreoffice

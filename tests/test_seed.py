@@ -66,11 +66,19 @@ def test_every_printed_remaining_and_pct_is_reproduced(seed_text: str, shown: di
                 computed[int(line["where"].rsplit(":", 1)[1])] = (table["name"], line)
     missing = sorted(set(rows) - set(computed))
     assert not missing, f"seed rows not shown: {missing}"
+    off_by_one = {}
     for n, (label, ta, tot, rem, pct) in rows.items():
         name, line = computed[n]
-        # Jäljellä = TA − TOT from two figures rounded to the euro: off by at most 1 € from the print.
-        assert abs(line["remaining"] - rem) <= 1, (n, name, label, line["remaining"], rem)
+        # Jäljellä = TA − TOT of the two printed figures, exactly (both are whole euros).
+        assert line["remaining"] == ta - tot, (n, name, label, line["remaining"], ta - tot)
         assert line["pct"] == pytest.approx(pct, abs=1e-9), (n, name, label, line["pct"], pct)
+        if rem != ta - tot:
+            off_by_one[n] = rem - (ta - tot)
+    # The print computed Jäljellä from unrounded figures: 1 € off on four rows, counted by hand in the seed.
+    # Council TULOT and division Toimintatuotot: 2 941 800 − 1 122 509 = 1 819 291, printed 1 819 292;
+    # Työllisyyspalvelut Toimintakulut: −4 391 000 + 1 712 011 = −2 678 989, printed −2 678 990;
+    # Kaupunkisuunnittelu Myyntituotot: 11 000 − 310 = 10 690, printed 10 691.
+    assert off_by_one == {67: 1, 82: 1, 117: -1, 176: 1}
 
 
 def test_all_tables_of_the_review_are_shown(shown: dict) -> None:

@@ -40,6 +40,14 @@ HEADS = {   # area -> (name, address, cc)
 }
 
 
+# TOIMINTAKATE TOT 2023 of each area as the sum of its printed lines, which the head's sheet computes; the seed
+# prints the same except Elinkeinopalvelut −152 561 − (197 418 + 228 987 + 7 852 + 43 500 + 54 353 + 6 727)
+# = −691 398 (printed −691 397) and Kaupunkisuunnittelu (310 + 7 500 + 1 700)
+# − (217 608 + 61 222 + 1 460 + 14 287 + 930) = −285 997 (printed −285 998).
+KATE_FROM_LINES = {"Työllisyyspalvelut": -1_342_506, "Elinkeinopalvelut": -691_398, "Kulttuuri": -373_086,
+                   "Kaupunkisuunnittelu": -285_997, "Kiinteistö- ja mittauspalvelut": 49_959}
+
+
 @dataclass
 class Handler:
     """An SMTP server's behaviour: refuse some recipients (550), drop the connection on some messages."""
@@ -127,8 +135,7 @@ def _journal(path: Path) -> list[dict[str, str]]:
     return rows
 
 
-def test_every_head_gets_their_own_workbook_intact(server: tuple[Handler, int], workbook: Path, tmp_path: Path,
-                                                  seed_review: Review) -> None:
+def test_every_head_gets_their_own_workbook_intact(server: tuple[Handler, int], workbook: Path, tmp_path: Path) -> None:
     handler, port = server
     recipients = _recipients_csv(tmp_path / "vastaanottajat.csv")
     result = _cli("send", str(workbook), "--recipients", str(recipients), "--smtp", f"127.0.0.1:{port}",
@@ -160,7 +167,7 @@ def test_every_head_gets_their_own_workbook_intact(server: tuple[Handler, int], 
             assert goals.cell(2, 8).value == "Toteutuu osittain"
         ws = wb[area[:31]]
         r = FIRST + INCOME_STATEMENT.index["toimintakate"]
-        assert ws.cell(r, 5).value == pytest.approx(float(seed_review.area(area).value("toimintakate", 3)), abs=1)
+        assert ws.cell(r, 5).value == KATE_FROM_LINES[area]
     # one line per head in the journal, accepted with the server's reply
     rows = _journal(workbook.with_name("Elinvoima.lahetykset.csv"))
     assert [(r["alue"], r["tulos"]) for r in rows] == [(a, "hyväksytty") for a in HEADS]

@@ -20,6 +20,8 @@ from elinvoima_xl.core.report import review_tables
 
 SHAPES = Path(__file__).parent / "shapes"
 ALL = sorted(p.name for p in SHAPES.iterdir())
+PRINTED_PCT_ROWS = {"council_only.txt": 3, "expenses_positive.csv": 10, "other_order.txt": 12,
+                    "period_1_9_cents.csv": 6, "summary_areas.csv": 12}
 
 
 def _review(name: str) -> Review:
@@ -59,9 +61,11 @@ def test_every_printed_pct_and_remaining_is_reproduced(name: str) -> None:
             pct, rem = t.printed_pct[li], t.printed_remaining[li]
             if pct == pct:  # printed
                 assert shown[(t.name, line.label)]["pct"] == pytest.approx(float(pct), abs=1e-9), (t.name, line)
-                assert shown[(t.name, line.label)]["remaining"] == pytest.approx(float(rem), abs=0.01)
+                # Jäljellä = TA − TOT exactly as printed; 1e-6 only for the binary floats of cents (1–9 months)
+                assert shown[(t.name, line.label)]["remaining"] == pytest.approx(float(rem), abs=1e-6)
                 checked += 1
-    assert checked >= 3
+    # the rows with a printed %, counted by hand in each file of tests/shapes/
+    assert checked == PRINTED_PCT_ROWS[name]
     assert not [f for f in run_checks(review) if f.code in ("pct", "remaining") and f.severity == "error"]
 
 
@@ -146,8 +150,15 @@ def test_expenses_printed_positive() -> None:
 def test_expenses_sign_can_be_overridden() -> None:
     review = _review("expenses_positive.csv")
     forced = run_checks(review, Settings(expenses_positive=False))
-    # Read as expenses negative, TOIMINTAKATE = 132 095 + 332 343 ≠ −200 248: errors everywhere.
-    assert len(_errors(forced)) > 3
+    # Read as expenses negative, TOIMINTAKATE = Toimintatuotot + Toimintakulut (132 095 + 332 343 = 464 438
+    # ≠ −200 248) and NETTO = TULOT + MENOT in every column; the council's NETTO is then checked against the
+    # printed TOIMINTAKATE. Twelve root errors, each with its expected figure:
+    sums = [270 + 690, 128 + 330, 280_000 + 700_000, 132_095 + 332_343]
+    kate = [-420, -202, -420_000, -200_248]
+    assert [(f.code, f.area, f.line, f.expected, f.cause) for f in _errors(forced)] == \
+        [("identity", "Ympäristönsuojelu", "TOIMINTAKATE", s, None) for s in sums] + \
+        [("identity", "Ympäristölautakunta", "NETTO", s, None) for s in sums] + \
+        [("council", "Ympäristölautakunta", "NETTO", k, None) for k in kate]
     same = run_checks(review, Settings(expenses_positive=True))
     assert _roots(same) == _roots(run_checks(review))
 

@@ -56,16 +56,14 @@ def test_package_is_a_valid_macro_workbook(built: bytes) -> None:
 
 
 def test_committed_workbook_is_the_build_output(built: bytes) -> None:
-    # The bundled text is the seed; the committed file must be what `elinvoima build` makes of it.
-    from elinvoima_xl.sources.load import bundled_review
-
+    # The bundled text is the seed (tests/test_seed.py, test_datafile.py); the committed file must be what
+    # `elinvoima build` makes of it, which is the session's build of the seed.
     committed = Path(__file__).resolve().parents[1] / "workbook" / "Elinvoima.xlsm"
-    assert committed.read_bytes() == build_workbook(bundled_review()), \
-        "workbook/Elinvoima.xlsm is stale: run `elinvoima build` and commit it"
+    assert committed.read_bytes() == built, "workbook/Elinvoima.xlsm is stale: run `elinvoima build` and commit it"
 
 
 def test_building_twice_gives_the_same_vba_project(seed_review: Review, built: bytes) -> None:
-    again = build_workbook(seed_review)
+    again = build_workbook(seed_review)     # the one second build of the seed: determinism needs two
     with zipfile.ZipFile(io.BytesIO(built)) as a, zipfile.ZipFile(io.BytesIO(again)) as b:
         assert a.read("xl/vbaProject.bin") == b.read("xl/vbaProject.bin")
 
@@ -139,7 +137,11 @@ def test_layout_details(built: bytes) -> None:
     goals = wb["Tavoitteet"]
     lists = [dv for dv in goals.data_validations.dataValidation if dv.type == "list"]
     assert lists and lists[0].formula1 == '"Toteutuu,Toteutuu osittain,Ei toteudu"'
-    assert len(goals.conditional_formatting) >= 1
+    # traffic lights: one rule per Tila of the dropdown, each its own fill
+    rules = [r for cf in goals.conditional_formatting for r in cf.rules]
+    assert [(r.operator, r.formula) for r in rules] == \
+        [("equal", ['"Toteutuu"']), ("equal", ['"Toteutuu osittain"']), ("equal", ['"Ei toteudu"'])]
+    assert len({r.dxf.fill.bgColor.rgb for r in rules}) == 3
     for ws in wb.worksheets:
         assert (OWNED_NAME in ws.defined_names) == (ws.title not in (DATA_SHEET, "Tavoitteet", "Tunnusluvut", "Riskit",
                                                                      "Vastaanottajat"))
@@ -389,7 +391,10 @@ def test_a_rebuild_right_after_a_build_changes_no_cell_of_the_generated_sheets(b
     after = openpyxl.load_workbook(io.BytesIO(again))
     # Tarkistukset differs on purpose: built from the text it points at the text's lines, rebuilt at Tiedot's cells.
     generated = [n for n in before.sheetnames if n not in (DATA_SHEET, CHECKS_SHEET, "xlwings.conf")]
-    assert len(generated) >= 7 and generated == [n for n in after.sheetnames if n in generated]
+    # the summary, the seed's five areas, the team's lists and the recipients, in this order before and after
+    assert generated == [SUMMARY_SHEET, *(t.name for t in seed_review.areas), "Tavoitteet", "Tunnusluvut", "Riskit",
+                         "Vastaanottajat"]
+    assert generated == [n for n in after.sheetnames if n in generated]
     for name in generated:
         old = {c.coordinate: c.value for row in before[name].iter_rows() for c in row if c.value is not None}
         new = {c.coordinate: c.value for row in after[name].iter_rows() for c in row if c.value is not None}

@@ -86,15 +86,13 @@ def test_docstrings_are_finnish_descriptions() -> None:
     assert JALJELLA.__doc__ and "Jäljellä" in JALJELLA.__doc__
 
 
-def test_tot_pct_without_arguments_reads_its_row_by_the_heads() -> None:
+def test_tot_pct_without_arguments_reads_its_row_by_the_heads(built_workbook: bytes) -> None:
     """=TOT_PCT() on Työllisyyspalvelut's Myyntituotot row: the seed prints 59,9 (59 558 / 99 500)."""
-    from elinvoima_xl.sources.load import bundled_review
-    from elinvoima_xl.jobs.team_workbook import build_workbook
     from elinvoima_xl.excel.udfs import TOT_PCT as raw
 
     from .fake_xlwings import FakeBook
 
-    book = FakeBook.from_xlsx(build_workbook(bundled_review()))
+    book = FakeBook.from_xlsx(built_workbook)
     sheet = book.sheets["Työllisyyspalvelut"]
     assert sheet.range("A6").value == "Myyntituotot"
     assert raw(caller=sheet.range((6, 10))).tolist() == [[59.9]]
