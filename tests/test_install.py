@@ -37,7 +37,7 @@ PACKAGE = Path(elinvoima_xl.__file__).resolve().parent
 COMMITTED = REPO / "workbook" / "Elinvoima.xlsm"
 GUIDE = REPO / "docs" / "kayttoopas.md"
 WHEEL_NAME = f"elinvoima_xl-{elinvoima_xl.__version__}-py3-none-any.whl"
-WHEEL_LIMIT = 300_000   # bytes: code, macros and the bundled review; about 140 kB today
+WHEEL_LIMIT = 400_000   # bytes: code, macros, the bundled review and the README as metadata; 300 kB (98 files) today
 
 
 def run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
