@@ -165,7 +165,8 @@ class Package:
             for n in self.names():
                 info = zipfile.ZipInfo(n, _FIXED_DATE)
                 info.compress_type = zipfile.ZIP_DEFLATED
-                z.writestr(info, self.read(n))
+                # the level per part: ZipFile's own applies only to parts written by name, not by ZipInfo
+                z.writestr(info, self.read(n), compresslevel=1)
         return out.getvalue()
 
     def workbook_part(self) -> str:

@@ -121,5 +121,6 @@ def finish_package(data: bytes, ribbon_xml: bytes | None, stamp: bool = False,
         for part in names:
             info = zipfile.ZipInfo(part, _FIXED_DATE)
             info.compress_type = zipfile.ZIP_DEFLATED
-            z.writestr(info, parts[part])
+            # the level per part: ZipFile's own applies only to parts written by name, not by ZipInfo
+            z.writestr(info, parts[part], compresslevel=1)
     return out.getvalue()
