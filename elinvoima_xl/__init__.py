@@ -2,7 +2,9 @@
 
 The layers, from the bottom: `core` (pure domain: figures, arithmetic, checks), `ooxml` (packages
 and files), `sources` (readers), `workbook` (layouts, writers, package surgery), `jobs` (every ribbon
-button and command), `excel` (the xlwings side); `cli` is the command line. Each subpackage's
+button and command), `excel` (the xlwings side). `cli` is the command line, `udfs` and `ribbon`
+the names every workbook calls (re-exports of `excel/`), `__main__` runs the CLI; `data` holds the
+bundled review and mapping, `macros` the VBA modules and the ribbon XML. Each subpackage's
 docstring says what lives there and what it may import.
 
 The names below are the public API. They load lazily, so importing `elinvoima_xl.core` pulls in

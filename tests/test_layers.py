@@ -105,3 +105,20 @@ def test_each_subpackage_says_what_lives_there_and_what_it_may_import() -> None:
         doc = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8"))) or ""
         assert "Here:" in doc or init.parent == PACKAGE, init
         assert "import" in doc, f"{init}: the docstring must say what the subpackage may import"
+
+
+def test_each_docstring_names_every_module_of_its_folder() -> None:
+    """The folder's map stays true: a module added without a word in its `__init__` fails here."""
+    unnamed = {}
+    for init in sorted(PACKAGE.rglob("__init__.py")):
+        folder = init.parent
+        if folder.name in ("data", "macros"):
+            continue
+        doc = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8"))) or ""
+        parts = [p.stem for p in folder.glob("*.py") if p.stem != "__init__"]
+        parts += [p.name for p in folder.iterdir() if p.is_dir() and (p / "__init__.py").exists()]
+        missing = [m for m in parts if f"`{m}`" not in doc and f"`{m}/`" not in doc]
+        if missing:
+            unnamed[folder.relative_to(PACKAGE).as_posix() or "."] = missing
+    assert len(list(PACKAGE.rglob("__init__.py"))) >= 9
+    assert unnamed == {}, unnamed

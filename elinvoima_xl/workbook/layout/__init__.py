@@ -1,15 +1,16 @@
-"""The team workbook's layout as data (cells, formulas, formats, charts), built once from the core and rendered by every writer.
+"""The team workbook's layout as data (cells, formulas, formats, charts), built once from the core and
+rendered by every writer.
 
-Pure: no I/O and no spreadsheet library. The xlsxwriter writer (build), the package splice
-(rebuild) and the live Excel layer all render these objects, so no writer invents its own
-layout. Rows and columns are 0-based; formulas are English-syntax Excel formulas (as stored in
-the file) starting with "=".
+Pure: no I/O and no spreadsheet library. The xlsxwriter writer (build), the package splice (rebuild)
+and the live Excel layer all render these objects, so no writer invents its own layout. Rows and
+columns are 0-based; formulas are English-syntax Excel formulas (as stored in the file) starting
+with "=".
 
-Here: `values` (sheet names, styles and the value objects), `tables` (a financial table as
-cells and formulas), `assemble` (the whole workbook in order), `locate` (where a finding points,
-and the `Tarkistukset` sheet), `input_sheets` (the team's own sheets and xlwings.conf).
-May import: `core`, `ooxml.cells` and the data file's row format (`sources.datafile`).
-"""
+Here: `values` (sheet names, styles and the value objects), `tables` (a financial table as cells and
+formulas), `assemble` (the whole workbook in order), `locate` (where a finding points, and the
+`Tarkistukset` sheet), `input_sheets` (the team's own sheets and xlwings.conf), `list_sheet` (a
+header row and rows: Vastaanottajat, Lähetykset, Tuonnit, Kohdistus, Selitykset, Vastaukset). May
+import: `core`, `ooxml.cells` and the data file's row format (`sources.datafile`)."""
 
 from __future__ import annotations
 
