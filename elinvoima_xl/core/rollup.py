@@ -22,7 +22,6 @@ __all__ = [
     "mixed_totals",
     "net_sign",
     "rollup",
-    "total_parts",
 ]
 
 from dataclasses import dataclass, replace
@@ -54,16 +53,6 @@ def division_terms(review: Review, key: str) -> tuple[Term, ...]:
 def investment_terms(review: Review, key: str) -> tuple[Term, ...]:
     """A line of the investment total: the same line of every group, added."""
     return tuple(Term(g.name, key) for g in review.investments)
-
-
-def total_parts(review: Review) -> dict[str, list[str]]:
-    """Each printed total table's name -> the names of the tables it is the sum of (division: areas; investments: groups)."""
-    parts: dict[str, list[str]] = {}
-    if review.division_table is not None:
-        parts[review.division_table.name] = [t.part for t in division_terms(review, "")]
-    if review.investments_total is not None:
-        parts[review.investments_total.name] = [t.part for t in investment_terms(review, "")]
-    return parts
 
 
 def net_sign(structure: Structure) -> float:
