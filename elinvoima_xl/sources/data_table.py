@@ -136,8 +136,9 @@ def build_review(rows: Iterator[tuple[int, list[object]]], place: Callable[[int,
             continue
         any_rows = True
         for key, i in key_idx.items():   # an error value is no name: say so rather than make an area "#N/A"
-            if isinstance(cells[i], str) and cells[i].strip().upper() in EXCEL_ERRORS:
-                raise InputError(f"sarakkeessa '{key}' on virhearvo {cells[i].strip()}.", place(n, heads[i]),
+            cell = cells[i]
+            if isinstance(cell, str) and cell.strip().upper() in EXCEL_ERRORS:
+                raise InputError(f"sarakkeessa '{key}' on virhearvo {cell.strip()}.", place(n, heads[i]),
                                  "Korjaa kaava, josta virhe tulee, tai kirjoita soluun nimi.")
         word = normalize_label(str(cells[key_idx["taso"]]))
         area = _text_cell(cells[key_idx["alue"]])

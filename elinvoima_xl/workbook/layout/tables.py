@@ -133,7 +133,7 @@ def _forecast_formula(r: int, grid: Grid, settings: Settings) -> str:
 def _derived_totals(values: npt.NDArray[np.float64], structure: Structure) -> set[str]:
     """Subtotals whose identity has a known term in `values` (`calc.resolve`): the others are data."""
     derived = resolve(values, structure).derived
-    flags = np.asarray(derived).reshape(-1, len(structure.identities)).all(axis=0)
+    flags = np.atleast_1d(np.asarray(derived).reshape(-1, len(structure.identities)).all(axis=0))
     return {ident.total for ident, d in zip(structure.identities, flags) if d}
 
 
