@@ -11,6 +11,7 @@ from elinvoima_xl.core.model import Review
 from elinvoima_xl.core.report import review_tables
 from elinvoima_xl.core.rollup import (
     comparable_sum,
+    computed_division,
     council_terms,
     council_values,
     division_forecast,
@@ -20,7 +21,7 @@ from elinvoima_xl.core.rollup import (
     mixed_totals,
     rollup,
 )
-from elinvoima_xl.core.structure import COUNCIL, SignConvention
+from elinvoima_xl.core.structure import COUNCIL, Kind, SignConvention
 from elinvoima_xl.core.structure import INCOME_STATEMENT as IS
 from elinvoima_xl.sources.datafile import read_data_csv
 
@@ -130,3 +131,25 @@ palvelualue;C;Toimintakulut;-200;-90
     one = stack[:1]
     plain = division_forecast(one, r.columns, IS)
     assert plain.values[IS.index["toimintatuotot"]] == 800 and plain.values[IS.index["toimintakate"]] == 800 - 2800
+
+
+def test_the_computed_division_labels_every_line_the_areas_give_and_forecasts_by_the_settings() -> None:
+    # Every line but the headings has a figure in the roll-up: given, a zero sibling of a given line, or a subtotal.
+    division = computed_division(review_of(TWO_AREAS), IS)
+    assert set(division.table.labels) == {ln.key for ln in IS.lines if ln.kind is not Kind.HEADER}
+    # A mixed division with last year's figures. Seasonal: TOT / (TOT prev / TP prev).
+    # A: Myyntituotot 400 / (200 / 1000) = 2000; Henkilöstökulut -1400 / (-1500 / -3000) = -2800.
+    # C: Toimintatuotot 60 / (25 / 100) = 240; Toimintakulut -90 / (-100 / -200) = -180.
+    # The division: Toimintatuotot 2000 + 240 = 2240, Toimintakulut -2800 - 180 = -2980, Toimintakate -740.
+    # Linear (TOT × 12 / 6): 800, 800 + 120 = 920, -2800 - 180 = -2980, 920 - 2980 = -2060.
+    head = "taso;alue;rivi;TP 2022 (€);TOT 2022 6 kk (€);TA 2023 (€);TOT 2023 6 kk (€)"
+    rows = ("palvelualue;A;Myyntituotot;1000;200;1000;400\npalvelualue;A;Henkilöstökulut;-3000;-1500;-3000;-1400\n"
+            "palvelualue;C;Toimintatuotot;100;25;100;60\npalvelualue;C;Toimintakulut;-200;-100;-200;-90\n")
+    mixed = read_data_csv(f"{head}\n{rows}".encode("utf-8"), "t.csv")
+    keys = ("myyntituotot", "toimintatuotot", "toimintakulut", "toimintakate")
+    for settings, expected in ((Settings(), (2000, 2240, -2980, -740)),
+                               (Settings(forecast_method="linear"), (800, 920, -2980, -2060))):
+        fc = computed_division(mixed, IS, settings).forecast
+        assert tuple(fc.values[IS.index[k]] for k in keys) == expected, settings.forecast_method
+        assert fc.method[IS.index["toimintatuotot"]] == "sum"
+        assert fc.method[IS.index["myyntituotot"]] == settings.forecast_method
