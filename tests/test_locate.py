@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from elinvoima_xl.core.calc import Settings
 from elinvoima_xl.core.checks import Code, Finding, Location, Measure, Severity, run_checks
-from elinvoima_xl.core.model import Level, Review
+from elinvoima_xl.core.model import Level, Review, Source
 from elinvoima_xl.ooxml.cells import parse_ref
+from elinvoima_xl.sources.datafile import read_data_csv
 from elinvoima_xl.sources.load import load_review
 from elinvoima_xl.workbook.layout import workbook_layout
 from elinvoima_xl.workbook.layout.values import CHECKS_SHEET, DATA_SHEET, SheetLayout
@@ -71,3 +72,19 @@ def test_finding_json_is_v1_and_takes_strings_as_enums() -> None:
     assert list(f.to_dict()) == ["severity", "code", "area", "line", "column", "expected", "actual", "gap",
                                  "message", "where", "rounding", "cause", "id"]
     assert f.to_dict()["severity"] == "warning" and type(f.to_dict()["severity"]) is str
+
+
+def test_a_misspelt_council_line_is_a_warning_located_at_the_council_and_its_source_line() -> None:
+    """Label findings carry where they are: the council's table and line key, and the data file's line."""
+    text = ("taso;alue;rivi;TA 2023 (€);TOT 2023 6 kk (€)\n"
+            "palvelualue;A;Myyntituotot;1000;400\npalvelualue;A;Henkilöstökulut;-3000;-1400\n"
+            "valtuusto;Elinvoima;Tulo;1000;400\nvaltuusto;Elinvoima;Menot;-3000;-1400\n"
+            "valtuusto;Elinvoima;Netto;-2000;-1000\n")
+    found = [f for f in run_checks(read_data_csv(text.encode("utf-8"), "t.csv")) if "'Tulo'" in f.message]
+    assert len(found) == 1
+    f = found[0]
+    assert (str(f.severity), str(f.code)) == ("warning", "label")
+    assert f.location is not None
+    assert (f.location.level, f.location.table, f.location.line, f.location.column) == (
+        Level.COUNCIL, "Elinvoima", "tulot", None)
+    assert f.location.source == Source(file="t.csv", line=4)      # the header is line 1, "Tulo" line 4
