@@ -28,7 +28,7 @@ def soffice() -> str:
     pytest.skip("LibreOffice is not installed: spreadsheet-engine tests SKIPPED (CI runs them)")
 
 
-def convert_all(files: list[Path], fmt: str, out_dir: Path) -> list[Path]:
+def convert_all(files: list[Path], fmt: str, out_dir: Path, timeout: float = 300) -> list[Path]:
     """Every file opened, recalculated and saved as `fmt` in `out_dir` by one LibreOffice run (a start costs seconds).
 
     The files need distinct stems: the outputs are named after them.
@@ -41,7 +41,7 @@ def convert_all(files: list[Path], fmt: str, out_dir: Path) -> list[Path]:
     result = subprocess.run(
         [soffice(), f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
          "--convert-to", fmt, "--outdir", str(out_dir), *map(str, files)],
-        capture_output=True, text=True, timeout=300)
+        capture_output=True, text=True, timeout=timeout)
     outs = [out_dir / (f.stem + "." + fmt.split(":")[0]) for f in files]
     if result.returncode != 0 or not all(o.exists() for o in outs):
         raise AssertionError(f"LibreOffice failed on {[f.name for f in files]}: {result.stdout}\n{result.stderr}")
@@ -50,15 +50,4 @@ def convert_all(files: list[Path], fmt: str, out_dir: Path) -> list[Path]:
 
 def convert(src: Path, fmt: str, out_dir: Path) -> Path:
     """`src` opened, recalculated (every formula, cached values ignored) and saved as `fmt` in `out_dir`."""
-    profile = out_dir / "lo-profile"
-    user = profile / "user"
-    user.mkdir(parents=True, exist_ok=True)
-    (user / "registrymodifications.xcu").write_text(_RECALC_ALWAYS, encoding="utf-8")
-    result = subprocess.run(
-        [soffice(), f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-         "--convert-to", fmt, "--outdir", str(out_dir), str(src)],
-        capture_output=True, text=True, timeout=180)
-    out = out_dir / (src.stem + "." + fmt.split(":")[0])
-    if result.returncode != 0 or not out.exists():
-        raise AssertionError(f"LibreOffice failed on {src}: {result.stdout}\n{result.stderr}")
-    return out
+    return convert_all([src], fmt, out_dir, timeout=180)[0]

@@ -17,44 +17,21 @@ import pytest
 
 from elinvoima_xl.core.errors import InputError
 from elinvoima_xl.jobs.importer import IMPORTS_SHEET, MAPPING_SHEET, import_ledger
-from elinvoima_xl.sources.load import bundled_path, load_review
 from elinvoima_xl.core.model import Review
 from elinvoima_xl.sources.datafile import read_data_csv
-from elinvoima_xl.sources.ledger import DEFAULT_MAPPING, Period, aggregate, read_mapping
+from elinvoima_xl.sources.ledger import Period, aggregate
 from elinvoima_xl.sources.ledger_read import scan_export
 from elinvoima_xl.sources.ledger_generator import ledger_for_review
-from elinvoima_xl.core.structure import Kind
 from elinvoima_xl.jobs.team_workbook import build_workbook
 
-BUNDLED = bundled_path("heinola_elinvoima_1-6_2023.csv")
+from .test_ledger_exports import BUNDLED, bundled, details, mapping  # noqa: F401  (fixtures)
+
 HEAD = "kustannuspaikka;tili;pvm;summa\n"
-
-
-@pytest.fixture(scope="module")
-def bundled() -> Review:
-    return load_review(BUNDLED)
-
-
-@pytest.fixture(scope="module")
-def mapping() -> object:
-    return read_mapping(bundled_path(DEFAULT_MAPPING).read_bytes(), DEFAULT_MAPPING)
 
 
 @pytest.fixture(scope="module")
 def generated(bundled: Review, mapping: object) -> tuple[bytes, bytes]:
     return ledger_for_review(bundled, mapping)  # type: ignore[arg-type]
-
-
-def _area_details(review: Review) -> dict[tuple[str, str, str], float]:
-    out = {}
-    for t in review.areas:
-        for li, line in enumerate(t.structure.lines):
-            if line.kind is Kind.DETAIL:
-                for j, c in enumerate(review.columns):
-                    v = float(np.nan_to_num(t.values[li, j]))
-                    if v:
-                        out[(t.name, line.key, c.heading)] = v
-    return out
 
 
 def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -73,10 +50,10 @@ def test_generated_ledger_reproduces_the_bundled_figures_through_the_cli(bundled
     assert r.returncode == 0, r.stderr
     imported = read_data_csv((tmp_path / "tiedot.csv").read_bytes(), "tiedot.csv")
     assert [c.heading for c in imported.columns] == [c.heading for c in bundled.columns]
-    assert _area_details(imported) == _area_details(bundled)          # every figure, to the cent
+    assert details(imported, digits=None) == details(bundled, digits=None)          # every figure, to the cent
     # sums in and out, both reported: the ledger's total is the areas' TOT 2023 + TP 2022 in euros
     expected = sum(v * (1000 if "1000" in h and h.startswith("TP") else 1)
-                   for (_a, _l, h), v in _area_details(bundled).items() if h.startswith(("TOT 2023", "TP 2022")))
+                   for (_a, _l, h), v in details(bundled, digits=None).items() if h.startswith(("TOT 2023", "TP 2022")))
     euros = f"{expected:,.2f}".replace(",", " ").replace(".", ",").replace("-", "-")
     assert f"summa sisään {euros} €, summa ulos {euros} €" in r.stdout.replace("\u00a0", " ")
 
@@ -233,7 +210,7 @@ def test_import_into_the_team_workbook(tmp_path: Path, generated: tuple[bytes, b
     from elinvoima_xl.sources.datafile import read_data_xlsx
 
     imported = read_data_xlsx(data, "Elinvoima.xlsm", sheet="Tiedot")
-    assert _area_details(imported) == _area_details(bundled)
+    assert details(imported, digits=None) == details(bundled, digits=None)
     assert imported.division == "Elinvoimalautakunnan toimiala"
     assert [(t.name, np.nan_to_num(t.values, nan=-1e9).tolist()) for t in imported.investments] == \
         [(t.name, np.nan_to_num(t.values, nan=-1e9).tolist()) for t in bundled.investments]
@@ -241,4 +218,5 @@ def test_import_into_the_team_workbook(tmp_path: Path, generated: tuple[bytes, b
     import_ledger(tmp_path / "k.csv", workbook, tmp_path / "ta.csv")      # again: same figures, one more log row
     again = openpyxl.load_workbook(workbook)
     assert len(list(again[IMPORTS_SHEET].iter_rows(values_only=True))) == 3
-    assert _area_details(read_data_xlsx(workbook.read_bytes(), "E.xlsm", sheet="Tiedot")) == _area_details(bundled)
+    assert details(read_data_xlsx(workbook.read_bytes(), "E.xlsm", sheet="Tiedot"), digits=None) == \
+        details(bundled, digits=None)

@@ -46,8 +46,8 @@ def entries(bundled: Review, mapping: Mapping) -> list[Entry]:
     return review_entries(bundled, mapping)[0]
 
 
-def details(review: Review) -> dict[tuple[str, str, str], float]:
-    """Every area detail figure by (area, line, column heading), zeros left out."""
+def details(review: Review, digits: int | None = 2) -> dict[tuple[str, str, str], float]:
+    """Every area detail figure by (area, line, column heading), zeros left out; rounded to `digits` (None: as read)."""
     out = {}
     for t in review.areas:
         for li, line in enumerate(t.structure.lines):
@@ -55,7 +55,7 @@ def details(review: Review) -> dict[tuple[str, str, str], float]:
                 for j, c in enumerate(review.columns):
                     v = float(np.nan_to_num(t.values[li, j]))
                     if v:
-                        out[(t.name, line.key, c.heading)] = round(v, 2)
+                        out[(t.name, line.key, c.heading)] = v if digits is None else round(v, digits)
     return out
 
 

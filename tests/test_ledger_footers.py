@@ -12,50 +12,16 @@ import datetime
 import io
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from elinvoima_xl.core.errors import InputError
 from elinvoima_xl.core.model import Review
-from elinvoima_xl.core.structure import Kind
 from elinvoima_xl.jobs.importer import import_ledger
 from elinvoima_xl.sources.datafile import read_data_csv
-from elinvoima_xl.sources.ledger import DEFAULT_MAPPING, read_mapping
-from elinvoima_xl.sources.ledger_generator import Entry, render_export, review_entries
+from elinvoima_xl.sources.ledger_generator import Entry, render_export
 from elinvoima_xl.sources.ledger_read import scan_export
-from elinvoima_xl.sources.load import bundled_path, load_review
 
-BUNDLED = bundled_path("heinola_elinvoima_1-6_2023.csv")
-
-
-@pytest.fixture(scope="module")
-def bundled() -> Review:
-    return load_review(BUNDLED)
-
-
-@pytest.fixture(scope="module")
-def entries(bundled: Review) -> list[Entry]:
-    return review_entries(bundled, read_mapping(bundled_path(DEFAULT_MAPPING).read_bytes(), DEFAULT_MAPPING))[0]
-
-
-def details(review: Review) -> dict[tuple[str, str, str], float]:
-    """Every area detail figure by (area, line, column heading), zeros left out."""
-    out = {}
-    for t in review.areas:
-        for li, line in enumerate(t.structure.lines):
-            if line.kind is Kind.DETAIL:
-                for j, c in enumerate(review.columns):
-                    v = float(np.nan_to_num(t.values[li, j]))
-                    if v:
-                        out[(t.name, line.key, c.heading)] = round(v, 2)
-    return out
-
-
-def target(tmp_path: Path) -> Path:
-    path = tmp_path / "tiedot.csv"
-    path.write_bytes(BUNDLED.read_bytes())
-    return path
-
+from .test_ledger_exports import bundled, details, entries, mapping, target  # noqa: F401  (fixtures)
 
 def with_footers(lines: list[str], body_from: int, every: int, page_foot: list[str], end: list[str]) -> list[str]:
     """The report's lines with `page_foot` after every `every` data rows and `end` after the last line."""
